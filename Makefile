@@ -1,0 +1,150 @@
+# CCA: one non-recursive Makefile. `make run` and `make test` are the two commands a user needs.
+# Flavours build into their own folders so objects with different flags never mix.
+
+FLAVOR ?= debug
+BUILD := build/$(FLAVOR)
+PREFIX ?= /usr/local
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+PKGS := ncursesw libpq libcurl libcjson libsodium inih md4c
+PG_DIR ?= var/pg
+CCA_USER_DEMO ?= alice@example.com
+
+CC ?= cc
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+        -Wwrite-strings -Wundef -Wpointer-arith
+WERROR ?= -Werror
+OPT_debug := -O1 -g
+OPT_asan := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT_release := -O2 -g
+OPT_fuzz := -O1 -g -fsanitize=fuzzer-no-link,address,undefined
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CPPFLAGS += -I. -DCCA_VERSION='"$(VERSION)"' -DCCA_ASSETS_DIR='"$(CURDIR)/assets"'
+CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(OPT_$(FLAVOR)) $(WARN) $(WERROR) $(PKG_CFLAGS) -MMD -MP
+LDFLAGS_asan := -fsanitize=address,undefined
+LDLIBS := $(PKG_LIBS) -lwordnet -lm
+
+CORE_SRC := $(wildcard core/*.c)
+DB_SRC := $(wildcard db/*.c)
+TUI_SRC := $(filter-out tui/main.c,$(wildcard tui/*.c))
+FAKE_SRC := $(wildcard tests/fakes/*.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+GEN_SRC := $(BUILD)/gen/sql_files.c
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+CORE_OBJ := $(call obj,$(CORE_SRC))
+DB_OBJ := $(call obj,$(DB_SRC)) $(BUILD)/gen/sql_files.o
+TUI_OBJ := $(call obj,$(TUI_SRC))
+FAKE_OBJ := $(call obj,$(filter-out tests/fakes/fake_llm_server.c,$(FAKE_SRC)))
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+LIB := $(BUILD)/libcca.a
+
+.PHONY: all run stop deps vector-install vector-uninstall test unit asan test-db test-vector \
+        test-e2e valgrind bench eval lint check-layers clean distclean install doctor fakes
+
+all: cca
+
+cca: $(BUILD)/cca
+	@cp $< $@
+
+$(BUILD)/cca: $(BUILD)/tui/main.o $(LIB)
+	$(CC) $(LDFLAGS_$(FLAVOR)) -o $@ $^ $(LDLIBS)
+
+$(LIB): $(TUI_OBJ) $(CORE_OBJ) $(DB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The SQL (migrations, seed) is compiled into the binary so `cca migrate` works from anywhere.
+$(GEN_SRC): $(sort $(wildcard db/migrations/*.sql db/seed/*.sql)) scripts/embed_sql.pl
+	@mkdir -p $(dir $@)
+	perl scripts/embed_sql.pl $(sort $(wildcard db/migrations/*.sql db/seed/*.sql)) > $@
+
+$(BUILD)/gen/sql_files.o: $(GEN_SRC)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-overlength-strings -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(FAKE_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS_$(FLAVOR)) -o $@ $< $(FAKE_OBJ) $(LIB) $(LDLIBS) -lcmocka
+
+$(BUILD)/fake_llm_server: tests/fakes/fake_llm_server.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDLIBS)
+
+FAKE_SERVER := $(if $(wildcard tests/fakes/fake_llm_server.c),$(BUILD)/fake_llm_server)
+
+fakes: $(FAKE_SERVER)
+
+# --- setup ---------------------------------------------------------------------------------
+deps:
+	@scripts/deps.sh
+
+vector-install:
+	$(MAKE) -C db/vector
+	$(MAKE) -C db/vector install
+
+vector-uninstall:
+	$(MAKE) -C db/vector uninstall
+
+# make run: install what is missing, build, start the private server, migrate, load the
+# sample knowledge base on first use, open the TUI as a sample learner.
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/setup_db.sh $(PG_DIR)
+	@CCA_DATABASE_URL="$$(scripts/pg.sh url $(PG_DIR))" ./cca --user "$${CCA_USER:-$(CCA_USER_DEMO)}"
+
+stop:
+	@scripts/pg.sh stop $(PG_DIR) && echo "private PostgreSQL in $(PG_DIR) stopped"
+
+doctor: all
+	@CCA_DATABASE_URL="$$(scripts/pg.sh url $(PG_DIR))" ./cca doctor
+
+# --- tests ---------------------------------------------------------------------------------
+unit: $(UNIT_BIN) $(FAKE_SERVER)
+	@CCA_FAKE_LLM=$(BUILD)/fake_llm_server scripts/run_tap.sh unit-$(FLAVOR) $(UNIT_BIN)
+
+asan:
+	@$(MAKE) --no-print-directory FLAVOR=asan unit
+
+test-db: all
+	@tests/db/run.sh
+
+test-vector:
+	@tests/vector/run.sh
+
+test-e2e: all $(FAKE_SERVER)
+	@CCA_FAKE_LLM=$(BUILD)/fake_llm_server tests/tmux/run.sh
+
+test: deps
+	@scripts/test_all.sh
+
+valgrind: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do valgrind -q --leak-check=full --error-exitcode=99 $$t >/dev/null || exit 1; done; echo "valgrind: clean"
+
+bench: all
+	@scripts/bench.sh
+
+eval: all
+	@tests/eval/run.sh
+
+check-layers:
+	@scripts/check_layers.sh
+
+lint: check-layers
+	@scripts/check_banned.sh
+
+install: all
+	install -D -m 755 cca $(DESTDIR)$(PREFIX)/bin/cca
+	install -D -m 644 assets/cca.1 $(DESTDIR)$(PREFIX)/share/man/man1/cca.1
+
+clean:
+	rm -rf build cca
+
+distclean: clean
+	-scripts/pg.sh stop $(PG_DIR)
+	rm -rf var
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,89 @@
+/* config: INI file + environment -> struct config, validated, with file:line errors.
+ * Parsing is pure (config_parse_string); file IO and the environment stay at the edges. */
+#ifndef CCA_CONFIG_H
+#define CCA_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/err.h"
+
+struct config {
+    char *path; /* the file that was loaded, or NULL when only defaults/env apply */
+
+    /* [database] */
+    char *db_url;              /* libpq conninfo or URI; default: the private cluster */
+    int db_connect_timeout_s;  /* default 5 */
+    int db_statement_timeout_ms; /* default 15000 */
+
+    /* [llm]  provider: "none" (offline, the default), "openai" (any OpenAI-compatible
+     * server: OpenAI, Ollama /v1, llama.cpp, vLLM, LM Studio, OpenRouter) or "azure". */
+    char *llm_provider;
+    char *llm_base_url;        /* e.g. https://api.openai.com/v1 ; for azure the deployment URL */
+    char *llm_api_key;         /* secret: never logged or shown; wiped by config_cleanup */
+    char *llm_api_version;     /* azure only, default "2024-06-01" */
+    char *llm_model;           /* default "gpt-4o-mini" */
+    double llm_temperature;    /* default 0.2, range [0,2] */
+    int llm_max_tokens;        /* default 800 */
+    int llm_connect_timeout_ms; /* default 5000 */
+    int llm_idle_timeout_ms;   /* default 60000: no byte for this long aborts the request */
+    int llm_max_retries;       /* default 3 (429/503 before any text streamed) */
+
+    /* [embeddings] provider: "local" (the default, offline) or "openai" / "azure". */
+    char *embed_provider;
+    char *embed_base_url;      /* default: llm_base_url */
+    char *embed_api_key;       /* secret; default: llm_api_key */
+    char *embed_model;         /* default "cca-local-v1" for local, else "text-embedding-3-small" */
+    int embed_dim;             /* default 1536 */
+    int embed_batch_size;      /* default 64 */
+
+    /* [retrieval] */
+    double rag_match_threshold; /* default 0.15 (cosine similarity) */
+    int rag_match_count;        /* passages given to the answer, default 5 */
+    int rag_candidates;         /* candidates from each retriever before fusion, default 20 */
+    int rag_rrf_k;              /* reciprocal rank fusion constant, default 60 */
+    int rag_chunk_chars;        /* target passage size in characters, default 1200 */
+    int rag_chunk_overlap;      /* overlap between passages in characters, default 150 */
+    int rag_history_turns;      /* earlier turns sent with a question, default 4 */
+
+    /* [ui] */
+    char *ui_theme;            /* theme name in assets/themes, default "default" */
+    bool ui_no_color;          /* also set by the NO_COLOR environment variable */
+    bool ui_mouse;             /* default true */
+
+    /* [general] */
+    char *user;                /* email of the user to act as (--user / CCA_USER) */
+    char *log_file;            /* default: none */
+    char *assets_dir;          /* default: the compiled-in assets directory */
+};
+
+/* Fills c with the defaults (all strings heap-owned by c). */
+void config_init(struct config *c);
+/* Frees every string; the API keys are wiped first. */
+void config_cleanup(struct config *c);
+
+/* Parses INI text; "name" is used in error messages. On error writes
+ * "name:LINE: message" into err (errlen bytes) and returns ERR_CONFIG. */
+enum err config_parse_string(struct config *c, const char *text, const char *name, char *err,
+                             size_t errlen);
+
+/* Finds and loads the config file: explicit_path (--config), then $CCA_CONFIG, ./config.ini,
+ * $XDG_CONFIG_HOME/cca/config.ini (or ~/.config/cca/config.ini). A missing explicit file is an
+ * error; missing implicit ones are skipped. Then applies the environment overrides
+ * (CCA_DATABASE_URL, CCA_LLM_BASE_URL, CCA_LLM_API_KEY, CCA_LLM_MODEL, CCA_EMBED_BASE_URL,
+ * CCA_EMBED_MODEL, CCA_EMBED_DIM, CCA_USER, NO_COLOR) and validates.
+ * *warning receives a heap string (or NULL) when a file holding an API key is readable by
+ * group/others. */
+enum err config_load(struct config *c, const char *explicit_path, char **warning, char *err,
+                     size_t errlen);
+
+/* Applies the environment overrides only (used by config_load; exposed for tests). */
+enum err config_apply_env(struct config *c, char *err, size_t errlen);
+
+/* True when an LLM endpoint is configured (provider is not "none"). */
+bool config_has_llm(const struct config *c);
+
+/* Writes the effective configuration as INI to a heap string, secrets shown as "(set)". */
+char *config_dump(const struct config *c);
+
+#endif

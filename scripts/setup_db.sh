@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# setup_db.sh DIR: the private database for the embedded default (or a test). Starts the
+# cluster in DIR (created on first use), applies migrations, and on an empty database loads
+# the sample data and ingests the sample knowledge base. Safe to run again: data is reused.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=${1:-var/pg}
+scripts/vector_ensure.sh
+scripts/pg.sh start "$dir"
+url=$(scripts/pg.sh url "$dir")
+sock=${url#host=}; sock=${sock%% *}
+if ! psql -h "$sock" -U cca_super -d postgres -Atqc "select 1 from pg_database where datname='cca'" | grep -q 1; then
+    createdb -h "$sock" -U cca_super cca
+fi
+export CCA_DATABASE_URL=$url
+# A user's config.ini must not redirect setup to another database.
+unset CCA_USER
+./cca migrate >/dev/null
+users=$(psql "$url" -Atqc "select count(*) from users")
+if [ "$users" = 0 ]; then
+    echo "setup: loading the sample data"
+    ./cca seed >/dev/null
+fi
+passages=$(psql "$url" -Atqc "select count(*) from content_passages")
+if [ "$passages" = 0 ]; then
+    echo "setup: ingesting the sample knowledge base (assets/kb)"
+    ./cca ingest --source sample-kb assets/kb >/dev/null
+fi

@@ -1,0 +1,33 @@
+/* cli: what every `cca` subcommand receives from main.c, which wires core, db and tui.
+ * Subcommands live in tui/cmd_*.c and see the database only through core/store.h. */
+#ifndef CCA_CLI_H
+#define CCA_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/err.h"
+
+struct config;
+struct store;
+
+struct cli {
+    struct config *cfg;   /* loaded and validated; owned by main.c */
+    const char *prog;     /* "cca" */
+    bool is_stdout_tty;
+    bool is_stderr_tty;
+    /* Connects to the database. With act_as_user, the session becomes cfg->user (SET ROLE to
+     * that user's login role) when set. On failure writes a readable message into err. The
+     * caller owns *out (store_free). */
+    enum err (*open_store)(const struct config *cfg, bool act_as_user, struct store **out,
+                           char *err, size_t errlen);
+};
+
+/* A subcommand: argv[0] is the subcommand name. Returns the process exit status
+ * (0 success, 1 failure, 2 usage error). */
+typedef int (*cli_cmd_fn)(struct cli *cli, int argc, char **argv);
+
+/* Prints "cca: " + the message to stderr (for subcommands, never while curses is active). */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
