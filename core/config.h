@@ -12,15 +12,18 @@ struct config {
     char *path; /* the file that was loaded, or NULL when only defaults/env apply */
 
     /* [database] */
-    char *db_url;              /* libpq conninfo or URI; default: the private cluster */
+    char *db_url;              /* libpq conninfo or URI; default "": libpq's defaults (make run
+                                * points CCA_DATABASE_URL at the private cluster) */
     int db_connect_timeout_s;  /* default 5 */
     int db_statement_timeout_ms; /* default 15000 */
 
     /* [llm]  provider: "none" (offline, the default), "openai" (any OpenAI-compatible
      * server: OpenAI, Ollama /v1, llama.cpp, vLLM, LM Studio, OpenRouter) or "azure". */
     char *llm_provider;
-    char *llm_base_url;        /* e.g. https://api.openai.com/v1 ; for azure the deployment URL */
-    char *llm_api_key;         /* secret: never logged or shown; wiped by config_cleanup */
+    char *llm_base_url;        /* e.g. https://api.openai.com/v1 ; for azure the deployment URL;
+                                * no trailing '/'; NULL when unset (provider none) */
+    char *llm_api_key;         /* secret: never logged or shown; wiped by config_cleanup; NULL
+                                * when unset */
     char *llm_api_version;     /* azure only, default "2024-06-01" */
     char *llm_model;           /* default "gpt-4o-mini" */
     double llm_temperature;    /* default 0.2, range [0,2] */
@@ -31,8 +34,8 @@ struct config {
 
     /* [embeddings] provider: "local" (the default, offline) or "openai" / "azure". */
     char *embed_provider;
-    char *embed_base_url;      /* default: llm_base_url */
-    char *embed_api_key;       /* secret; default: llm_api_key */
+    char *embed_base_url;      /* default (config_load): llm_base_url; NULL when unset */
+    char *embed_api_key;       /* secret; default (config_load): llm_api_key; NULL when unset */
     char *embed_model;         /* default "cca-local-v1" for local, else "text-embedding-3-small" */
     int embed_dim;             /* default 1536 */
     int embed_batch_size;      /* default 64 */
@@ -52,8 +55,8 @@ struct config {
     bool ui_mouse;             /* default true */
 
     /* [general] */
-    char *user;                /* email of the user to act as (--user / CCA_USER) */
-    char *log_file;            /* default: none */
+    char *user;                /* email of the user to act as (--user / CCA_USER); NULL: none */
+    char *log_file;            /* default: NULL (no log file) */
     char *assets_dir;          /* default: the compiled-in assets directory */
 };
 
@@ -63,13 +66,15 @@ void config_init(struct config *c);
 void config_cleanup(struct config *c);
 
 /* Parses INI text; "name" is used in error messages. On error writes
- * "name:LINE: message" into err (errlen bytes) and returns ERR_CONFIG. */
+ * "name:LINE: message" into err (errlen bytes) and returns ERR_CONFIG. Defaults that depend on
+ * other keys of the same text are applied here: a base_url without a provider selects
+ * "openai", an embeddings provider without a model gets that provider's default model. */
 enum err config_parse_string(struct config *c, const char *text, const char *name, char *err,
                              size_t errlen);
 
 /* Finds and loads the config file: explicit_path (--config), then $CCA_CONFIG, ./config.ini,
- * $XDG_CONFIG_HOME/cca/config.ini (or ~/.config/cca/config.ini). A missing explicit file is an
- * error; missing implicit ones are skipped. Then applies the environment overrides
+ * $XDG_CONFIG_HOME/cca/config.ini, ~/.config/cca/config.ini. A missing explicit (or CCA_CONFIG)
+ * file is an error; missing implicit ones are skipped. Then applies the environment overrides
  * (CCA_DATABASE_URL, CCA_LLM_BASE_URL, CCA_LLM_API_KEY, CCA_LLM_MODEL, CCA_EMBED_BASE_URL,
  * CCA_EMBED_MODEL, CCA_EMBED_DIM, CCA_USER, NO_COLOR) and validates.
  * *warning receives a heap string (or NULL) when a file holding an API key is readable by
@@ -79,6 +84,10 @@ enum err config_load(struct config *c, const char *explicit_path, char **warning
 
 /* Applies the environment overrides only (used by config_load; exposed for tests). */
 enum err config_apply_env(struct config *c, char *err, size_t errlen);
+
+/* After the environment, config_load fills the derived defaults (embeddings endpoint and key
+ * from [llm], https://api.openai.com/v1 for provider openai) and checks keys against each
+ * other (azure needs base_url, chunk_overlap < chunk_chars / 2, candidates >= match_count). */
 
 /* True when an LLM endpoint is configured (provider is not "none"). */
 bool config_has_llm(const struct config *c);
