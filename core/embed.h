@@ -31,4 +31,8 @@ bool embedder_is_local(const struct embedder *e);
 enum err embedder_embed_sync(struct embedder *e, const char *const *texts, size_t count,
                              float *out, char **errmsg);
 
+/* How many embedder_embed_sync calls were answered from the query cache (for tests and
+ * `cca doctor`). */
+size_t embedder_cache_hits(const struct embedder *e);
+
 #endif

@@ -1,0 +1,230 @@
+/* embed: the embedder seen by the rest of core: the local one (embed_local) or the LLM
+ * client's embeddings endpoint, behind one call, plus the query cache (an LRU of single-text
+ * embeddings keyed by BLAKE2b(model NUL text)). */
+#include "core/embed.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/embed_local.h"
+#include "core/hash.h"
+#include "core/llm.h"
+#include "core/log.h"
+#include "core/mem.h"
+
+enum { EMBED_CACHE_SIZE = 256 };
+
+struct embed_cache_entry {
+    char key[HASH_HEX_LEN + 1];
+    float *vec;         /* dim floats, NULL when the slot is free */
+    uint64_t last_used; /* the embedder's tick at the last hit */
+};
+
+struct embedder {
+    int dim;
+    char *model;
+    int batch_size;
+    struct embed_local *local; /* NULL when remote */
+    struct llm *llm;           /* borrowed; remote only */
+    struct loop *loop;         /* borrowed; remote only */
+    struct embed_cache_entry cache[EMBED_CACHE_SIZE];
+    uint64_t tick;
+    size_t hits;
+};
+
+enum err embedder_new(const struct config *cfg, struct llm *llm, struct loop *loop,
+                      struct embedder **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (cfg->embed_dim < 1 || cfg->embed_dim > EMBED_LOCAL_MAX_DIM) {
+        snprintf(err, errlen, "embedding dimension %d is out of range (1..%d)", cfg->embed_dim,
+                 EMBED_LOCAL_MAX_DIM);
+        return ERR_CONFIG;
+    }
+    bool is_local = !cfg->embed_provider || strcmp(cfg->embed_provider, "local") == 0;
+    if (!is_local && (!llm || !loop)) {
+        snprintf(err, errlen, "the '%s' embeddings provider needs the LLM client",
+                 cfg->embed_provider);
+        return ERR_INVALID;
+    }
+    struct embedder *e = xcalloc(1, sizeof *e);
+    e->dim = cfg->embed_dim;
+    e->batch_size = cfg->embed_batch_size > 0 ? cfg->embed_batch_size : 64;
+    if (is_local) {
+        enum err rc = embed_local_new(e->dim, true, &e->local);
+        if (rc != ERR_OK) {
+            snprintf(err, errlen, "cannot create the local embedder: %s", err_str(rc));
+            free(e);
+            return rc;
+        }
+        e->model = xstrdup(embed_local_model(e->local));
+        if (!embed_local_has_wordnet(e->local))
+            log_warn("WordNet data not found: the local embedder works lexically (%s)",
+                     e->model);
+    } else {
+        e->llm = llm;
+        e->loop = loop;
+        e->model = xstrdup(cfg->embed_model);
+    }
+    *out = e;
+    return ERR_OK;
+}
+
+void embedder_free(struct embedder *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < EMBED_CACHE_SIZE; i++)
+        free(e->cache[i].vec);
+    embed_local_free(e->local);
+    free(e->model);
+    free(e);
+}
+
+const char *embedder_model(const struct embedder *e)
+{
+    return e->model;
+}
+
+int embedder_dim(const struct embedder *e)
+{
+    return e->dim;
+}
+
+bool embedder_is_local(const struct embedder *e)
+{
+    return e->local != NULL;
+}
+
+size_t embedder_cache_hits(const struct embedder *e)
+{
+    return e->hits;
+}
+
+/* ---- query cache -------------------------------------------------------------------- */
+
+static void embed_cache_key(const struct embedder *e, const char *text,
+                            char key[HASH_HEX_LEN + 1])
+{
+    size_t mlen = strlen(e->model), tlen = strlen(text);
+    char *msg = xmalloc(mlen + 1 + tlen);
+    memcpy(msg, e->model, mlen);
+    msg[mlen] = '\0';
+    memcpy(msg + mlen + 1, text, tlen);
+    hash_blake2b_hex(msg, mlen + 1 + tlen, key);
+    free(msg);
+}
+
+static bool embed_cache_get(struct embedder *e, const char *key, float *out)
+{
+    for (size_t i = 0; i < EMBED_CACHE_SIZE; i++) {
+        struct embed_cache_entry *c = &e->cache[i];
+        if (c->vec && memcmp(c->key, key, HASH_HEX_LEN) == 0) {
+            memcpy(out, c->vec, (size_t)e->dim * sizeof *out);
+            c->last_used = ++e->tick;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void embed_cache_put(struct embedder *e, const char *key, const float *vec)
+{
+    struct embed_cache_entry *victim = &e->cache[0];
+    for (size_t i = 0; i < EMBED_CACHE_SIZE; i++) {
+        struct embed_cache_entry *c = &e->cache[i];
+        if (!c->vec) {
+            victim = c;
+            break;
+        }
+        if (c->last_used < victim->last_used)
+            victim = c;
+    }
+    if (!victim->vec)
+        victim->vec = xmalloc((size_t)e->dim * sizeof *victim->vec);
+    memcpy(victim->key, key, HASH_HEX_LEN + 1);
+    memcpy(victim->vec, vec, (size_t)e->dim * sizeof *vec);
+    victim->last_used = ++e->tick;
+}
+
+/* ---- embedding ---------------------------------------------------------------------- */
+
+static void embed_normalise(float *v, int dim)
+{
+    double norm = 0;
+    for (int i = 0; i < dim; i++)
+        norm += (double)v[i] * v[i];
+    if (norm <= 0)
+        return;
+    float inv = (float)(1.0 / sqrt(norm));
+    for (int i = 0; i < dim; i++)
+        v[i] *= inv;
+}
+
+static enum err embed_remote(struct embedder *e, const char *const *texts, size_t count,
+                             float *out, char **errmsg)
+{
+    for (size_t off = 0; off < count; off += (size_t)e->batch_size) {
+        size_t n = count - off < (size_t)e->batch_size ? count - off : (size_t)e->batch_size;
+        float *vecs = NULL;
+        int dim = 0;
+        char *msg = NULL;
+        enum err rc = llm_embed_sync(e->llm, e->loop, texts + off, n, &vecs, &dim, &msg);
+        if (rc != ERR_OK) {
+            if (errmsg)
+                *errmsg = msg ? msg : xstrdup(err_str(rc));
+            else
+                free(msg);
+            free(vecs);
+            return rc;
+        }
+        free(msg);
+        if (dim != e->dim) {
+            if (errmsg)
+                *errmsg = xasprintf("the embeddings endpoint returned %d dimensions for model "
+                                    "'%s' but [embeddings] dim is %d",
+                                    dim, e->model, e->dim);
+            free(vecs);
+            return ERR_DIM_MISMATCH;
+        }
+        for (size_t i = 0; i < n; i++) {
+            float *dst = out + (off + i) * (size_t)e->dim;
+            memcpy(dst, vecs + i * (size_t)dim, (size_t)dim * sizeof *dst);
+            embed_normalise(dst, e->dim);
+        }
+        free(vecs);
+    }
+    return ERR_OK;
+}
+
+enum err embedder_embed_sync(struct embedder *e, const char *const *texts, size_t count,
+                             float *out, char **errmsg)
+{
+    if (errmsg)
+        *errmsg = NULL;
+    if (count == 0)
+        return ERR_OK;
+    char key[HASH_HEX_LEN + 1];
+    if (count == 1) {
+        embed_cache_key(e, texts[0], key);
+        if (embed_cache_get(e, key, out)) {
+            e->hits++;
+            return ERR_OK;
+        }
+    }
+    if (e->local) {
+        for (size_t i = 0; i < count; i++)
+            embed_local_text(e->local, texts[i], strlen(texts[i]), out + i * (size_t)e->dim);
+    } else {
+        enum err rc = embed_remote(e, texts, count, out, errmsg);
+        if (rc != ERR_OK)
+            return rc;
+    }
+    if (count == 1)
+        embed_cache_put(e, key, out);
+    return ERR_OK;
+}
