@@ -1,0 +1,418 @@
+/* pg: the libpq connection, its session set-up, queries and error mapping. Keeps every
+ * PGconn and PGresult inside this file. */
+#include "db/pg.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "core/log.h"
+#include "core/mem.h"
+
+struct pg {
+    PGconn *conn;
+    char *conninfo;
+    int connect_timeout_s;
+    int statement_timeout_ms;
+    char errmsg[1024];
+    char sqlstate[6];
+};
+
+struct pg_res {
+    PGresult *r;
+};
+
+/* --- lifecycle --------------------------------------------------------------------------- */
+
+struct pg *pg_new(const struct pg_options *opt)
+{
+    struct pg *pg = xcalloc(1, sizeof *pg);
+    pg->conninfo = xstrdup(opt->conninfo ? opt->conninfo : "");
+    pg->connect_timeout_s = opt->connect_timeout_s;
+    pg->statement_timeout_ms = opt->statement_timeout_ms;
+    return pg;
+}
+
+static void pg_close(struct pg *pg)
+{
+    if (pg->conn)
+        PQfinish(pg->conn);
+    pg->conn = NULL;
+}
+
+void pg_free(struct pg *pg)
+{
+    if (!pg)
+        return;
+    pg_close(pg);
+    free(pg->conninfo);
+    free(pg);
+}
+
+/* --- errors ------------------------------------------------------------------------------ */
+
+void pg_set_errmsg(struct pg *pg, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(pg->errmsg, sizeof pg->errmsg, fmt, ap);
+    va_end(ap);
+}
+
+const char *pg_errmsg(const struct pg *pg)
+{
+    return pg->errmsg;
+}
+
+const char *pg_sqlstate(const struct pg *pg)
+{
+    return pg->sqlstate;
+}
+
+/* libpq messages end with a newline and may span lines; the status line wants one line, so
+ * every run of whitespace becomes one space. */
+static void one_line(char *s)
+{
+    char *w = s;
+    bool is_space_run = false;
+    for (const char *r = s; *r; r++) {
+        bool is_space = *r == '\n' || *r == '\t' || *r == ' ' || *r == '\r';
+        if (is_space && (is_space_run || w == s))
+            continue;
+        is_space_run = is_space;
+        *w++ = is_space ? ' ' : *r;
+    }
+    if (w > s && w[-1] == ' ')
+        w--;
+    *w = '\0';
+}
+
+static void set_conn_error(struct pg *pg, const char *what)
+{
+    char detail[768];
+    snprintf(detail, sizeof detail, "%s", pg->conn ? PQerrorMessage(pg->conn) : "");
+    one_line(detail);
+    pg->sqlstate[0] = '\0';
+    pg_set_errmsg(pg, "%s: %s (is PostgreSQL running? `make run` starts the private one)", what,
+                  *detail ? detail : "no connection");
+}
+
+static enum err map_sqlstate(const char *st)
+{
+    static const struct {
+        const char *code; /* full SQLSTATE or a two-character class */
+        enum err e;
+    } map[] = {
+        {"42P01", ERR_SCHEMA},     /* undefined_table */
+        {"42883", ERR_SCHEMA},     /* undefined_function */
+        {"3F000", ERR_SCHEMA},     /* invalid_schema_name */
+        {"42704", ERR_SCHEMA},     /* undefined_object (e.g. type vector) */
+        {"42501", ERR_PERMISSION}, /* insufficient_privilege, RLS refusals */
+        {"CC001", ERR_DIM_MISMATCH},
+        {"23505", ERR_EXISTS},
+        {"P0002", ERR_NOT_FOUND},
+        {"57014", ERR_TIMEOUT},
+        {"55P03", ERR_TIMEOUT}, /* lock_not_available */
+        {"23", ERR_INVALID},    /* integrity constraint violations */
+        {"22", ERR_INVALID},    /* data exceptions */
+        {"08", ERR_DB_DOWN},
+        {"57P", ERR_DB_DOWN}, /* admin/crash shutdown, cannot connect now */
+        {"28", ERR_PERMISSION}, /* invalid authorization */
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strncmp(st, map[i].code, strlen(map[i].code)) == 0)
+            return map[i].e;
+    return ERR_DB;
+}
+
+/* Records a failed result's message and returns its error code. */
+static enum err result_error(struct pg *pg, const PGresult *r, bool with_context)
+{
+    if (PQstatus(pg->conn) != CONNECTION_OK) {
+        set_conn_error(pg, "the connection to the database was lost");
+        return ERR_DB_DOWN;
+    }
+    const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *detail = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL) : NULL;
+    const char *hint = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_HINT) : NULL;
+    const char *context = r && with_context ? PQresultErrorField(r, PG_DIAG_CONTEXT) : NULL;
+    snprintf(pg->sqlstate, sizeof pg->sqlstate, "%s", st ? st : "");
+    if (!msg) {
+        snprintf(pg->errmsg, sizeof pg->errmsg, "%s", PQerrorMessage(pg->conn));
+        one_line(pg->errmsg);
+        return ERR_DB;
+    }
+    enum err e = map_sqlstate(pg->sqlstate);
+    if (e == ERR_SCHEMA && !with_context)
+        pg_set_errmsg(pg, "the database is not set up: run cca migrate (%s)", msg);
+    else
+        pg_set_errmsg(pg, "%s%s%s%s%s%s%s", msg, detail ? "; " : "", detail ? detail : "",
+                      hint ? "; hint: " : "", hint ? hint : "", context ? "; where: " : "",
+                      context ? context : "");
+    one_line(pg->errmsg);
+    return e;
+}
+
+/* --- connection -------------------------------------------------------------------------- */
+
+/* Server notices (e.g. "already exists, skipping") go to the log, never to the terminal. */
+static void notice_to_log(void *arg, const char *message)
+{
+    (void)arg;
+    char line[512];
+    snprintf(line, sizeof line, "%s", message);
+    one_line(line);
+    log_debug("postgres: %s", line);
+}
+
+bool pg_is_connected(const struct pg *pg)
+{
+    return pg->conn && PQstatus(pg->conn) == CONNECTION_OK;
+}
+
+enum err pg_connect(struct pg *pg)
+{
+    pg_close(pg);
+    pg->errmsg[0] = '\0';
+    pg->sqlstate[0] = '\0';
+
+    char timeout[16] = "";
+    if (pg->connect_timeout_s > 0)
+        snprintf(timeout, sizeof timeout, "%d", pg->connect_timeout_s);
+    /* Later keywords override what the conninfo (expanded from dbname) says; the fallback
+     * application name applies only when the conninfo sets none. */
+    const char *const keys[] = {"dbname", "connect_timeout", "fallback_application_name",
+                                "client_encoding", NULL};
+    const char *const vals[] = {pg->conninfo, timeout, "cca", "UTF8", NULL};
+    pg->conn = PQconnectdbParams(keys, vals, 1);
+    if (!pg->conn) {
+        pg_set_errmsg(pg, "cannot connect to the database: out of memory");
+        return ERR_DB_DOWN;
+    }
+    if (PQstatus(pg->conn) != CONNECTION_OK) {
+        set_conn_error(pg, "cannot connect to the database");
+        pg_close(pg);
+        return ERR_DB_DOWN;
+    }
+    PQsetNoticeProcessor(pg->conn, notice_to_log, NULL);
+
+    char stmt_timeout[16];
+    snprintf(stmt_timeout, sizeof stmt_timeout, "%d",
+             pg->statement_timeout_ms > 0 ? pg->statement_timeout_ms : 0);
+    const char *params[] = {stmt_timeout};
+    enum err e = pg_exec(pg,
+                         "SELECT set_config('statement_timeout', $1, false),"
+                         " set_config('search_path', 'public, pg_temp', false)",
+                         1, params, NULL);
+    if (e != ERR_OK) {
+        log_error("session set-up failed: %s", pg->errmsg);
+        pg_close(pg);
+        return e == ERR_DB_DOWN ? e : ERR_DB;
+    }
+    return ERR_OK;
+}
+
+/* --- queries ----------------------------------------------------------------------------- */
+
+static enum err check_conn(struct pg *pg)
+{
+    if (pg_is_connected(pg))
+        return ERR_OK;
+    set_conn_error(pg, "not connected to the database");
+    return ERR_DB_DOWN;
+}
+
+enum err pg_exec(struct pg *pg, const char *sql, int nparams, const char *const *params,
+                 struct pg_res **out)
+{
+    if (out)
+        *out = NULL;
+    enum err e = check_conn(pg);
+    if (e != ERR_OK)
+        return e;
+    PGresult *r = PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+        e = result_error(pg, r, false);
+        PQclear(r);
+        return e;
+    }
+    pg->errmsg[0] = '\0';
+    pg->sqlstate[0] = '\0';
+    if (out) {
+        *out = xmalloc(sizeof **out);
+        (*out)->r = r;
+    } else {
+        PQclear(r);
+    }
+    return ERR_OK;
+}
+
+/* The 1-based line of byte offset pos (1-based, in characters as the server counts them). */
+static int line_of(const char *sql, long pos)
+{
+    int line = 1;
+    long chars = 0;
+    for (const unsigned char *p = (const unsigned char *)sql; *p; p++) {
+        if ((*p & 0xC0) != 0x80 && ++chars >= pos)
+            break;
+        if (*p == '\n')
+            line++;
+    }
+    return line;
+}
+
+enum err pg_exec_script(struct pg *pg, const char *sql, int *error_line)
+{
+    if (error_line)
+        *error_line = 0;
+    enum err e = check_conn(pg);
+    if (e != ERR_OK)
+        return e;
+    /* PQexec runs every statement of the string and returns the last result, or the first
+     * error (execution stops there). */
+    PGresult *r = PQexec(pg->conn, sql);
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK || st == PGRES_EMPTY_QUERY) {
+        PQclear(r);
+        pg->errmsg[0] = '\0';
+        pg->sqlstate[0] = '\0';
+        return ERR_OK;
+    }
+    e = result_error(pg, r, true);
+    const char *pos = r ? PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION) : NULL;
+    if (pos && error_line) {
+        char *end = NULL;
+        errno = 0;
+        long p = strtol(pos, &end, 10);
+        if (errno == 0 && end != pos && *end == '\0' && p > 0)
+            *error_line = line_of(sql, p);
+    }
+    PQclear(r);
+    return e;
+}
+
+enum err pg_begin(struct pg *pg)
+{
+    return pg_exec(pg, "BEGIN", 0, NULL, NULL);
+}
+
+enum err pg_commit(struct pg *pg)
+{
+    return pg_exec(pg, "COMMIT", 0, NULL, NULL);
+}
+
+void pg_rollback(struct pg *pg)
+{
+    if (!pg_is_connected(pg) || PQtransactionStatus(pg->conn) == PQTRANS_IDLE)
+        return;
+    PGresult *r = PQexec(pg->conn, "ROLLBACK");
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        log_warn("ROLLBACK failed: %s", PQerrorMessage(pg->conn));
+    PQclear(r);
+}
+
+char *pg_quote_ident(struct pg *pg, const char *ident)
+{
+    if (check_conn(pg) != ERR_OK)
+        return NULL;
+    char *q = PQescapeIdentifier(pg->conn, ident, strlen(ident));
+    if (!q) {
+        snprintf(pg->errmsg, sizeof pg->errmsg, "%s", PQerrorMessage(pg->conn));
+        one_line(pg->errmsg);
+        return NULL;
+    }
+    char *copy = xstrdup(q);
+    PQfreemem(q);
+    return copy;
+}
+
+void pg_double_text(double x, char out[32])
+{
+    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    locale_t old = c ? uselocale(c) : (locale_t)0;
+    snprintf(out, 32, "%.17g", x);
+    if (c) {
+        uselocale(old);
+        freelocale(c);
+    }
+}
+
+/* --- results ----------------------------------------------------------------------------- */
+
+size_t pg_res_rows(const struct pg_res *res)
+{
+    int n = res ? PQntuples(res->r) : 0;
+    return n > 0 ? (size_t)n : 0;
+}
+
+const char *pg_res_get(const struct pg_res *res, size_t row, int col)
+{
+    if (!res || row >= pg_res_rows(res) || col < 0 || col >= PQnfields(res->r))
+        return NULL;
+    if (PQgetisnull(res->r, (int)row, col))
+        return NULL;
+    return PQgetvalue(res->r, (int)row, col);
+}
+
+char *pg_res_dup(const struct pg_res *res, size_t row, int col)
+{
+    const char *v = pg_res_get(res, row, col);
+    return v ? xstrdup(v) : NULL;
+}
+
+int pg_res_int(const struct pg_res *res, size_t row, int col, int def)
+{
+    const char *v = pg_res_get(res, row, col);
+    if (!v)
+        return def;
+    char *end = NULL;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (errno || end == v || *end || x < INT_MIN || x > INT_MAX)
+        return def;
+    return (int)x;
+}
+
+double pg_res_double(const struct pg_res *res, size_t row, int col, double def)
+{
+    const char *v = pg_res_get(res, row, col);
+    if (!v)
+        return def;
+    /* The server always writes a decimal point; the process locale may expect a comma. */
+    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    locale_t old = c ? uselocale(c) : (locale_t)0;
+    char *end = NULL;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (c) {
+        uselocale(old);
+        freelocale(c);
+    }
+    if (end == v || *end)
+        return def;
+    return x;
+}
+
+bool pg_res_bool(const struct pg_res *res, size_t row, int col, bool def)
+{
+    const char *v = pg_res_get(res, row, col);
+    if (!v)
+        return def;
+    return v[0] == 't';
+}
+
+void pg_res_free(struct pg_res *res)
+{
+    if (!res)
+        return;
+    PQclear(res->r);
+    free(res);
+}

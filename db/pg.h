@@ -1,0 +1,79 @@
+/* pg: one PostgreSQL connection (libpq) with the session set-up CCA needs, parameterised
+ * queries, and errors mapped to enum err with the server's words kept in pg_errmsg. The only
+ * file that includes libpq; db/pg_store.c and db/migrate.c use it. Blocking and synchronous:
+ * every call is bounded by connect_timeout and statement_timeout. */
+#ifndef CCA_PG_H
+#define CCA_PG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/err.h"
+
+struct pg;
+struct pg_res;
+
+struct pg_options {
+    const char *conninfo;     /* libpq conninfo or URI; "" or NULL: libpq's defaults (PG*) */
+    int connect_timeout_s;    /* <= 0: libpq's default (wait forever) */
+    int statement_timeout_ms; /* <= 0: no limit */
+};
+
+/* A connection object, not yet connected (copies opt). Never NULL. */
+struct pg *pg_new(const struct pg_options *opt);
+/* Closes the connection and frees pg; NULL is a no-op. */
+void pg_free(struct pg *pg);
+
+/* (Re)connects, closing any previous connection, then pins the session: application_name
+ * "cca" (unless the conninfo names one), client_encoding UTF8, statement_timeout, and
+ * search_path "public, pg_temp" so no temporary object can shadow ours. ERR_DB_DOWN with
+ * libpq's reason and a hint on failure. */
+enum err pg_connect(struct pg *pg);
+/* Whether the connection is up as far as libpq knows (no round trip). */
+bool pg_is_connected(const struct pg *pg);
+
+/* The last error in plain words, valid until the next call on pg; "" when none. */
+const char *pg_errmsg(const struct pg *pg);
+/* The last error's SQLSTATE ("42P01"), "" when the error did not come from the server. */
+const char *pg_sqlstate(const struct pg *pg);
+/* Replaces the error message (printf-style), for callers that explain a failure better. */
+void pg_set_errmsg(struct pg *pg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Runs one statement with text parameters ($1..$n; a NULL entry is SQL NULL). With out, the
+ * rows are returned (caller frees with pg_res_free); without, they are discarded. Errors:
+ * ERR_DB_DOWN (no connection, or it broke), ERR_SCHEMA (relation or function missing:
+ * "run cca migrate"), ERR_PERMISSION (42501 and RLS refusals), ERR_DIM_MISMATCH (CC001),
+ * ERR_EXISTS (unique violation), ERR_INVALID (check/not-null/data errors), ERR_NOT_FOUND
+ * (P0002), ERR_TIMEOUT (statement timeout), else ERR_DB. */
+enum err pg_exec(struct pg *pg, const char *sql, int nparams, const char *const *params,
+                 struct pg_res **out);
+/* Runs a script of several statements (no parameters), e.g. a migration file. On a server
+ * error *error_line (may be NULL) receives the 1-based line of the failing statement in sql,
+ * or 0 when unknown. Same errors as pg_exec. */
+enum err pg_exec_script(struct pg *pg, const char *sql, int *error_line);
+
+/* BEGIN / COMMIT / ROLLBACK. pg_rollback is safe to call when no transaction is open and
+ * keeps the earlier error message. */
+enum err pg_begin(struct pg *pg);
+enum err pg_commit(struct pg *pg);
+void pg_rollback(struct pg *pg);
+
+/* The identifier quoted for SQL ("Alice" -> "\"Alice\""), a heap string owned by the caller;
+ * NULL (with pg_errmsg set) when there is no connection or the text is not valid. */
+char *pg_quote_ident(struct pg *pg, const char *ident);
+
+/* x as decimal text in the C locale (for a parameter), 17 digits so it reads back exactly. */
+void pg_double_text(double x, char out[32]);
+
+size_t pg_res_rows(const struct pg_res *res);
+/* The value at row, col as text; NULL for SQL NULL. Valid until pg_res_free. */
+const char *pg_res_get(const struct pg_res *res, size_t row, int col);
+/* A heap copy of the value (owned by the caller), NULL for SQL NULL. */
+char *pg_res_dup(const struct pg_res *res, size_t row, int col);
+/* The value parsed as an int/double/bool; def for NULL or unparsable text. */
+int pg_res_int(const struct pg_res *res, size_t row, int col, int def);
+double pg_res_double(const struct pg_res *res, size_t row, int col, double def);
+bool pg_res_bool(const struct pg_res *res, size_t row, int col, bool def);
+void pg_res_free(struct pg_res *res);
+
+#endif

@@ -1,0 +1,804 @@
+/* pg_store: core/store.h over PostgreSQL. Holds the SQL text and the mapping from rows to
+ * core structs; the connection, errors and libpq itself live in db/pg.c. Every value travels
+ * as a query parameter, vectors as pgvector text literals cast with $n::vector. */
+#include "db/pg_store.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/chunk.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/store.h"
+#include "db/migrate.h"
+#include "db/pg.h"
+#include "db/vector_text.h"
+
+struct pg_store {
+    struct store base; /* first: a struct store * is a struct pg_store * */
+    struct pg *pg;
+    char *act_as_email; /* NULL: stay the connecting role */
+};
+
+static struct pg_store *impl(struct store *s)
+{
+    return (struct pg_store *)s;
+}
+
+/* Passages per INSERT statement in doc_replace (4 parameters each). */
+#define PASSAGE_BATCH 200
+
+/* --- helpers ----------------------------------------------------------------------------- */
+
+static void int_text(int x, char out[16])
+{
+    snprintf(out, 16, "%d", x);
+}
+
+/* A text[] literal for PostgreSQL ({"a","b\"c"}), or NULL for no filter. Heap, caller frees. */
+static char *text_array_literal(const char *const *items, size_t count)
+{
+    if (!items || count == 0)
+        return NULL;
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    enum err e = buf_append_char(&b, '{');
+    for (size_t i = 0; e == ERR_OK && i < count; i++) {
+        if (i)
+            e = buf_append_char(&b, ',');
+        if (e == ERR_OK)
+            e = buf_append_char(&b, '"');
+        for (const char *p = items[i] ? items[i] : ""; e == ERR_OK && *p; p++) {
+            if (*p == '"' || *p == '\\')
+                e = buf_append_char(&b, '\\');
+            if (e == ERR_OK)
+                e = buf_append_char(&b, *p);
+        }
+        if (e == ERR_OK)
+            e = buf_append_char(&b, '"');
+    }
+    if (e == ERR_OK)
+        e = buf_append_char(&b, '}');
+    if (e != ERR_OK) {
+        buf_cleanup(&b);
+        return xstrdup("{}");
+    }
+    return buf_detach(&b);
+}
+
+/* An ISO 8601 UTC timestamp expression for a timestamptz column. */
+#define ISO_TS(col) "to_char((" col ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* --- connection and identity ------------------------------------------------------------- */
+
+/* SET ROLE to the login role of s->act_as_email (the demo's --user). */
+static enum err act_as(struct pg_store *s)
+{
+    struct pg *pg = s->pg;
+    const char *email = s->act_as_email;
+    const char *params[] = {email};
+    struct pg_res *res = NULL;
+    enum err e = pg_exec(pg, "SELECT cca_role_for_email($1)", 1, params, &res);
+    if (e == ERR_PERMISSION) {
+        pg_set_errmsg(pg, "cannot act as %s: only a connection allowed to act as other users "
+                          "(the demo superuser) may use --user; connect as your own role instead",
+                      email);
+        return e;
+    }
+    if (e != ERR_OK)
+        return e;
+    char *role = pg_res_dup(res, 0, 0);
+    pg_res_free(res);
+    if (!role) {
+        pg_set_errmsg(pg, "no user with email %s (see cca user list)", email);
+        return ERR_NOT_FOUND;
+    }
+    char *quoted = pg_quote_ident(pg, role);
+    if (!quoted) {
+        free(role);
+        return ERR_DB;
+    }
+    char *sql = xasprintf("SET ROLE %s", quoted);
+    e = pg_exec(pg, sql, 0, NULL, NULL);
+    if (e == ERR_PERMISSION) {
+        pg_set_errmsg(pg, "not allowed to act as %s: the connecting role is not a member of its "
+                          "database role %s",
+                      email, role);
+    } else if (e == ERR_INVALID) {
+        pg_set_errmsg(pg, "the database role %s of %s does not exist (recreate the user with "
+                          "cca user add)",
+                      role, email);
+        e = ERR_NOT_FOUND;
+    }
+    free(sql);
+    free(quoted);
+    free(role);
+    return e;
+}
+
+static enum err pgs_connect(struct pg_store *s)
+{
+    enum err e = pg_connect(s->pg);
+    if (e == ERR_OK && s->act_as_email)
+        e = act_as(s);
+    return e;
+}
+
+static void pgs_free(struct store *st)
+{
+    struct pg_store *s = impl(st);
+    pg_free(s->pg);
+    free(s->act_as_email);
+    free(s);
+}
+
+static const char *pgs_errmsg(const struct store *st)
+{
+    return pg_errmsg(((const struct pg_store *)st)->pg);
+}
+
+static bool pgs_is_connected(struct store *st)
+{
+    return pg_is_connected(impl(st)->pg);
+}
+
+static enum err pgs_reconnect(struct store *st)
+{
+    return pgs_connect(impl(st));
+}
+
+static void user_from_row(const struct pg_res *res, size_t row, struct store_user *u)
+{
+    u->id = pg_res_dup(res, row, 0);
+    u->email = pg_res_dup(res, row, 1);
+    u->name = pg_res_dup(res, row, 2);
+    u->role = pg_res_dup(res, row, 3);
+    u->department = pg_res_dup(res, row, 4);
+    u->db_role = pg_res_dup(res, row, 5);
+}
+
+static enum err pgs_whoami(struct store *st, struct store_user *out)
+{
+    struct pg *pg = impl(st)->pg;
+    *out = (struct store_user){0};
+    struct pg_res *res = NULL;
+    enum err e = pg_exec(pg,
+                         "SELECT w.id, w.email, w.name, w.role, w.department, w.db_role,"
+                         " current_user::text FROM (SELECT 1) one"
+                         " LEFT JOIN cca_whoami() w ON true",
+                         0, NULL, &res);
+    if (e != ERR_OK)
+        return e;
+    if (!pg_res_get(res, 0, 0)) {
+        pg_set_errmsg(pg, "the database role %s is not linked to any CCA user (use --user EMAIL "
+                          "or connect as your own role)",
+                      pg_res_get(res, 0, 6) ? pg_res_get(res, 0, 6) : "?");
+        e = ERR_NOT_FOUND;
+    } else {
+        user_from_row(res, 0, out);
+    }
+    pg_res_free(res);
+    return e;
+}
+
+/* --- info, migrations, seed -------------------------------------------------------------- */
+
+static enum err pgs_info(struct store *st, struct store_info *out)
+{
+    struct pg *pg = impl(st)->pg;
+    *out = (struct store_info){0};
+    struct pg_res *res = NULL;
+    enum err e = pg_exec(pg,
+                         "SELECT current_setting('server_version'), current_user::text,"
+                         " (SELECT extversion FROM pg_extension WHERE extname = 'vector'),"
+                         " (SELECT extversion FROM pg_extension WHERE extname = 'cca_vector'),"
+                         " to_regclass('public.cca_settings') IS NOT NULL",
+                         0, NULL, &res);
+    if (e != ERR_OK)
+        return e;
+    out->server_version = pg_res_dup(res, 0, 0);
+    out->session_role = pg_res_dup(res, 0, 1);
+    const char *pgvector = pg_res_get(res, 0, 2), *fallback = pg_res_get(res, 0, 3);
+    if (pgvector)
+        out->vector_impl = xasprintf("pgvector %s", pgvector);
+    else if (fallback)
+        out->vector_impl = xasprintf("cca_vector %s (exact search)", fallback);
+    else
+        out->vector_impl = xstrdup("none");
+    bool has_settings = pg_res_bool(res, 0, 4, false);
+    pg_res_free(res);
+    res = NULL;
+
+    /* The rest is best effort: a role that may not read a table still gets the basics. */
+    enum err sub = migrate_state(pg, &out->schema_version, &out->pending_migrations);
+    if (sub == ERR_DB_DOWN)
+        return sub;
+    if (sub != ERR_OK)
+        log_warn("info: migration state unavailable: %s", pg_errmsg(pg));
+    if (has_settings) {
+        sub = pg_exec(pg,
+                      "SELECT (SELECT value FROM cca_settings WHERE key = 'embed_dim'),"
+                      " (SELECT value FROM cca_settings WHERE key = 'embed_model')",
+                      0, NULL, &res);
+        if (sub == ERR_DB_DOWN)
+            return sub;
+        if (sub == ERR_OK) {
+            out->embed_dim = pg_res_int(res, 0, 0, 0);
+            out->embed_model = pg_res_dup(res, 0, 1);
+        } else {
+            log_warn("info: embedding settings unavailable: %s", pg_errmsg(pg));
+        }
+        pg_res_free(res);
+    }
+    return ERR_OK;
+}
+
+static enum err pgs_migrate(struct store *st, bool status_only, char **report)
+{
+    return migrate_run(impl(st)->pg, status_only, report);
+}
+
+static enum err pgs_seed(struct store *st, char **report)
+{
+    return migrate_seed(impl(st)->pg, report);
+}
+
+static enum err pgs_set_embed_meta(struct store *st, int dim, const char *model)
+{
+    char d[16];
+    int_text(dim, d);
+    const char *params[] = {d, model};
+    return pg_exec(impl(st)->pg, "SELECT cca_set_embed_meta($1::int, $2)", 2, params, NULL);
+}
+
+/* --- retrieval --------------------------------------------------------------------------- */
+
+/* Rows of (passage_id, content_id, title, content_type, source_path, heading, body, score). */
+static void passages_from_rows(const struct pg_res *res, bool is_vector, struct store_passage **out,
+                               size_t *out_count)
+{
+    size_t n = pg_res_rows(res);
+    struct store_passage *p = xcalloc(n ? n : 1, sizeof *p);
+    for (size_t i = 0; i < n; i++) {
+        p[i].passage_id = pg_res_dup(res, i, 0);
+        p[i].content_id = pg_res_dup(res, i, 1);
+        p[i].title = pg_res_dup(res, i, 2);
+        p[i].content_type = pg_res_dup(res, i, 3);
+        p[i].source_path = pg_res_dup(res, i, 4);
+        p[i].heading = pg_res_dup(res, i, 5);
+        p[i].text = pg_res_dup(res, i, 6);
+        if (!p[i].text)
+            p[i].text = xstrdup("");
+        double score = pg_res_double(res, i, 7, 0);
+        p[i].vector_score = is_vector ? score : -1;
+        p[i].fts_score = is_vector ? -1 : score;
+        p[i].vector_rank = is_vector ? (int)i + 1 : 0;
+        p[i].fts_rank = is_vector ? 0 : (int)i + 1;
+    }
+    *out = p;
+    *out_count = n;
+}
+
+static enum err pgs_match_passages(struct store *st, const float *query, int dim,
+                                   double threshold, int count, const char *const *types,
+                                   size_t type_count, struct store_passage **out,
+                                   size_t *out_count)
+{
+    struct pg *pg = impl(st)->pg;
+    *out = NULL;
+    *out_count = 0;
+    if (count <= 0)
+        return ERR_OK;
+    char *vec = NULL;
+    if (dim <= 0 || vector_text_format(query, (size_t)dim, &vec) != ERR_OK) {
+        pg_set_errmsg(pg, "the query embedding is empty or not finite");
+        return ERR_INVALID;
+    }
+    char thr[32], cnt[16];
+    pg_double_text(threshold, thr);
+    int_text(count, cnt);
+    char *typ = text_array_literal(types, type_count);
+    const char *params[] = {vec, thr, cnt, typ};
+    struct pg_res *res = NULL;
+    enum err e = pg_exec(pg,
+                         "SELECT passage_id, content_id, title, content_type, source_path,"
+                         " heading, body, similarity"
+                         " FROM match_passages($1::vector, $2::float8, $3::int, $4::text[])",
+                         4, params, &res);
+    if (e == ERR_OK)
+        passages_from_rows(res, true, out, out_count);
+    pg_res_free(res);
+    free(typ);
+    free(vec);
+    return e;
+}
+
+static enum err pgs_search_passages(struct store *st, const char *query,
+                                    const char *const *types, size_t type_count, int count,
+                                    struct store_passage **out, size_t *out_count)
+{
+    struct pg *pg = impl(st)->pg;
+    *out = NULL;
+    *out_count = 0;
+    if (count <= 0)
+        return ERR_OK;
+    char cnt[16];
+    int_text(count, cnt);
+    char *typ = text_array_literal(types, type_count);
+    const char *params[] = {query ? query : "", typ, cnt};
+    struct pg_res *res = NULL;
+    enum err e = pg_exec(pg,
+                         "SELECT passage_id, content_id, title, content_type, source_path,"
+                         " heading, body, relevance_score"
+                         " FROM search_passages($1, $2::text[], $3::int)",
+                         3, params, &res);
+    if (e == ERR_OK)
+        passages_from_rows(res, false, out, out_count);
+    pg_res_free(res);
+    free(typ);
+    return e;
+}
+
+/* --- documents --------------------------------------------------------------------------- */
+
+static enum err pgs_doc_lookup(struct store *st, const char *source_path, char **content_id,
+                               char **content_hash)
+{
+    struct pg *pg = impl(st)->pg;
+    *content_id = NULL;
+    *content_hash = NULL;
+    const char *params[] = {source_path};
+    struct pg_res *res = NULL;
+    enum err e = pg_exec(pg, "SELECT id, content_hash FROM learning_content WHERE source_path = $1",
+                         1, params, &res);
+    if (e != ERR_OK)
+        return e;
+    if (pg_res_rows(res) == 0) {
+        pg_set_errmsg(pg, "no document for %s", source_path);
+        e = ERR_NOT_FOUND;
+    } else {
+        *content_id = pg_res_dup(res, 0, 0);
+        *content_hash = pg_res_dup(res, 0, 1);
+    }
+    pg_res_free(res);
+    return e;
+}
+
+/* Inserts passages [from, to) of doc in one multi-row INSERT. */
+static enum err insert_passages(struct pg *pg, const char *content_id,
+                                const struct store_doc_in *doc, size_t from, size_t to)
+{
+    size_t rows = to - from;
+    int nparams = 2 + 4 * (int)rows;
+    const char **params = xcalloc((size_t)nparams, sizeof *params);
+    char(*ordinals)[16] = xcalloc(rows, sizeof *ordinals);
+    char **vectors = xcalloc(rows, sizeof *vectors);
+    struct buf sql;
+    buf_init(&sql, 1 << 20);
+    enum err e = buf_append_str(&sql, "INSERT INTO content_passages"
+                                      " (content_id, title, ordinal, heading, body, embedding)"
+                                      " VALUES ");
+    params[0] = content_id;
+    params[1] = doc->title;
+    for (size_t i = 0; e == ERR_OK && i < rows; i++) {
+        const struct store_passage_in *p = &doc->passages[from + i];
+        int base = 3 + 4 * (int)i;
+        int_text(p->ordinal, ordinals[i]);
+        if (p->embedding &&
+            vector_text_format(p->embedding, (size_t)doc->dim, &vectors[i]) != ERR_OK) {
+            pg_set_errmsg(pg, "passage %d of %s has an invalid embedding (empty or not finite)",
+                          p->ordinal, doc->source_path);
+            e = ERR_INVALID;
+            break;
+        }
+        params[base - 1] = ordinals[i];
+        params[base] = p->heading;
+        params[base + 1] = p->text;
+        params[base + 2] = vectors[i];
+        e = buf_printf(&sql, "%s($1, $2, $%d::int, $%d, $%d, $%d::vector)", i ? ", " : "",
+                       base, base + 1, base + 2, base + 3);
+    }
+    if (e == ERR_OK)
+        e = pg_exec(pg, buf_str(&sql), nparams, params, NULL);
+    else if (e == ERR_TOO_LARGE)
+        pg_set_errmsg(pg, "internal: passage batch statement too long");
+    buf_cleanup(&sql);
+    for (size_t i = 0; i < rows; i++)
+        free(vectors[i]);
+    free(vectors);
+    free(ordinals);
+    free(params);
+    return e;
+}
+
+static enum err check_doc(struct pg *pg, const struct store_doc_in *doc)
+{
+    if (!doc->title || !doc->content || !doc->content_type || !doc->source_path) {
+        pg_set_errmsg(pg, "a document needs a title, content, type and source path");
+        return ERR_INVALID;
+    }
+    bool has_vectors = doc->embedding != NULL;
+    for (size_t i = 0; i < doc->passage_count; i++) {
+        if (!doc->passages[i].text) {
+            pg_set_errmsg(pg, "passage %zu of %s has no text", i, doc->source_path);
+            return ERR_INVALID;
+        }
+        has_vectors = has_vectors || doc->passages[i].embedding;
+    }
+    if (has_vectors && (doc->dim <= 0 || doc->dim > VECTOR_TEXT_MAX_DIM)) {
+        pg_set_errmsg(pg, "embedding dimension %d is out of range", doc->dim);
+        return ERR_INVALID;
+    }
+    return ERR_OK;
+}
+
+static enum err pgs_doc_replace(struct store *st, const struct store_doc_in *doc,
+                                char **content_id)
+{
+    struct pg *pg = impl(st)->pg;
+    *content_id = NULL;
+    enum err e = check_doc(pg, doc);
+    if (e != ERR_OK)
+        return e;
+    char *doc_vec = NULL;
+    if (doc->embedding && vector_text_format(doc->embedding, (size_t)doc->dim, &doc_vec) != ERR_OK) {
+        pg_set_errmsg(pg, "the document embedding of %s is not finite", doc->source_path);
+        return ERR_INVALID;
+    }
+    char *id = NULL;
+    struct pg_res *res = NULL;
+    if ((e = pg_begin(pg)) != ERR_OK)
+        goto out;
+
+    /* Upsert by source path. The creator (created_by defaults to the caller) is kept when a
+     * document is replaced; RLS decides whether the caller may replace it at all. */
+    const char *params[] = {doc->title,        doc->content,      doc->content_type,
+                            doc->source_service, doc->source_path, doc->content_hash,
+                            doc->embed_model,  doc_vec};
+    e = pg_exec(pg,
+                "INSERT INTO learning_content AS lc (title, content, content_type,"
+                " source_service, metadata, source_path, content_hash, embedding)"
+                " VALUES ($1, $2, $3, $4, jsonb_strip_nulls(jsonb_build_object("
+                "'source_path', $5::text, 'content_hash', $6::text, 'embed_model', $7::text)),"
+                " $5, $6, $8::vector)"
+                " ON CONFLICT (source_path) DO UPDATE SET title = EXCLUDED.title,"
+                " content = EXCLUDED.content, content_type = EXCLUDED.content_type,"
+                " source_service = EXCLUDED.source_service,"
+                " metadata = coalesce(lc.metadata, '{}'::jsonb) || EXCLUDED.metadata,"
+                " content_hash = EXCLUDED.content_hash, embedding = EXCLUDED.embedding"
+                " RETURNING id",
+                8, params, &res);
+    if (e != ERR_OK)
+        goto rollback;
+    id = pg_res_dup(res, 0, 0);
+    pg_res_free(res);
+    res = NULL;
+    if (!id) {
+        pg_set_errmsg(pg, "storing %s returned no id", doc->source_path);
+        e = ERR_DB;
+        goto rollback;
+    }
+    const char *del[] = {id};
+    if ((e = pg_exec(pg, "DELETE FROM content_passages WHERE content_id = $1", 1, del, NULL)) !=
+        ERR_OK)
+        goto rollback;
+    for (size_t from = 0; from < doc->passage_count; from += PASSAGE_BATCH) {
+        size_t to = from + PASSAGE_BATCH < doc->passage_count ? from + PASSAGE_BATCH
+                                                              : doc->passage_count;
+        if ((e = insert_passages(pg, id, doc, from, to)) != ERR_OK)
+            goto rollback;
+    }
+    if ((e = pg_commit(pg)) != ERR_OK)
+        goto rollback;
+    *content_id = id;
+    id = NULL;
+    goto out;
+
+rollback:
+    pg_rollback(pg);
+out:
+    pg_res_free(res);
+    free(id);
+    free(doc_vec);
+    return e;
+}
+
+static enum err pgs_reindex_list(struct store *st, char ***passage_ids, char ***texts,
+                                 size_t *count)
+{
+    *passage_ids = NULL;
+    *texts = NULL;
+    *count = 0;
+    struct pg_res *res = NULL;
+    enum err e = pg_exec(impl(st)->pg,
+                         "SELECT id, heading, body FROM content_passages"
+                         " ORDER BY content_id, ordinal",
+                         0, NULL, &res);
+    if (e != ERR_OK)
+        return e;
+    size_t n = pg_res_rows(res);
+    char **ids = xcalloc(n ? n : 1, sizeof *ids);
+    char **bodies = xcalloc(n ? n : 1, sizeof *bodies);
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = pg_res_dup(res, i, 0);
+        /* Exactly the text ingest embedded, so a reindexed passage matches a fresh ingest. */
+        const char *body = pg_res_get(res, i, 2);
+        bodies[i] = chunk_embed_text(pg_res_get(res, i, 1), body ? body : "");
+    }
+    pg_res_free(res);
+    *passage_ids = ids;
+    *texts = bodies;
+    *count = n;
+    return ERR_OK;
+}
+
+static enum err pgs_reindex_set(struct store *st, const char *passage_id, const float *embedding,
+                                int dim)
+{
+    struct pg *pg = impl(st)->pg;
+    char *vec = NULL;
+    if (dim <= 0 || vector_text_format(embedding, (size_t)dim, &vec) != ERR_OK) {
+        pg_set_errmsg(pg, "the embedding for passage %s is empty or not finite", passage_id);
+        return ERR_INVALID;
+    }
+    const char *params[] = {passage_id, vec};
+    struct pg_res *res = NULL;
+    enum err e = pg_exec(pg,
+                         "UPDATE content_passages SET embedding = $2::vector WHERE id = $1"
+                         " RETURNING 1",
+                         2, params, &res);
+    if (e == ERR_OK && pg_res_rows(res) == 0) {
+        pg_set_errmsg(pg, "no passage %s (or not yours to change)", passage_id);
+        e = ERR_NOT_FOUND;
+    }
+    pg_res_free(res);
+    free(vec);
+    return e;
+}
+
+/* --- conversations ----------------------------------------------------------------------- */
+
+static enum err pgs_message_begin(struct store *st, const char *conversation_id,
+                                  const char *question, char **message_id,
+                                  char **new_conversation_id)
+{
+    struct pg *pg = impl(st)->pg;
+    *message_id = NULL;
+    if (new_conversation_id)
+        *new_conversation_id = NULL;
+    /* One statement, so the conversation and the question are stored together or not at all.
+     * An existing conversation must be visible to the caller (RLS), not merely exist. Triggers
+     * touch conversations.updated_at (clients may not write it). */
+    const char *params[] = {conversation_id, question};
+    struct pg_res *res = NULL;
+    enum err e = pg_exec(
+        pg,
+        "WITH me AS (SELECT id FROM cca_whoami()),"
+        " target AS (SELECT c.id FROM conversations c WHERE c.id = $1),"
+        " conv AS (INSERT INTO conversations (user_id, title)"
+        "  SELECT me.id, left(btrim(regexp_replace($2, '\\s+', ' ', 'g')), 60) FROM me"
+        "  WHERE $1::text IS NULL RETURNING id),"
+        " msg AS (INSERT INTO chat_messages (user_id, conversation_id, message, status)"
+        "  SELECT me.id, coalesce((SELECT id FROM target), (SELECT id FROM conv)), $2, 'pending'"
+        "  FROM me WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM target)"
+        "  RETURNING id, conversation_id)"
+        " SELECT msg.id, msg.conversation_id, (SELECT count(*) FROM me),"
+        "  (SELECT count(*) FROM target) FROM (SELECT 1) one LEFT JOIN msg ON true",
+        2, params, &res);
+    if (e != ERR_OK)
+        return e;
+    if (!pg_res_get(res, 0, 0)) {
+        if (pg_res_int(res, 0, 2, 0) == 0) {
+            pg_set_errmsg(pg, "this session is not a CCA user, so the question cannot be stored "
+                              "(use --user EMAIL or connect as your own role)");
+            e = ERR_PERMISSION;
+        } else {
+            pg_set_errmsg(pg, "no conversation %s", conversation_id ? conversation_id : "");
+            e = ERR_NOT_FOUND;
+        }
+    } else {
+        *message_id = pg_res_dup(res, 0, 0);
+        if (new_conversation_id && !conversation_id)
+            *new_conversation_id = pg_res_dup(res, 0, 1);
+    }
+    pg_res_free(res);
+    return e;
+}
+
+static enum err pgs_message_finish(struct store *st, const char *message_id,
+                                   const struct store_outcome *o)
+{
+    struct pg *pg = impl(st)->pg;
+    char conf[32], ms[16];
+    bool has_conf = o->confidence >= 0;
+    if (has_conf)
+        pg_double_text(o->confidence > 1 ? 1 : o->confidence, conf);
+    int_text(o->processing_ms < 0 ? 0 : o->processing_ms, ms);
+    const char *params[] = {message_id,
+                            o->response,
+                            o->status ? o->status : "failed",
+                            o->error,
+                            o->sources_json,
+                            has_conf ? conf : NULL,
+                            ms,
+                            o->is_offline ? "true" : "false",
+                            o->abstain ? "true" : "false"};
+    struct pg_res *res = NULL;
+    /* updated_at of the message and its conversation are set by triggers. */
+    enum err e = pg_exec(pg,
+                         "UPDATE chat_messages SET response = $2, status = $3,"
+                         " error = $4, sources = $5::jsonb, confidence = $6::float8,"
+                         " processing_time = $7::int, is_offline = $8::boolean,"
+                         " abstain = $9::boolean WHERE id = $1 RETURNING 1",
+                         9, params, &res);
+    if (e == ERR_OK && pg_res_rows(res) == 0) {
+        pg_set_errmsg(pg, "no message %s (or not yours to change)", message_id);
+        e = ERR_NOT_FOUND;
+    }
+    pg_res_free(res);
+    return e;
+}
+
+static enum err pgs_conversations(struct store *st, int limit, struct store_conversation **out,
+                                  size_t *out_count)
+{
+    *out = NULL;
+    *out_count = 0;
+    char lim[16];
+    int_text(limit > 0 ? limit : 50, lim);
+    const char *params[] = {lim};
+    struct pg_res *res = NULL;
+    enum err e = pg_exec(impl(st)->pg,
+                         "SELECT c.id, c.title, " ISO_TS("c.updated_at") ","
+                         " (SELECT count(*) FROM chat_messages m WHERE m.conversation_id = c.id)"
+                         " FROM conversations c"
+                         " WHERE c.user_id = (SELECT id FROM cca_whoami())"
+                         " ORDER BY c.updated_at DESC, c.id LIMIT $1::int",
+                         1, params, &res);
+    if (e != ERR_OK)
+        return e;
+    size_t n = pg_res_rows(res);
+    struct store_conversation *c = xcalloc(n ? n : 1, sizeof *c);
+    for (size_t i = 0; i < n; i++) {
+        c[i].id = pg_res_dup(res, i, 0);
+        c[i].title = pg_res_dup(res, i, 1);
+        c[i].updated_at = pg_res_dup(res, i, 2);
+        c[i].message_count = pg_res_int(res, i, 3, 0);
+    }
+    pg_res_free(res);
+    *out = c;
+    *out_count = n;
+    return ERR_OK;
+}
+
+static enum err pgs_conversation_messages(struct store *st, const char *conversation_id,
+                                          struct store_message **out, size_t *out_count)
+{
+    *out = NULL;
+    *out_count = 0;
+    const char *params[] = {conversation_id};
+    struct pg_res *res = NULL;
+    enum err e = pg_exec(impl(st)->pg,
+                         "SELECT id, conversation_id, message, response, status, error,"
+                         " sources::text, confidence, processing_time, " ISO_TS("created_at")
+                         " FROM chat_messages WHERE conversation_id = $1"
+                         " ORDER BY created_at, id",
+                         1, params, &res);
+    if (e != ERR_OK)
+        return e;
+    size_t n = pg_res_rows(res);
+    struct store_message *m = xcalloc(n ? n : 1, sizeof *m);
+    for (size_t i = 0; i < n; i++) {
+        m[i].id = pg_res_dup(res, i, 0);
+        m[i].conversation_id = pg_res_dup(res, i, 1);
+        m[i].message = pg_res_dup(res, i, 2);
+        m[i].response = pg_res_dup(res, i, 3);
+        m[i].status = pg_res_dup(res, i, 4);
+        m[i].error = pg_res_dup(res, i, 5);
+        m[i].sources_json = pg_res_dup(res, i, 6);
+        m[i].confidence = pg_res_double(res, i, 7, -1);
+        m[i].processing_ms = pg_res_int(res, i, 8, -1);
+        m[i].created_at = pg_res_dup(res, i, 9);
+    }
+    pg_res_free(res);
+    *out = m;
+    *out_count = n;
+    return ERR_OK;
+}
+
+/* --- users (admin) ----------------------------------------------------------------------- */
+
+static enum err pgs_user_add(struct store *st, const struct store_user_in *in, char **user_id)
+{
+    struct pg *pg = impl(st)->pg;
+    *user_id = NULL;
+    const char *params[] = {in->email, in->name, in->role, in->department};
+    struct pg_res *res = NULL;
+    enum err e = pg_exec(pg, "SELECT cca_user_add($1, $2, $3, $4)", 4, params, &res);
+    if (e == ERR_OK)
+        *user_id = pg_res_dup(res, 0, 0);
+    pg_res_free(res);
+    return e;
+}
+
+static enum err pgs_user_set_role(struct store *st, const char *email, const char *role)
+{
+    const char *params[] = {email, role};
+    return pg_exec(impl(st)->pg, "SELECT cca_user_set_role($1, $2)", 2, params, NULL);
+}
+
+static enum err pgs_user_list(struct store *st, struct store_user **out, size_t *out_count)
+{
+    *out = NULL;
+    *out_count = 0;
+    struct pg_res *res = NULL;
+    enum err e = pg_exec(impl(st)->pg,
+                         "SELECT id, email, name, role, department, db_role FROM users"
+                         " ORDER BY lower(email)",
+                         0, NULL, &res);
+    if (e != ERR_OK)
+        return e;
+    size_t n = pg_res_rows(res);
+    struct store_user *u = xcalloc(n ? n : 1, sizeof *u);
+    for (size_t i = 0; i < n; i++)
+        user_from_row(res, i, &u[i]);
+    pg_res_free(res);
+    *out = u;
+    *out_count = n;
+    return ERR_OK;
+}
+
+/* --- open -------------------------------------------------------------------------------- */
+
+static const struct store_ops pg_store_ops = {
+    .free = pgs_free,
+    .errmsg = pgs_errmsg,
+    .is_connected = pgs_is_connected,
+    .reconnect = pgs_reconnect,
+    .whoami = pgs_whoami,
+    .info = pgs_info,
+    .migrate = pgs_migrate,
+    .seed = pgs_seed,
+    .set_embed_meta = pgs_set_embed_meta,
+    .match_passages = pgs_match_passages,
+    .search_passages = pgs_search_passages,
+    .doc_lookup = pgs_doc_lookup,
+    .doc_replace = pgs_doc_replace,
+    .reindex_list = pgs_reindex_list,
+    .reindex_set = pgs_reindex_set,
+    .message_begin = pgs_message_begin,
+    .message_finish = pgs_message_finish,
+    .conversations = pgs_conversations,
+    .conversation_messages = pgs_conversation_messages,
+    .user_add = pgs_user_add,
+    .user_set_role = pgs_user_set_role,
+    .user_list = pgs_user_list,
+};
+
+enum err pg_store_open(const struct pg_store_options *opt, struct store **out, char *err,
+                       size_t errlen)
+{
+    *out = NULL;
+    struct pg_store *s = xcalloc(1, sizeof *s);
+    s->base.ops = &pg_store_ops;
+    struct pg_options po = {
+        .conninfo = opt->conninfo,
+        .connect_timeout_s = opt->connect_timeout_s,
+        .statement_timeout_ms = opt->statement_timeout_ms,
+    };
+    s->pg = pg_new(&po);
+    if (opt->act_as_email && *opt->act_as_email)
+        s->act_as_email = xstrdup(opt->act_as_email);
+    enum err e = pgs_connect(s);
+    if (e != ERR_OK) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s", pg_errmsg(s->pg));
+        pgs_free(&s->base);
+        return e;
+    }
+    *out = &s->base;
+    return ERR_OK;
+}

@@ -1,0 +1,351 @@
+/* cmd_admin.c: the administration subcommands `cca migrate`, `cca seed` and `cca user`.
+ * They see the database only through core/store.h; who may do what is decided by
+ * PostgreSQL (definer functions and row-level security), the CLI only reports it. */
+#include "tui/commands.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/json_out.h"
+#include "core/store.h"
+#include "core/utf8.h"
+
+static bool is_help(const char *arg)
+{
+    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+/* Connects for an admin command; prints the reason and returns NULL on failure. */
+static struct store *open_or_report(struct cli *cli, bool act_as_user)
+{
+    struct store *s = NULL;
+    char err[1024] = "";
+    if (cli->open_store(cli->cfg, act_as_user, &s, err, sizeof err) != ERR_OK) {
+        cli_error("%s", *err ? err : "cannot connect to the database");
+        return NULL;
+    }
+    return s;
+}
+
+/* Prints a store failure with what to do, returns the exit status 1. */
+static int report_failure(struct store *s, enum err e, const char *what)
+{
+    const char *msg = store_errmsg(s);
+    cli_error("%s: %s", what, *msg ? msg : err_str(e));
+    return 1;
+}
+
+/* The same for user management, where a refusal means "not an admin". */
+static int report_user_failure(struct store *s, enum err e, const char *what)
+{
+    const char *msg = store_errmsg(s);
+    if (e == ERR_PERMISSION && !strstr(msg, "admin"))
+        cli_error("%s: %s (only an admin can manage users: use --user with an admin's email)",
+                  what, *msg ? msg : err_str(e));
+    else
+        report_failure(s, e, what);
+    return 1;
+}
+
+/* --- migrate ----------------------------------------------------------------------------- */
+
+static void migrate_usage(FILE *out)
+{
+    fputs("Usage: cca migrate [--status]\n\n"
+          "Applies the database migrations compiled into cca, each in its own transaction, and\n"
+          "records them in schema_migrations. Running it again is a no-op; a migration whose\n"
+          "text changed after it was applied is refused. --status lists applied (with date)\n"
+          "and pending migrations without changing anything.\n",
+          out);
+}
+
+int cmd_migrate(struct cli *cli, int argc, char **argv)
+{
+    bool status_only = false;
+    for (int i = 1; i < argc; i++) {
+        if (is_help(argv[i])) {
+            migrate_usage(stdout);
+            return 0;
+        }
+        if (strcmp(argv[i], "--status") == 0) {
+            status_only = true;
+            continue;
+        }
+        cli_error("migrate: unknown argument '%s'", argv[i]);
+        migrate_usage(stderr);
+        return 2;
+    }
+    /* Migrations run as the connecting role, never as a --user identity. */
+    struct store *s = open_or_report(cli, false);
+    if (!s)
+        return 1;
+    char *report = NULL;
+    enum err e = store_migrate(s, status_only, &report);
+    if (report)
+        fputs(report, stdout);
+    free(report);
+    int status = e == ERR_OK ? 0 : report_failure(s, e, "migrate");
+    store_free(s);
+    return status;
+}
+
+/* --- seed -------------------------------------------------------------------------------- */
+
+int cmd_seed(struct cli *cli, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (is_help(argv[i])) {
+            puts("Usage: cca seed\n\nLoads the sample data (demo users with their database roles,\n"
+                 "skills, courses, content, progress, chats) in one transaction. Only into a\n"
+                 "migrated database that has no users yet; embeddings come from cca ingest.");
+            return 0;
+        }
+        cli_error("seed: unknown argument '%s'", argv[i]);
+        return 2;
+    }
+    struct store *s = open_or_report(cli, false);
+    if (!s)
+        return 1;
+    char *report = NULL;
+    enum err e = store_seed(s, &report);
+    if (report)
+        fputs(report, stdout);
+    free(report);
+    int status = e == ERR_OK ? 0 : report_failure(s, e, "seed");
+    store_free(s);
+    return status;
+}
+
+/* --- user -------------------------------------------------------------------------------- */
+
+static void user_usage(FILE *out)
+{
+    fputs("Usage: cca user add EMAIL --name NAME --role ROLE [--department DEPT]\n"
+          "       cca user set-role EMAIL ROLE\n"
+          "       cca user list [--json]\n\n"
+          "ROLE is learner, hr_manager, trainer or admin. `add` creates the users row and the\n"
+          "person's PostgreSQL login role. Admin only: the database refuses anybody else.\n",
+          out);
+}
+
+static bool is_valid_role(const char *role)
+{
+    static const char *const roles[] = {"learner", "hr_manager", "trainer", "admin"};
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+        if (strcmp(role, roles[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Takes "--opt VALUE" or "--opt=VALUE" at argv[*i]; NULL when argv[*i] is another option.
+ * *is_missing is set when the option is there without a value. */
+static const char *take_value(int argc, char **argv, int *i, const char *opt, bool *is_missing)
+{
+    size_t n = strlen(opt);
+    if (strncmp(argv[*i], opt, n) != 0)
+        return NULL;
+    if (argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (argv[*i][n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *is_missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static int user_add(struct cli *cli, int argc, char **argv)
+{
+    const char *email = NULL, *name = NULL, *role = NULL, *dept = NULL;
+    for (int i = 2; i < argc; i++) {
+        bool is_missing = false;
+        const char *v;
+        if ((v = take_value(argc, argv, &i, "--name", &is_missing)))
+            name = v;
+        else if ((v = take_value(argc, argv, &i, "--role", &is_missing)))
+            role = v;
+        else if ((v = take_value(argc, argv, &i, "--department", &is_missing)))
+            dept = v;
+        else if (is_missing) {
+            cli_error("user add: %s needs a value", argv[i]);
+            return 2;
+        } else if (argv[i][0] != '-' && !email)
+            email = argv[i];
+        else {
+            cli_error("user add: unexpected argument '%s'", argv[i]);
+            user_usage(stderr);
+            return 2;
+        }
+    }
+    if (!email || !name || !role) {
+        cli_error("user add: EMAIL, --name and --role are required");
+        user_usage(stderr);
+        return 2;
+    }
+    if (!strchr(email, '@')) {
+        cli_error("user add: '%s' is not an email address", email);
+        return 2;
+    }
+    if (!is_valid_role(role)) {
+        cli_error("user add: unknown role '%s' (learner, hr_manager, trainer or admin)", role);
+        return 2;
+    }
+    struct store *s = open_or_report(cli, true);
+    if (!s)
+        return 1;
+    struct store_user_in in = {.email = email, .name = name, .role = role, .department = dept};
+    char *id = NULL;
+    enum err e = store_user_add(s, &in, &id);
+    int status = 0;
+    if (e == ERR_OK)
+        printf("added %s (%s) as %s, user id %s\n", email, name, role, id ? id : "?");
+    else
+        status = report_user_failure(s, e, "user add");
+    free(id);
+    store_free(s);
+    return status;
+}
+
+static int user_set_role(struct cli *cli, int argc, char **argv)
+{
+    if (argc != 4) {
+        user_usage(stderr);
+        return 2;
+    }
+    const char *email = argv[2], *role = argv[3];
+    if (!is_valid_role(role)) {
+        cli_error("user set-role: unknown role '%s' (learner, hr_manager, trainer or admin)",
+                  role);
+        return 2;
+    }
+    struct store *s = open_or_report(cli, true);
+    if (!s)
+        return 1;
+    enum err e = store_user_set_role(s, email, role);
+    int status = 0;
+    if (e == ERR_OK)
+        printf("%s is now %s\n", email, role);
+    else
+        status = report_user_failure(s, e, "user set-role");
+    store_free(s);
+    return status;
+}
+
+static void print_users_json(const struct store_user *u, size_t n)
+{
+    struct json_out j;
+    json_out_init(&j, 16u << 20);
+    json_out_object_begin(&j);
+    json_out_key(&j, "users");
+    json_out_array_begin(&j);
+    for (size_t i = 0; i < n; i++) {
+        json_out_object_begin(&j);
+        json_out_key(&j, "id");
+        json_out_string(&j, u[i].id);
+        json_out_key(&j, "email");
+        json_out_string(&j, u[i].email);
+        json_out_key(&j, "name");
+        json_out_string(&j, u[i].name);
+        json_out_key(&j, "role");
+        json_out_string(&j, u[i].role);
+        json_out_key(&j, "department");
+        json_out_string(&j, u[i].department);
+        json_out_key(&j, "db_role");
+        json_out_string(&j, u[i].db_role);
+        json_out_object_end(&j);
+    }
+    json_out_array_end(&j);
+    json_out_object_end(&j);
+    char *text = NULL;
+    if (json_out_finish(&j, &text) == ERR_OK)
+        puts(text);
+    else
+        cli_error("user list: the list is too large for JSON output");
+    free(text);
+    json_out_cleanup(&j);
+}
+
+/* Writes untrusted text (names come from the database) made safe for the terminal, padded to
+ * width columns; newlines and tabs become spaces so a row stays one line. */
+static void print_cell(const char *text, size_t width, bool is_last)
+{
+    const char *raw = text && *text ? text : "-";
+    size_t len = 0;
+    char *safe = utf8_sanitize(raw, strlen(raw), &len);
+    for (size_t i = 0; i < len; i++)
+        if (safe[i] == '\n' || safe[i] == '\t')
+            safe[i] = ' ';
+    fputs(safe, stdout);
+    if (is_last) {
+        putchar('\n');
+    } else {
+        for (size_t w = utf8_width(safe, len); w < width; w++)
+            putchar(' ');
+        putchar(' ');
+    }
+    free(safe);
+}
+
+static int user_list(struct cli *cli, int argc, char **argv)
+{
+    bool is_json = false;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            is_json = true;
+        else {
+            cli_error("user list: unknown argument '%s'", argv[i]);
+            return 2;
+        }
+    }
+    struct store *s = open_or_report(cli, true);
+    if (!s)
+        return 1;
+    struct store_user *u = NULL;
+    size_t n = 0;
+    enum err e = store_user_list(s, &u, &n);
+    int status = 0;
+    if (e != ERR_OK) {
+        status = report_user_failure(s, e, "user list");
+    } else if (is_json) {
+        print_users_json(u, n);
+    } else {
+        printf("%-32s %-24s %-11s %-16s %s\n", "EMAIL", "NAME", "ROLE", "DEPARTMENT", "DB ROLE");
+        for (size_t i = 0; i < n; i++) {
+            print_cell(u[i].email, 32, false);
+            print_cell(u[i].name, 24, false);
+            print_cell(u[i].role, 11, false);
+            print_cell(u[i].department, 16, false);
+            print_cell(u[i].db_role, 0, true);
+        }
+        if (n == 0)
+            puts("(no users visible to this session)");
+    }
+    store_users_free(u, n);
+    store_free(s);
+    return status;
+}
+
+int cmd_user(struct cli *cli, int argc, char **argv)
+{
+    if (argc < 2 || is_help(argv[1])) {
+        user_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    for (int i = 2; i < argc; i++)
+        if (is_help(argv[i])) {
+            user_usage(stdout);
+            return 0;
+        }
+    if (strcmp(argv[1], "add") == 0)
+        return user_add(cli, argc, argv);
+    if (strcmp(argv[1], "set-role") == 0)
+        return user_set_role(cli, argc, argv);
+    if (strcmp(argv[1], "list") == 0)
+        return user_list(cli, argc, argv);
+    cli_error("user: unknown subcommand '%s'", argv[1]);
+    user_usage(stderr);
+    return 2;
+}
