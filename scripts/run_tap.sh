@@ -4,11 +4,13 @@
 set -uo pipefail
 suite=$1; shift
 mkdir -p build/results
-passed=0; failed=0
+passed=0; failed=0; skipped=0
 for t in "$@"; do
     out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1); rc=$?
-    ok=$(grep -cE '^ok ' <<<"$out")
-    bad=$(grep -cE '^not ok ' <<<"$out")
+    ok=$(grep -E '^ok ' <<<"$out" | grep -vc '# *SKIP')
+    skip=$(grep -ciE '^(not )?ok .*# *SKIP' <<<"$out")
+    bad=$(grep -E '^not ok ' <<<"$out" | grep -vic '# *SKIP')
+    skipped=$((skipped + skip))
     if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
         bad=1   # crashed or failed outside a test
     fi
@@ -19,5 +21,5 @@ for t in "$@"; do
     printf '  %-28s %3d passed, %d failed\n' "$(basename "$t")" "$ok" "$bad"
 done
 echo "$passed $failed" > "build/results/$suite"
-echo "$suite: $passed passed, $failed failed"
+echo "$suite: $passed passed, $failed failed$([ "$skipped" -gt 0 ] && echo ", $skipped skipped")"
 [ "$failed" -eq 0 ]
