@@ -1,0 +1,57 @@
+/* retrieve: hybrid retrieval over the store: the vector retriever (store_match_passages) and
+ * the full-text retriever (store_search_passages) each return candidates, fused by reciprocal
+ * rank fusion: fused(p) = sum over retrievers r that returned p of 1 / (k + rank_r(p)).
+ * Single-retriever modes exist for evaluation and `cca search --mode`. */
+#ifndef CCA_RETRIEVE_H
+#define CCA_RETRIEVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/err.h"
+
+struct store;
+struct store_passage;
+
+enum retrieve_mode { RETRIEVE_HYBRID, RETRIEVE_VECTOR, RETRIEVE_FTS };
+
+struct retrieve_params {
+    enum retrieve_mode mode;
+    const char *text;          /* the query text (full-text side) */
+    const float *vector;       /* the query embedding (vector side); NULL skips that side */
+    int dim;
+    const char *const *types;  /* content types to keep; type_count 0 keeps all */
+    size_t type_count;
+    double threshold;          /* minimum cosine similarity for vector hits */
+    int candidates;            /* asked from each retriever before fusion */
+    int count;                 /* results kept after fusion */
+    int rrf_k;                 /* the fusion constant k (60 by default) */
+};
+
+/* What happened on each side, for reasons and logs. */
+struct retrieve_stats {
+    size_t vector_hits;
+    size_t fts_hits;
+    size_t both_hits;          /* kept results that both retrievers returned */
+    enum err vector_err;       /* ERR_OK, or why the vector side failed (hybrid carries on) */
+    enum err fts_err;
+};
+
+/* Runs the retrievers of p->mode and fuses. In hybrid mode one failing side is tolerated
+ * (its error is in stats) unless both fail or the failure is ERR_DB_DOWN. *out (caller owns,
+ * store_passages_free) is best first with vector/fts scores and ranks and fused_score set. */
+enum err retrieve_run(struct store *s, const struct retrieve_params *p, struct store_passage **out,
+                      size_t *out_count, struct retrieve_stats *stats);
+
+/* Reciprocal rank fusion of two ranked lists (either may be empty), identified by passage_id.
+ * Takes ownership of both arrays (they are freed); *out (caller owns) holds at most count
+ * merged passages, best first; ties keep the vector side's order, then the full-text side's. */
+void retrieve_fuse(struct store_passage *vec, size_t vec_count, struct store_passage *fts,
+                   size_t fts_count, int rrf_k, int count, struct store_passage **out,
+                   size_t *out_count);
+
+/* Parses "hybrid", "vector" or "fts"; false for anything else. */
+bool retrieve_mode_parse(const char *name, enum retrieve_mode *out);
+const char *retrieve_mode_name(enum retrieve_mode mode);
+
+#endif
