@@ -1,0 +1,9 @@
+# Start: header with the user, status with the database; Ctrl-Q leaves a clean terminal.
+start_cca 100x30
+check "start: header reads CCA with the user" wait_for '^ CCA .*Alice Martin · learner · Engineering'
+check "start: status bar shows the database and offline mode" wait_for '● database .*offline'
+check "start: tab bar lists only the chat screen" bash -c "tmux -S '$E2E_TMUX_SOCK' capture-pane -p -t t | sed -n 2p | grep -Eq '^  Chat *$'"
+keys C-q
+check "quit: Ctrl-Q exits with status 0" wait_for '^EXITED 0'
+check "quit: the alternate screen is left" test "$(tm display -p -t t '#{alternate_on}')" = 0
+check "quit: the terminal is back in cooked mode (echo on)" bash -c "tmux -S '$E2E_TMUX_SOCK' send-keys -t t 'x'; sleep 0.2; tmux -S '$E2E_TMUX_SOCK' capture-pane -p -t t | grep -q '^x'"
