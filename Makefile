@@ -44,8 +44,9 @@ LIB := $(BUILD)/libcca.a
 
 all: cca
 
+# Copy then rename, so a running ./cca is replaced rather than written over ("text file busy").
 cca: $(BUILD)/cca
-	@cp $< $@
+	@cp $< $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/cca: $(BUILD)/tui/main.o $(LIB)
 	$(CC) $(LDFLAGS_$(FLAVOR)) -o $@ $^ $(LDLIBS)

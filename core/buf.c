@@ -70,8 +70,9 @@ enum err buf_append_char(struct buf *b, char c)
 enum err buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
     va_list ap2;
+    char probe[1];
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
+    int n = vsnprintf(probe, sizeof probe, fmt, ap2);
     va_end(ap2);
     if (n < 0)
         return ERR_INVALID;
