@@ -117,7 +117,7 @@ test-vector:
 	@tests/vector/run.sh
 
 test-e2e: all $(FAKE_SERVER)
-	@CCA_FAKE_LLM=$(BUILD)/fake_llm_server tests/tmux/run.sh
+	@CCA_FAKE_LLM=$(BUILD)/fake_llm_server scripts/tap_suite.sh e2e tests/tmux/run.sh
 
 test: deps
 	@scripts/test_all.sh

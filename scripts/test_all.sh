@@ -24,7 +24,7 @@ run asan make -s --no-print-directory -j"$(nproc)" asan
 mv -f build/results/unit-asan build/results/asan 2>/dev/null
 run vector tests/vector/run.sh
 run db tests/db/run.sh
-run e2e env CCA_FAKE_LLM=build/debug/fake_llm_server tests/tmux/run.sh
+run e2e env CCA_FAKE_LLM=build/debug/fake_llm_server scripts/tap_suite.sh e2e tests/tmux/run.sh
 passed=0; failed=0
 echo "== summary ($(( $(date +%s) - start )) s)"
 for s in "${suites[@]}"; do
