@@ -93,7 +93,7 @@ vector-uninstall:
 # make run: install what is missing, build, start the private server, migrate, load the
 # sample knowledge base on first use, open the TUI as a sample learner.
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) -s --no-print-directory all
 	@scripts/setup_db.sh $(PG_DIR)
 	@CCA_DATABASE_URL="$$(scripts/pg.sh url $(PG_DIR))" ./cca --user "$${CCA_USER:-$(CCA_USER_DEMO)}"
 
