@@ -3,6 +3,11 @@
 # line is the total: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# The end-to-end tests read wide characters off the screen: make sure the locale is UTF-8.
+case "${LC_ALL:-${LC_CTYPE:-${LANG:-}}}" in
+*UTF-8* | *utf8* | *UTF8* | *utf-8*) ;;
+*) export LANG=C.UTF-8; unset LC_ALL LC_CTYPE ;;
+esac
 rm -rf build/results; mkdir -p build/results
 start=$(date +%s)
 suites=(unit asan vector db e2e)

@@ -7,7 +7,7 @@ E2E_TIMEOUT=${E2E_TIMEOUT:-20}
 E2E_N=0
 E2E_FAILED=0
 
-tm() { tmux -S "$E2E_TMUX_SOCK" -f /dev/null "$@"; }
+tm() { tmux -u -S "$E2E_TMUX_SOCK" -f /dev/null "$@"; }
 
 # start_cca COLSxROWS [VAR=value...]: runs cca in a fresh session "t"; its pid goes to $E2E_DIR/pid.
 start_cca() {
