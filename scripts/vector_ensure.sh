@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # vector_ensure.sh: makes a vector implementation available to the local PostgreSQL server:
-# real pgvector when installed, else our fallback cca_vector (built and installed into the
-# server that pg_config names; sudo as a normal user). Re-installs when the build changed.
+# real pgvector when installed, else our fallback cca_vector, built and installed into the
+# server that pg_config names (sudo as a normal user) when the installed build is missing or
+# older than the sources.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sharedir=$(pg_config --sharedir)
@@ -9,14 +10,15 @@ if [ -f "$sharedir/extension/vector.control" ]; then
     exit 0
 fi
 make -s -C db/vector >/dev/null
-libdir=$(pg_config --pkglibdir)
-if [ -f "$sharedir/extension/cca_vector.control" ] && cmp -s db/vector/cca_vector.so "$libdir/cca_vector.so" \
-    && cmp -s db/vector/cca_vector--1.0.sql "$sharedir/extension/cca_vector--1.0.sql"; then
+if cmp -s db/vector/cca_vector.srchash "$sharedir/extension/cca_vector.srchash"; then
     exit 0
 fi
-echo "vector: installing the cca_vector fallback extension into $libdir"
+echo "vector: installing the cca_vector fallback extension into $(pg_config --pkglibdir)"
 if [ "$(id -u)" = 0 ]; then
     make -s -C db/vector install >/dev/null
-else
+elif command -v sudo >/dev/null 2>&1; then
     sudo make -s -C db/vector install >/dev/null
+else
+    echo "vector: installing needs root: run 'make vector-install' as root (or install sudo)" >&2
+    exit 1
 fi
