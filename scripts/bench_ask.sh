@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# bench_ask.sh: the `ask` part of `make bench`. Prints figures; asserts nothing.
+#
+# On a throwaway cluster it ingests the sample knowledge base plus a synthetic corpus of about
+# BENCH_PASSAGES passages (default 10000) and prints the ingest rate (local embedder, read +
+# chunk + embed + store), then measures the overhead of `cca ask` apart from the LLM at that
+# size: offline answers (no LLM configured) for BENCH_QUESTIONS questions (default 50, from
+# tests/eval), timed in-process by the processing_time_ms that `cca ask --json` reports: from
+# rag_ask to the finished answer, i.e. store the question, embed it, hybrid retrieval, the
+# extractive answer (storing the answer afterwards is not in it). Process start-up and
+# connecting are not counted. Every `cca ask` is a new process, so each question meets a cold
+# word cache and a new database session (no cached plans): the pessimistic first question of
+# a session. Then the two retrievers are timed alone on the server with the same questions.
+#
+# The synthetic corpus is deterministic: documents of 16 sections, each section about 1,000
+# characters of knowledge-base sentences in which a third of the longer words are replaced by
+# the document's own topic words (drawn from WordNet's index), so that vocabularies differ
+# between documents the way they do between real handbooks.
+#   BENCH_DIR=DIR   use (and keep) DIR instead of a throwaway folder; a second run reuses the
+#                   corpus and the database (ingest is idempotent)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want=${BENCH_PASSAGES:-10000}
+questions=${BENCH_QUESTIONS:-50}
+[ -x ./cca ] || { echo "bench_ask: build ./cca first (make)" >&2; exit 1; }
+
+if [ -n "${BENCH_DIR:-}" ]; then
+    work=$BENCH_DIR
+    mkdir -p "$work"
+    cleanup() { :; }
+else
+    work=$(mktemp -d /tmp/cca-benchask-XXXXXX)
+    cleanup() { scripts/pg.sh destroy "$work/pg" >/dev/null 2>&1 || true; rm -rf "$work"; }
+fi
+trap cleanup EXIT
+
+# 1. The corpus: 16 sections of about 1,000 characters are 16 passages per document at the
+# default chunk size (1,200 characters).
+if [ ! -d "$work/corpus" ]; then
+    mkdir -p "$work/corpus.tmp"
+    wn=/usr/share/wordnet
+    [ -r "$wn/index.noun" ] || wn=${WNSEARCHDIR:-/usr/share/wordnet}
+    perl -e '
+        use strict; use warnings;
+        my ($out, $docs, $wn) = @ARGV;
+        srand(20240607);
+        my @sent;
+        for my $f (sort glob "assets/kb/*.md") {
+            open my $fh, "<", $f or die "bench_ask: $f: $!\n";
+            local $/; my $t = <$fh>;
+            $t =~ s/^#.*$//mg; $t =~ s/^\|.*$//mg; $t =~ s/```.*?```//sg; $t =~ s/[`*]//g;
+            push @sent, grep { length > 30 } map { s/\s+/ /gr } split /(?<=[.!?])\s+/, $t;
+        }
+        my @lex;
+        for my $pos (qw(noun verb adj)) {
+            open my $fh, "<", "$wn/index.$pos" or next;
+            while (<$fh>) {
+                next if /^ /;
+                my ($w) = split / /;
+                push @lex, $w if $w =~ /^[a-z]{4,12}$/;
+            }
+        }
+        die "bench_ask: no WordNet index in $wn\n" unless @lex > 1000;
+        for my $d (1 .. $docs) {
+            my @topic = map { $lex[rand @lex] } 1 .. 40;
+            open my $o, ">", sprintf("%s/synthetic-%05d.md", $out, $d) or die;
+            printf $o "# %s and %s handbook %d\n\n", ucfirst $topic[0], $topic[1], $d;
+            for my $sec (1 .. 16) {
+                printf $o "## %s %s\n\n", ucfirst $topic[rand @topic], $topic[rand @topic];
+                my $len = 0;
+                while ($len < 1000) {
+                    my $s = $sent[rand @sent];
+                    $s =~ s/\b([a-z]{5,})\b/rand() < 0.33 ? $topic[rand @topic] : $1/ge;
+                    print $o "$s ";
+                    $len += length($s) + 1;
+                }
+                print $o "\n\n";
+            }
+        }
+    ' "$work/corpus.tmp" $(( (want + 15) / 16 )) "$wn"
+    cp assets/kb/*.md "$work/corpus.tmp/"
+    mv "$work/corpus.tmp" "$work/corpus"
+fi
+
+# 2. The database.
+[ -x scripts/vector_ensure.sh ] && scripts/vector_ensure.sh >/dev/null
+scripts/pg.sh start "$work/pg" >/dev/null
+url=$(scripts/pg.sh url "$work/pg")
+sock=${url#host=}; sock=${sock%% *}
+# As bench_vector.sh: a server sized for its embeddings. With pg.sh's 256MB the exact vector
+# scan of the 80 MB passage table goes through a small ring buffer (a table above a quarter
+# of shared_buffers) and reads every page from the OS cache; BENCH_SHARED_BUFFERS=256MB
+# measures that case.
+shared_buffers=${BENCH_SHARED_BUFFERS:-1GB}
+if [ "$(psql -h "$sock" -U cca_super -d postgres -XAtc \
+        "SELECT current_setting('shared_buffers') = '$shared_buffers'")" != t ]; then
+    psql -h "$sock" -U cca_super -d postgres -Xqc "ALTER SYSTEM SET shared_buffers = '$shared_buffers'"
+    scripts/pg.sh stop "$work/pg" >/dev/null
+    scripts/pg.sh start "$work/pg" >/dev/null
+fi
+psql -h "$sock" -U cca_super -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'cca'" |
+    grep -q 1 || createdb -h "$sock" -U cca_super cca
+export CCA_DATABASE_URL="$url"
+unset CCA_USER CCA_CONFIG
+# Offline: the local embedder and no LLM, so an answer is extractive and costs no network.
+cfg="$work/bench.ini"
+printf '[embeddings]\nprovider = local\n[llm]\nprovider = none\n' > "$cfg"
+./cca --config "$cfg" migrate >/dev/null
+if [ "$(psql -h "$sock" -U cca_super cca -Atc 'SELECT count(*) FROM users')" = 0 ]; then
+    ./cca --config "$cfg" seed >/dev/null
+fi
+
+# 3. Ingest.
+./cca --config "$cfg" ingest --json "$work/corpus" > "$work/ingest.json"
+psql -h "$sock" -U cca_super cca -qc 'VACUUM ANALYZE' 2>/dev/null || true
+total=$(psql -h "$sock" -U cca_super cca -Atc 'SELECT count(*) FROM content_passages')
+SB=$shared_buffers perl -MJSON::PP -e '
+    my ($total) = @ARGV;
+    my $s = decode_json(do { local $/; <STDIN> });
+    if ($s->{passages} > 0) {
+        printf "ingest: %d files, %d passages in %.2f s = %.0f passages/s " .
+               "(%s: read, chunk, embed, store)\n",
+            $s->{files_seen}, $s->{passages}, $s->{seconds}, $s->{passages_per_s},
+            $s->{embed_model};
+    } else {
+        printf "ingest: corpus unchanged since the last run (%d files), nothing to measure\n",
+            $s->{files_seen};
+    }
+    printf "ask: %d passages in the database, shared_buffers %s\n", $total, $ENV{SB};
+' "$total" < "$work/ingest.json"
+
+# 4. The questions: every other one of the evaluation sets, up to $questions.
+IFS='|' read -r user role < <(psql -h "$sock" -U cca_super cca -Atc \
+    "SELECT email, db_role FROM users WHERE role = 'learner' ORDER BY email LIMIT 1")
+[ -n "$user" ] || { echo "bench_ask: the seed has no learner to ask as" >&2; exit 1; }
+grep -hv '^#' tests/eval/questions.tsv tests/eval/questions_heldout.tsv | cut -f1 |
+    awk 'NF && NR % 2 == 1' | head -n "$questions" > "$work/questions.txt"
+
+# processing_time_ms (core/rag.c) runs from rag_ask to the finished answer: store the question,
+# embed it, hybrid retrieval, the extractive answer and its confidence; storing the answer
+# afterwards is the one thing it leaves out.
+: > "$work/ask.txt"
+while IFS= read -r q; do
+    if ! ./cca --config "$cfg" --user "$user" ask --json "$q" \
+            > "$work/answer.json" 2> "$work/ask.err"; then
+        echo "bench_ask: cca ask failed: $(head -c 300 "$work/ask.err")" >&2
+        exit 1
+    fi
+    perl -MJSON::PP -e 'my $a = decode_json(do { local $/; <STDIN> });
+                        print $a->{processing_time_ms} // "", "\n"' \
+        < "$work/answer.json" >> "$work/ask.txt"
+done < "$work/questions.txt"
+
+# 5. The two retrievers alone, timed on the server as the same learner (clock_timestamp() in
+# a plpgsql loop, so neither the client nor the network counts): full text with each
+# question, vector with the stored embedding of some passage (an exact scan costs the same
+# whatever the query vector). Twenty candidates each, as [retrieval] candidates.
+{
+    echo 'CREATE TEMP TABLE qs (q text);'
+    echo 'COPY qs FROM STDIN;'
+    sed 's/\\/\\\\/g' "$work/questions.txt"
+    echo '\.'
+    echo 'GRANT SELECT ON qs TO PUBLIC;'
+    echo "SET ROLE \"$role\";"
+    cat <<'SQL'
+DO $$
+DECLARE
+    r record;
+    v vector;
+    t0 timestamptz;
+BEGIN
+    FOR r IN SELECT q FROM qs LOOP
+        SELECT embedding INTO v FROM content_passages
+        ORDER BY id OFFSET (length(r.q) * 37) % 1000 LIMIT 1;
+        t0 := clock_timestamp();
+        PERFORM * FROM search_passages(r.q, NULL, 20);
+        RAISE NOTICE 'fts %', extract(epoch FROM clock_timestamp() - t0) * 1000;
+        t0 := clock_timestamp();
+        PERFORM * FROM match_passages(v, 0.15, 20);
+        RAISE NOTICE 'vector %', extract(epoch FROM clock_timestamp() - t0) * 1000;
+    END LOOP;
+END
+$$;
+SQL
+} | psql -h "$sock" -U cca_super cca -qAt -v ON_ERROR_STOP=1 > /dev/null 2> "$work/server.txt"
+
+perl -e '
+    my ($ask, $server, $total) = @ARGV;
+    sub pct { my ($p, @v) = @_; @v = sort { $a <=> $b } @v; return $v[int($p * $#v + 0.5)]; }
+    open my $a, "<", $ask or die; my @t = grep { length } map { chomp; $_ } <$a>;
+    open my $s, "<", $server or die;
+    my %r;
+    while (<$s>) { push @{ $r{$1} }, $2 if /NOTICE:\s+(fts|vector) ([0-9.]+)/; }
+    die "bench_ask: no timings\n" unless @t && $r{fts} && $r{vector};
+    printf "ask: overhead without the LLM (processing_time_ms) at %d passages, %d questions: " .
+           "p50 %d ms, p95 %d ms, max %d ms\n",
+        $total, scalar @t, pct(0.5, @t), pct(0.95, @t), pct(1, @t);
+    printf "ask:   retrievers on the server: full text p50 %.1f ms p95 %.1f ms, " .
+           "vector p50 %.1f ms p95 %.1f ms\n",
+        pct(0.5, @{ $r{fts} }), pct(0.95, @{ $r{fts} }),
+        pct(0.5, @{ $r{vector} }), pct(0.95, @{ $r{vector} });
+' "$work/ask.txt" "$work/server.txt" "$total"
