@@ -657,6 +657,19 @@ static void start_online(struct rag_turn *t)
     }
 }
 
+/* The offline answerer compares its candidate sentences with the question through the
+ * embedder; only a local one is used, since a remote one would block the loop. */
+static enum err offline_embed(void *userdata, const char *const *texts, size_t count,
+                              float *out)
+{
+    char *errmsg = NULL;
+    enum err e = embedder_embed_sync(userdata, texts, count, out, &errmsg);
+    if (e != ERR_OK)
+        log_warn("rag: sentence embedding failed: %s (%s)", err_str(e), errmsg ? errmsg : "");
+    free(errmsg);
+    return e;
+}
+
 static void start_offline(struct rag_turn *t)
 {
     if (t->ev.on_sources && !t->is_quiet)
@@ -672,9 +685,13 @@ static void start_offline(struct rag_turn *t)
             .number = t->sources[i].number,
             .text = t->sources[i].text,
             .score = best > 0 ? t->sources[i].fused_score / best : 0,
+            .heading = t->sources[i].heading,
         };
+    struct embedder *embedder = t->rag->embedder;
+    struct extract_embedder em = {offline_embed, embedder, embedder_dim(embedder)};
     struct extract_result r;
-    enum err e = extract_answer(t->question, ep, t->source_count, &r);
+    enum err e = extract_answer(t->question, ep, t->source_count,
+                                embedder_is_local(embedder) ? &em : NULL, &r);
     free(ep);
     if (e != ERR_OK) {
         /* Passages with no quotable sentence (tables, code): point at them instead. */
