@@ -3,6 +3,8 @@
 #include "core/json_out.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -128,8 +130,15 @@ void json_out_number(struct json_out *j, double v)
         json_out_null(j);
         return;
     }
-    if (value_prefix(j))
-        fail(j, buf_printf(&j->buf, "%.17g", v));
+    if (!value_prefix(j))
+        return;
+    /* The shortest of %.15g and %.17g that reads back as the same double: 0.53, not
+     * 0.53000000000000003. strtod is locale-dependent, but so is printf's %g: they agree. */
+    char text[32];
+    snprintf(text, sizeof text, "%.15g", v);
+    if (strtod(text, NULL) != v)
+        snprintf(text, sizeof text, "%.17g", v);
+    fail(j, buf_append_str(&j->buf, text));
 }
 
 void json_out_int(struct json_out *j, long v)

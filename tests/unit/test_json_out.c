@@ -75,6 +75,33 @@ static void document(void **state)
     json_out_cleanup(&j);
 }
 
+/* Numbers print in their shortest exact form: 0.53 stays 0.53, and what cannot be shorter
+ * keeps all 17 digits so it reads back as the same double. */
+static void numbers_are_shortest_exact(void **state)
+{
+    (void)state;
+    static const struct {
+        double v;
+        const char *out;
+    } cases[] = {
+        {0.53, "0.53"},
+        {0.1 + 0.2, "0.30000000000000004"},
+        {1.0 / 3.0, "0.33333333333333331"},
+        {42, "42"},
+        {-0.25, "-0.25"},
+        {1e21, "1e+21"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct json_out j;
+        json_out_init(&j, 256);
+        json_out_number(&j, cases[i].v);
+        char *out = NULL;
+        assert_int_equal(json_out_finish(&j, &out), ERR_OK);
+        assert_string_equal(out, cases[i].out);
+        free(out);
+    }
+}
+
 static void misuse_is_reported(void **state)
 {
     (void)state;
@@ -137,6 +164,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(escape_table),
         cmocka_unit_test(document),
+        cmocka_unit_test(numbers_are_shortest_exact),
         cmocka_unit_test(misuse_is_reported),
         cmocka_unit_test(cap_is_enforced),
     };
