@@ -18,7 +18,7 @@
     X(FOCUS_NEXT, "focus-next", "Tab", "Move between the question and the sources list")       \
     X(SHOW_SOURCE, "show-source", "Alt-1..9", "Show the passage cited as [n]")                 \
     X(COPY_ANSWER, "copy-answer", "Ctrl-Y", "Copy the last answer to the clipboard (OSC 52)")  \
-    X(RETRY, "retry", "Ctrl-R", "Put the last unanswered question back in the input")          \
+    X(RETRY, "retry", "Ctrl-R", "Put back the last unanswered or unsent question")             \
     X(PAGE_UP, "page-up", "PgUp", "Scroll the conversation up a page")                         \
     X(PAGE_DOWN, "page-down", "PgDn", "Scroll the conversation down a page")                   \
     X(SCROLL_UP, "scroll-up", "Shift-Up  wheel", "Scroll the conversation up a line")          \

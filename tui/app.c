@@ -19,6 +19,7 @@
 #include "core/mem.h"
 #include "core/rag.h"
 #include "core/store.h"
+#include "core/unsent.h"
 #include "core/utf8.h"
 #include "tui/cli.h"
 #include "tui/commands.h"
@@ -218,6 +219,37 @@ static bool try_connect(struct app *a)
     return true;
 }
 
+/* Questions kept in the unsent file while the database was down. */
+static size_t unsent_waiting(void)
+{
+    struct unsent_entry *e = NULL;
+    size_t n = 0, waiting = 0;
+    if (unsent_load(&e, &n) != ERR_OK)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(e[i].kind, "question") == 0)
+            waiting++;
+    unsent_entries_free(e, n);
+    return waiting;
+}
+
+/* The database is reachable (again): say so, and what is waiting to be asked. */
+static void report_db_up(struct app *a, bool was_down)
+{
+    size_t waiting = unsent_waiting();
+    if (waiting == 0) {
+        if (was_down)
+            report(a, false, "The database is back.");
+        return;
+    }
+    /* Short enough for the status bar of an 80-column terminal. */
+    char *m = xasprintf("%s%zu unsent question%s: Ctrl-R or `cca unsent --send`",
+                        was_down ? "Database back \xC2\xB7 " : "", waiting,
+                        waiting == 1 ? "" : "s");
+    report(a, false, m);
+    free(m);
+}
+
 static void on_reconnect(struct loop *loop, uint64_t id, void *userdata)
 {
     (void)loop;
@@ -228,7 +260,7 @@ static void on_reconnect(struct loop *loop, uint64_t id, void *userdata)
     if (try_connect(a)) {
         notify_screens(a);
         if (was_down)
-            report(a, false, "The database is back.");
+            report_db_up(a, true);
     } else {
         char *clean = utf8_sanitize(a->db_error, strlen(a->db_error), NULL);
         log_warn("tui: database still unreachable: %s", clean);
@@ -307,6 +339,16 @@ static void status_text(struct app *a, struct render_status *st, struct buf *db,
         st->is_message_error = true;
     }
     st->hints = s->ops->hints ? s->ops->hints(s->self) : "F1 keys \xC2\xB7 Ctrl-Q quit";
+    /* A message that would be cut short takes the hints' place until it expires. */
+    if (st->message && st->hints) {
+        const char *parts[] = {st->db, st->model, st->activity, st->message, st->hints};
+        size_t need = 2;
+        for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+            if (parts[i] && parts[i][0])
+                need += utf8_width(parts[i], strlen(parts[i])) + 3;
+        if (need > (size_t)(a->cols > 0 ? a->cols : 0))
+            st->hints = NULL;
+    }
 }
 
 static void paint(struct loop *loop, void *userdata)
@@ -630,6 +672,8 @@ int cmd_tui(struct cli *cli, int argc, char **argv)
     else if (!a->ctx.is_db_up)
         report(a, true, "The database is not reachable; CCA keeps retrying. `cca doctor` "
                         "shows what is wrong.");
+    else
+        report_db_up(a, false);
 
     loop_run(a->loop);
 

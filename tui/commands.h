@@ -13,6 +13,7 @@ int cmd_reindex(struct cli *cli, int argc, char **argv);    /* tui/cmd_ingest.c 
 int cmd_ingest(struct cli *cli, int argc, char **argv);     /* tui/cmd_ingest.c */
 int cmd_search(struct cli *cli, int argc, char **argv);     /* tui/cmd_ask.c */
 int cmd_ask(struct cli *cli, int argc, char **argv);        /* tui/cmd_ask.c */
+int cmd_unsent(struct cli *cli, int argc, char **argv);     /* tui/cmd_unsent.c */
 int cmd_llm_check(struct cli *cli, int argc, char **argv);  /* tui/cmd_llm.c */
 
 #endif

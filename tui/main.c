@@ -25,6 +25,7 @@ struct command {
 
 static const struct command commands[] = {
     {"ask", cmd_ask, "ask a question and print the answer with its sources"},
+    {"unsent", cmd_unsent, "list, send again (--send) or discard questions kept offline"},
     {"search", cmd_search, "show what retrieval returns for a query, with scores"},
     {"ingest", cmd_ingest, "add Markdown/text files or folders to the knowledge base"},
     {"reindex", cmd_reindex, "re-embed all content with the configured embedder"},

@@ -7,11 +7,13 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/mem.h"
 #include "core/rag.h"
 #include "core/store.h"
+#include "core/unsent.h"
 #include "core/utf8.h"
 #include "tui/editor.h"
 #include "tui/render.h"
@@ -137,9 +139,9 @@ static void ev_state(void *userdata, enum rag_state state)
     c->ctx->invalidate_soon(c->ctx->app, SCREEN_DIRTY_CONVERSATION | SCREEN_DIRTY_STATUS);
 }
 
-static void ev_sources(void *userdata, const struct rag_source *src, size_t count)
+/* The sources panel shows src (copied, sanitised): a fresh answer's or a reopened one's. */
+static void sources_set(struct chat *c, const struct rag_source *src, size_t count)
 {
-    struct chat *c = userdata;
     sources_clear(c);
     if (count == 0)
         return;
@@ -164,6 +166,11 @@ static void ev_sources(void *userdata, const struct rag_source *src, size_t coun
     }
     c->source_count = count;
     invalidate(c, SCREEN_DIRTY_SOURCES | SCREEN_DIRTY_STATUS);
+}
+
+static void ev_sources(void *userdata, const struct rag_source *src, size_t count)
+{
+    sources_set(userdata, src, count);
 }
 
 static void ev_delta(void *userdata, const char *text, size_t len)
@@ -200,6 +207,19 @@ static char *outcome_note(const struct rag_answer *a)
     return s;
 }
 
+/* The question is stored now: copies kept in the unsent file while the database was down
+ * (by this screen or an earlier `cca ask`) are no longer waiting. */
+static void forget_unsent(const char *question)
+{
+    size_t removed = 0;
+    enum err e = unsent_forget_question(question, &removed);
+    if (e != ERR_OK)
+        log_warn("chat: could not update the unsent file: %s", err_str(e));
+    else if (removed)
+        log_info("chat: %zu unsent cop%s of the question removed: it is stored now", removed,
+                 removed == 1 ? "y" : "ies");
+}
+
 static void ev_done(void *userdata, const struct rag_answer *a)
 {
     struct chat *c = userdata;
@@ -218,6 +238,8 @@ static void ev_done(void *userdata, const struct rag_answer *a)
         free(c->conversation_id);
         c->conversation_id = xstrdup(a->conversation_id);
     }
+    if (a->message_id && a->question)
+        forget_unsent(a->question);
     if (a->state == RAG_STATE_DONE) {
         transcript_set_state(c->transcript, idx, TRANSCRIPT_DONE);
         char *note = outcome_note(a);
@@ -404,7 +426,19 @@ static void reopen_selected(struct chat *c)
     char *head = xasprintf("Reopened: %s", title);
     transcript_add(c->transcript, TRANSCRIPT_NOTICE, head, strlen(head));
     free(head);
+    /* Like after a fresh answer, the sources panel holds the last answer's sources. */
+    struct rag_source *last_src = NULL;
+    size_t last_count = 0;
     for (size_t i = 0; i < n; i++) {
+        struct rag_source *src = NULL;
+        size_t src_count = 0;
+        if (msgs[i].sources_json) {
+            enum err je = json_sources_parse(msgs[i].sources_json, strlen(msgs[i].sources_json),
+                                             &src, &src_count);
+            if (je != ERR_OK)
+                log_warn("chat: the sources of message %s are unreadable: %s",
+                         msgs[i].id ? msgs[i].id : "?", err_str(je));
+        }
         char *q = clean(msgs[i].message);
         transcript_add(c->transcript, TRANSCRIPT_USER, q, strlen(q));
         free(q);
@@ -419,12 +453,26 @@ static void reopen_selected(struct chat *c)
             char *why = clean_line(msgs[i].error);
             transcript_set_note(c->transcript, a, why);
             free(why);
-        } else if (msgs[i].confidence >= 0) {
-            char note[64];
-            snprintf(note, sizeof note, "confidence %.2f", msgs[i].confidence);
+        } else if (msgs[i].confidence >= 0 || src_count) {
+            char note[96];
+            int used = 0;
+            if (msgs[i].confidence >= 0)
+                used = snprintf(note, sizeof note, "confidence %.2f", msgs[i].confidence);
+            if (src_count && used >= 0 && (size_t)used < sizeof note)
+                snprintf(note + used, sizeof note - (size_t)used, "%s%zu source%s%s",
+                         used ? " \xC2\xB7 " : "", src_count, src_count == 1 ? "" : "s",
+                         i + 1 == n ? " (F3)" : "");
             transcript_set_note(c->transcript, a, note);
         }
+        if (i + 1 == n) {
+            last_src = src;
+            last_count = src_count;
+        } else {
+            json_sources_free(src, src_count);
+        }
     }
+    sources_set(c, last_src, last_count);
+    json_sources_free(last_src, last_count);
     store_messages_free(msgs, n);
     free(c->conversation_id);
     c->conversation_id = id;
@@ -482,6 +530,56 @@ static void copy_last_answer(struct chat *c)
         return;
     }
     report(c, false, "There is no answer to copy yet.");
+}
+
+/* Ctrl-R: the last question of this session that got no answer, else the oldest question
+ * kept in the unsent file while the database was down (it leaves the file once stored). */
+static void retry_unanswered(struct chat *c)
+{
+    if (c->unanswered) {
+        editor_set_text(c->editor, c->unanswered);
+        return;
+    }
+    struct unsent_entry *e = NULL;
+    size_t n = 0;
+    const struct unsent_entry *oldest = NULL;
+    size_t waiting = 0;
+    if (unsent_load(&e, &n) == ERR_OK) {
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(e[i].kind, "question") != 0)
+                continue;
+            if (!oldest)
+                oldest = &e[i];
+            waiting++;
+        }
+    }
+    if (!oldest) {
+        report(c, false, "There is no unanswered question to retry.");
+        unsent_entries_free(e, n);
+        return;
+    }
+    /* The file is outside the app: its text is shown only once sanitised. */
+    char *q = clean(oldest->question);
+    editor_set_text(c->editor, q);
+    free(q);
+    char *when = clean_line(oldest->saved_at ? oldest->saved_at : "an earlier day");
+    /* "2024-05-01T12:30:00Z" -> "2024-05-01 12:30 UTC" */
+    if (strlen(when) == 20 && when[10] == 'T' && when[19] == 'Z') {
+        char *pretty = xasprintf("%.10s %.5s UTC", when, when + 11);
+        free(when);
+        when = pretty;
+    }
+    bool is_elsewhere = oldest->conversation_id &&
+                        (!c->conversation_id || strcmp(oldest->conversation_id,
+                                                       c->conversation_id) != 0);
+    char *m = xasprintf("A question kept on %s while the database was down%s: Enter asks it "
+                        "(%zu waiting).",
+                        when, is_elsewhere ? ", first asked in another conversation" : "",
+                        waiting);
+    report(c, false, m);
+    free(m);
+    free(when);
+    unsent_entries_free(e, n);
 }
 
 /* --- keys ----------------------------------------------------------------------------------- */
@@ -682,11 +780,7 @@ static bool chat_on_key(void *self, enum action a, int arg, const struct input_e
         copy_last_answer(c);
         return true;
     case ACTION_RETRY:
-        if (!c->unanswered) {
-            report(c, false, "There is no unanswered question to retry.");
-            return true;
-        }
-        editor_set_text(e, c->unanswered);
+        retry_unanswered(c);
         invalidate(c, input);
         return true;
     case ACTION_PAGE_UP:

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/../.."
 E2E_ROOT=$(pwd)
 E2E_DIR=$(mktemp -d /tmp/cca-e2e.XXXXXX)
 export E2E_ROOT E2E_DIR
+# Questions kept while a test's database is down go here, never to the user's own file.
+export XDG_STATE_HOME="$E2E_DIR/state"
 : "${CCA_FAKE_LLM:=build/debug/fake_llm_server}"
 CCA_FAKE_LLM=$(realpath "$CCA_FAKE_LLM")
 

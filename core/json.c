@@ -1,0 +1,195 @@
+/* json: the project's JSON reader, on cJSON. Every document is copied into a NUL-terminated
+ * buffer first so cJSON never reads past what the caller gave, and the tree is freed before
+ * returning: no cJSON type leaves this file. */
+#include "core/json.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/mem.h"
+#include "core/utf8.h"
+
+/* Parses text (len bytes) as one JSON value with nothing after it; NULL when it is not. */
+static enum err parse(const char *text, size_t len, cJSON **out)
+{
+    *out = NULL;
+    if (len > JSON_TEXT_MAX)
+        return ERR_TOO_LARGE;
+    /* An embedded NUL would make cJSON stop early and accept what precedes it. */
+    if (memchr(text, '\0', len))
+        return ERR_INVALID;
+    char *copy = xmalloc(len + 1);
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    const char *end = NULL;
+    /* The length includes the NUL: cJSON's "require_null_terminated" looks for it. */
+    cJSON *root = cJSON_ParseWithLengthOpts(copy, len + 1, &end, true);
+    free(copy);
+    if (!root)
+        return ERR_INVALID;
+    *out = root;
+    return ERR_OK;
+}
+
+/* A heap copy of s cut at max bytes (on a character boundary) and made valid UTF-8. */
+static char *dup_clean(const char *s, size_t max)
+{
+    size_t len = strlen(s);
+    if (len > max) {
+        len = max;
+        /* Step back over at most three continuation bytes to the start of the character. */
+        for (int k = 0; k < 3 && len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80; k++)
+            len--;
+    }
+    if (utf8_is_valid(s, len))
+        return xstrndup(s, len);
+    char *out = xmalloc(len * 3 + 1); /* each bad byte becomes the 3-byte U+FFFD */
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        i += utf8_decode(s + i, len - i, &cp);
+        o += utf8_encode(cp, out + o);
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* The string member key of obj, cleaned, or NULL when missing or not a string. */
+static char *member_string(const cJSON *obj, const char *key, size_t max)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!cJSON_IsString(v) || !v->valuestring)
+        return NULL;
+    return dup_clean(v->valuestring, max);
+}
+
+static char *member_string_or(const cJSON *obj, const char *key, size_t max, const char *dflt)
+{
+    char *s = member_string(obj, key, max);
+    return s ? s : xstrdup(dflt);
+}
+
+/* The "n" member when it is a whole number in range, else 0. */
+static int member_number(const cJSON *obj)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "n");
+    if (!cJSON_IsNumber(v))
+        return 0;
+    double d = v->valuedouble;
+    if (!isfinite(d) || d < 1 || d > JSON_SOURCE_NUMBER_MAX || d != floor(d))
+        return 0;
+    return (int)d;
+}
+
+static double member_similarity(const cJSON *obj)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "similarity");
+    if (!cJSON_IsNumber(v))
+        return -1;
+    double d = v->valuedouble;
+    if (!isfinite(d) || d < 0 || d > 1)
+        return -1;
+    return d;
+}
+
+static bool number_taken(const struct rag_source *s, size_t count, int n)
+{
+    for (size_t i = 0; i < count; i++)
+        if (s[i].number == n)
+            return true;
+    return false;
+}
+
+enum err json_sources_parse(const char *text, size_t len, struct rag_source **out,
+                            size_t *out_count)
+{
+    *out = NULL;
+    *out_count = 0;
+    if (!text || len == 0)
+        return ERR_OK;
+    cJSON *root = NULL;
+    enum err e = parse(text, len, &root);
+    if (e != ERR_OK)
+        return e;
+    if (!cJSON_IsArray(root)) {
+        cJSON_Delete(root);
+        return ERR_INVALID;
+    }
+    struct rag_source *s = xcalloc(JSON_SOURCES_COUNT_MAX, sizeof *s);
+    size_t n = 0;
+    size_t position = 0;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, root)
+    {
+        if (n == JSON_SOURCES_COUNT_MAX)
+            break;
+        position++;
+        if (!cJSON_IsObject(item))
+            continue;
+        int number = member_number(item);
+        if (number == 0)
+            number = position <= JSON_SOURCE_NUMBER_MAX ? (int)position : 0;
+        if (number == 0 || number_taken(s, n, number))
+            continue;
+        s[n] = (struct rag_source){
+            .number = number,
+            .content_id = member_string_or(item, "content_id", JSON_SOURCE_FIELD_MAX, ""),
+            .passage_id = member_string_or(item, "passage_id", JSON_SOURCE_FIELD_MAX, ""),
+            .title = member_string_or(item, "title", JSON_SOURCE_FIELD_MAX, "Untitled"),
+            .heading = member_string(item, "heading", JSON_SOURCE_FIELD_MAX),
+            .source_path = member_string(item, "source_path", JSON_SOURCE_FIELD_MAX),
+            .text = member_string_or(item, "passage", JSON_SOURCE_PASSAGE_MAX, ""),
+            .similarity = member_similarity(item),
+            .fts_score = -1,
+            .fused_score = 0,
+        };
+        n++;
+    }
+    cJSON_Delete(root);
+    if (n == 0) {
+        free(s);
+        return ERR_OK;
+    }
+    *out = s;
+    *out_count = n;
+    return ERR_OK;
+}
+
+void json_sources_free(struct rag_source *s, size_t count)
+{
+    for (size_t i = 0; s && i < count; i++) {
+        free(s[i].content_id);
+        free(s[i].passage_id);
+        free(s[i].title);
+        free(s[i].heading);
+        free(s[i].source_path);
+        free(s[i].text);
+    }
+    free(s);
+}
+
+enum err json_object_strings(const char *text, size_t len, const char *const *keys,
+                             size_t key_count, size_t value_max, char **values)
+{
+    for (size_t i = 0; i < key_count; i++)
+        values[i] = NULL;
+    if (!text)
+        return ERR_INVALID;
+    cJSON *root = NULL;
+    enum err e = parse(text, len, &root);
+    if (e != ERR_OK)
+        return e;
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return ERR_INVALID;
+    }
+    for (size_t i = 0; i < key_count; i++)
+        values[i] = member_string(root, keys[i], value_max);
+    cJSON_Delete(root);
+    return ERR_OK;
+}
