@@ -38,11 +38,12 @@ TUI_OBJ := $(call obj,$(TUI_SRC))
 FAKE_OBJ := $(call obj,$(filter-out tests/fakes/fake_llm_server.c,$(FAKE_SRC)))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 LIB := $(BUILD)/libcca.a
+WN_TABLE := build/wordnet/wordnet.tbl
 
 .PHONY: all run stop deps vector-install vector-uninstall test unit asan test-db test-vector \
         test-e2e valgrind bench eval lint check-layers clean distclean install doctor fakes
 
-all: cca
+all: cca $(WN_TABLE)
 
 # Copy then rename, so a running ./cca is replaced rather than written over ("text file busy").
 cca: $(BUILD)/cca
@@ -58,6 +59,16 @@ $(LIB): $(TUI_OBJ) $(CORE_OBJ) $(DB_OBJ)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The local embedder's WordNet answers, precomputed once (core/wordnet.c) into a table the
+# binary maps; one for every flavour. Without it the embedder asks the library (slowly).
+$(BUILD)/core/wordnet.o: CPPFLAGS += -DCCA_WORDNET_TABLE='"$(CURDIR)/$(WN_TABLE)"'
+$(WN_TABLE): scripts/gen_wordnet_table.c core/wordnet.c core/wordnet_table.c core/mem.c \
+             core/wordnet.h core/wordnet_table.h core/mem.h core/err.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O2 $(WARN) $(WERROR) -I. -o $(dir $@)gen \
+	    $(filter %.c,$^) -lwordnet
+	$(dir $@)gen $@
 
 # The SQL (migrations, seed) is compiled into the binary so `cca migrate` works from anywhere.
 $(GEN_SRC): $(sort $(wildcard db/migrations/*.sql db/seed/*.sql)) scripts/embed_sql.pl
@@ -104,7 +115,7 @@ doctor: all
 	@CCA_DATABASE_URL="$$(scripts/pg.sh url $(PG_DIR))" ./cca doctor
 
 # --- tests ---------------------------------------------------------------------------------
-unit: $(UNIT_BIN) $(FAKE_SERVER)
+unit: $(UNIT_BIN) $(FAKE_SERVER) $(WN_TABLE)
 	@CCA_FAKE_LLM=$(BUILD)/fake_llm_server scripts/run_tap.sh unit-$(FLAVOR) $(UNIT_BIN)
 
 asan:
@@ -122,7 +133,7 @@ test-e2e: all $(FAKE_SERVER)
 test: deps
 	@scripts/test_all.sh
 
-valgrind: $(UNIT_BIN)
+valgrind: $(UNIT_BIN) $(WN_TABLE)
 	@for t in $(UNIT_BIN); do valgrind -q --leak-check=full --error-exitcode=99 $$t >/dev/null || exit 1; done; echo "valgrind: clean"
 
 bench: all
@@ -140,6 +151,7 @@ lint: check-layers
 install: all
 	install -D -m 755 cca $(DESTDIR)$(PREFIX)/bin/cca
 	install -D -m 644 assets/cca.1 $(DESTDIR)$(PREFIX)/share/man/man1/cca.1
+	[ ! -f $(WN_TABLE) ] || install -D -m 644 $(WN_TABLE) $(DESTDIR)$(PREFIX)/share/cca/wordnet.tbl
 
 clean:
 	rm -rf build cca

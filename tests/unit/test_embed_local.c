@@ -1,6 +1,7 @@
 /* test_embed_local: the offline embedder (determinism, unit length, dimensions, paraphrases
- * through WordNet, normalisation), the Porter stemmer, WordNet lookups, and the embedder's
- * query cache. */
+ * through WordNet, normalisation), the Porter stemmer, WordNet lookups, the precomputed
+ * WordNet table (the same answers and vectors as the library, damaged tables refused), and
+ * the embedder's query cache. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -208,6 +210,226 @@ static void test_wordnet_lookup(void **state)
     wordnet_free(NULL);
 }
 
+/* Whether two lookups agree exactly: the same lemmas in the same order, the same weights. */
+static bool same_terms(const struct wordnet_term *a, size_t na, const struct wordnet_term *b,
+                       size_t nb)
+{
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (strcmp(a[i].lemma, b[i].lemma) != 0 || a[i].weight != b[i].weight)
+            return false;
+    return true;
+}
+
+static void check_same_lookup(struct wordnet *table, struct wordnet *lib, const char *word)
+{
+    const struct wordnet_term *a, *b;
+    size_t na = wordnet_lookup(table, word, &a);
+    size_t nb = wordnet_lookup(lib, word, &b);
+    if (!same_terms(a, na, b, nb))
+        fail_msg("\"%s\": the table gives %zu terms, the library %zu (or they differ)", word,
+                 na, nb);
+}
+
+/* Every stride-th lemma of a WordNet index file, with forms the morphology maps back onto it
+ * and with particles, so the sample covers entries, inflections, misses and collocations. */
+static size_t check_index_sample(struct wordnet *table, struct wordnet *lib, const char *file,
+                                 size_t stride)
+{
+    const char *dir = getenv("WNSEARCHDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/wordnet", file);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static const char *const tails[] = {"", "s", "es", "ed", "ing", "er", "est", "_back",
+                                        "_up", "_out", "_off"};
+    char line[4096];
+    size_t n = 0, checked = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == ' ' || n++ % stride != 0)
+            continue;
+        size_t len = strcspn(line, " ");
+        if (len > 40)
+            continue;
+        line[len] = '\0';
+        check_same_lookup(table, lib, line);
+        const char *tail = tails[n / stride % 11];
+        char word[64];
+        memcpy(word, line, len);
+        memcpy(word + len, tail, strlen(tail) + 1);
+        check_same_lookup(table, lib, word);
+        checked += 2;
+    }
+    fclose(f);
+    return checked;
+}
+
+/* The table answers exactly as the library does, for words in and out of WordNet. */
+static void test_wordnet_table_matches_library(void **state)
+{
+    (void)state;
+    struct wordnet *table = wordnet_new();
+    struct wordnet *lib = wordnet_open(NULL);
+    assert_true(wordnet_is_available(lib));
+    assert_false(wordnet_has_table(lib));
+    /* `make unit` builds the table first; its absence is a build bug. */
+    assert_true(wordnet_has_table(table));
+    assert_true(wordnet_is_available(table));
+
+    static const char *const words[] = {
+        "reimburse", "repay", "pay_back", "paid_back", "paying_back", "pays_back", "payback",
+        "vacation", "vacations", "holiday", "took_off", "taking_off", "set_up", "setting_up",
+        "ran_out", "runs_out", "gave_away", "give_away", "broke_down", "log_in", "logged_in",
+        "geese", "went", "better", "best", "children", "mice", "feet", "were", "cupful",
+        "cupsful", "boxesful", "employees", "employee", "travelling", "traveled", "costs",
+        "hotel", "booking", "bookings", "password", "rotation", "onboarding", "sick_leave",
+        "leave_of_absence", "in", "up", "out", "qwzxv", "zzzzzz", "dogs_back", "x_back",
+        "ab_over", "hotel_away", "over", "overs", "ss", "glasses", "buses", "boxes", "churches",
+        "wishes", "ladies", "firemen", "flying", "hoped", "hoping", "larger", "largest",
+        "redder", "happier", "aurar", "offer", "offers", "offered",
+    };
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        check_same_lookup(table, lib, words[i]);
+    size_t checked = 0;
+    checked += check_index_sample(table, lib, "index.noun", 797);
+    checked += check_index_sample(table, lib, "index.verb", 83);
+    checked += check_index_sample(table, lib, "index.adj", 149);
+    checked += check_index_sample(table, lib, "index.adv", 41);
+    assert_true(checked > 600);
+
+    /* Borrowed answers stay valid until the next call, and a miss clears them. */
+    const struct wordnet_term *t;
+    size_t n = wordnet_lookup(table, "paid_back", &t);
+    assert_true(has_lemma(t, n, "repay"));
+    assert_int_equal(wordnet_lookup(table, "qwzxv", &t), 0);
+    assert_null(t);
+    wordnet_free(table);
+    wordnet_free(lib);
+}
+
+/* A table that is missing, cut short, from other data or damaged inside is never trusted. */
+static void test_wordnet_table_damaged(void **state)
+{
+    (void)state;
+    struct wordnet *good = wordnet_new();
+    assert_true(wordnet_has_table(good));
+    FILE *f = fopen(wordnet_table_path(good), "rb");
+    assert_non_null(f);
+    wordnet_free(good);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long len = ftell(f);
+    assert_true(len > 4096);
+    rewind(f);
+    unsigned char *bytes = xmalloc((size_t)len);
+    assert_int_equal(fread(bytes, 1, (size_t)len, f), (size_t)len);
+    fclose(f);
+
+    char path[] = "/tmp/cca-test-wordnet-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    struct {
+        const char *what;
+        long offset; /* byte to change; -1: cut the file short instead */
+        bool is_table;
+    } cases[] = {
+        {"intact copy", 0, true},
+        {"cut short", -1, false},
+        {"bad magic", 0, false},
+        {"other version", 8, false},
+        {"other data (fingerprint)", 16, false},
+        {"word count", 24, false},
+        {"inside the word entries", 48 + 3, true},
+        {"inside the pool", len - 2, true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        FILE *out = fopen(path, "wb");
+        assert_non_null(out);
+        long keep = cases[i].offset < 0 ? len / 2 : len;
+        unsigned char saved = 0;
+        if (i > 0 && cases[i].offset >= 0) {
+            saved = bytes[cases[i].offset];
+            bytes[cases[i].offset] ^= 0x5a;
+        }
+        assert_int_equal(fwrite(bytes, 1, (size_t)keep, out), (size_t)keep);
+        fclose(out);
+        if (i > 0 && cases[i].offset >= 0)
+            bytes[cases[i].offset] = saved;
+        struct wordnet *wn = wordnet_open(path);
+        if (wordnet_has_table(wn) != cases[i].is_table)
+            fail_msg("%s: table %s", cases[i].what, cases[i].is_table ? "refused" : "used");
+        /* Either way it still answers (from the library when refused), and damage inside the
+         * table never reads outside it (ASan watches). */
+        assert_true(wordnet_is_available(wn));
+        const struct wordnet_term *t;
+        static const char *const probe[] = {"aa", "reimburse", "pay_back", "zymurgy", "mm"};
+        for (size_t k = 0; k < sizeof probe / sizeof probe[0]; k++) {
+            size_t n = wordnet_lookup(wn, probe[k], &t);
+            assert_true(n <= WORDNET_MAX_TERMS);
+            for (size_t j = 0; j < n; j++)
+                assert_true(strlen(t[j].lemma) < 64 && t[j].weight > 0 && t[j].weight <= 1);
+        }
+        wordnet_free(wn);
+    }
+    /* The first 512 word entries pointing outside the file: the words they hold go
+     * unanswered, the rest still answer. */
+    FILE *out = fopen(path, "wb");
+    assert_non_null(out);
+    memset(bytes + 48, 0xff, 4096);
+    assert_int_equal(fwrite(bytes, 1, (size_t)len, out), (size_t)len);
+    fclose(out);
+    struct wordnet *wn = wordnet_open(path);
+    assert_true(wordnet_has_table(wn));
+    const struct wordnet_term *t;
+    assert_int_equal(wordnet_lookup(wn, "aa", &t), 0);
+    assert_true(wordnet_lookup(wn, "reimburse", &t) > 0);
+    wordnet_free(wn);
+    unlink(path);
+    free(bytes);
+
+    /* No table at all: the library answers. */
+    wn = wordnet_open("/nonexistent/wordnet.tbl");
+    assert_false(wordnet_has_table(wn));
+    assert_true(wordnet_is_available(wn));
+    assert_true(wordnet_lookup(wn, "reimburse", &t) > 0);
+    wordnet_free(wn);
+}
+
+/* Vectors made through the table are bit for bit those made through the library, so the
+ * model name (and every stored embedding) stays valid. */
+static void test_embed_local_table_same_vectors(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "How do I get paid back for travel? Employees are reimbursed within 30 days.",
+        "Vacation requests: book your holidays early; sick leave is separate.",
+        "The geese went better than the mice; children ran out and gave away their toys.",
+        "Log in, set up two-factor authentication and rotate passwords every 90 days.",
+        "Onboarding checklist: laptop, badge, payroll forms, benefits enrolment.",
+    };
+    struct embed_local *fast, *slow;
+    assert_int_equal(embed_local_new(DIM, true, &fast), ERR_OK);
+    const char *saved = getenv("CCA_WORDNET_TABLE");
+    char *keep = saved ? xstrdup(saved) : NULL;
+    setenv("CCA_WORDNET_TABLE", "/nonexistent/wordnet.tbl", 1);
+    assert_int_equal(embed_local_new(DIM, true, &slow), ERR_OK);
+    if (keep)
+        setenv("CCA_WORDNET_TABLE", keep, 1);
+    else
+        unsetenv("CCA_WORDNET_TABLE");
+    free(keep);
+    assert_string_equal(embed_local_model(fast), embed_local_model(slow));
+    float a[DIM], b[DIM];
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        embed_local_text(fast, texts[i], strlen(texts[i]), a);
+        embed_local_text(slow, texts[i], strlen(texts[i]), b);
+        assert_memory_equal(a, b, sizeof a);
+    }
+    embed_local_free(fast);
+    embed_local_free(slow);
+}
+
 static void test_embedder_query_cache(void **state)
 {
     (void)state;
@@ -270,6 +492,9 @@ int main(void)
         cmocka_unit_test(test_embed_local_paraphrases),
         cmocka_unit_test(test_stem_porter),
         cmocka_unit_test(test_wordnet_lookup),
+        cmocka_unit_test(test_wordnet_table_matches_library),
+        cmocka_unit_test(test_wordnet_table_damaged),
+        cmocka_unit_test(test_embed_local_table_same_vectors),
         cmocka_unit_test(test_embedder_query_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
