@@ -100,6 +100,12 @@ static const char *option_value(int argc, char **argv, int *i, const char *short
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    /* Numbers we print (JSON, SQL parameters, vectors) and read must not follow a locale's
+     * decimal comma: only character handling takes the user's locale. */
+    setlocale(LC_NUMERIC, "C");
+    /* Without a log file, only warnings and errors reach stderr (and never while curses
+     * runs: the TUI turns stderr logging off). */
+    log_open(NULL, LOG_WARN);
     log_set_stderr(true);
 
     const char *config_path = NULL, *user = NULL, *db_url = NULL;
