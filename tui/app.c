@@ -55,6 +55,7 @@ struct app {
     struct llm *llm;
     char *llm_error;
     char *user_line; /* header: name · role · department */
+    char *user_email; /* status bar: who this session acts as (sanitised), may be NULL */
     char db_error[512];
     int64_t reconnect_delay_ms;
     uint64_t reconnect_timer;
@@ -154,8 +155,12 @@ static void set_user_line(struct app *a)
 {
     free(a->user_line);
     a->user_line = NULL;
+    free(a->user_email);
+    a->user_email = NULL;
     struct store_user u = {0};
     if (a->store && store_whoami(a->store, &u) == ERR_OK) {
+        if (u.email)
+            a->user_email = utf8_sanitize(u.email, strlen(u.email), NULL);
         struct buf b;
         buf_init(&b, 1024);
         buf_append_str(&b, u.name && u.name[0] ? u.name : (u.email ? u.email : "?"));
@@ -171,6 +176,8 @@ static void set_user_line(struct app *a)
     store_user_cleanup(&u);
     const char *who = a->cfg->user ? a->cfg->user : "database login";
     a->user_line = utf8_sanitize(who, strlen(who), NULL);
+    if (a->cfg->user)
+        a->user_email = utf8_sanitize(a->cfg->user, strlen(a->cfg->user), NULL);
 }
 
 static void notify_screens(struct app *a)
@@ -337,6 +344,11 @@ static void status_text(struct app *a, struct render_status *st, struct buf *db,
     } else if (!a->ctx.is_db_up && a->db_error[0]) {
         st->message = a->db_error;
         st->is_message_error = true;
+    }
+    /* Who this session acts as, unless a report needs the room for a moment. */
+    if (a->user_email && !st->message) {
+        buf_printf(db, " \xC2\xB7 %s", a->user_email);
+        st->db = buf_str(db);
     }
     st->hints = s->ops->hints ? s->ops->hints(s->self) : "F1 keys \xC2\xB7 Ctrl-Q quit";
     /* A message that would be cut short takes the hints' place until it expires. */
@@ -690,6 +702,7 @@ int cmd_tui(struct cli *cli, int argc, char **argv)
     loop_free(a->loop);
     free(a->llm_error);
     free(a->user_line);
+    free(a->user_email);
     free(a->message);
     if (a->trace)
         fclose(a->trace);

@@ -1,7 +1,7 @@
 # Start: header with the user, status with the database; Ctrl-Q leaves a clean terminal.
 start_cca 100x30
 check "start: header reads CCA with the user" wait_for '^ CCA .*Alice Martin · learner · Engineering'
-check "start: status bar shows the database and offline mode" wait_for '● database .*offline'
+check "start: status bar shows the database, the user and offline mode" wait_for '● database · alice@example.com .*offline'
 check "start: tab bar lists only the chat screen" bash -c "tmux -S '$E2E_TMUX_SOCK' capture-pane -p -t t | sed -n 2p | grep -Eq '^  Chat *$'"
 keys C-q
 check "quit: Ctrl-Q exits with status 0" wait_for '^EXITED 0'
