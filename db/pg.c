@@ -232,12 +232,18 @@ static enum err check_conn(struct pg *pg)
 enum err pg_exec(struct pg *pg, const char *sql, int nparams, const char *const *params,
                  struct pg_res **out)
 {
+    return pg_exec_bin(pg, sql, nparams, params, NULL, NULL, out);
+}
+
+enum err pg_exec_bin(struct pg *pg, const char *sql, int nparams, const char *const *params,
+                     const int *lengths, const int *formats, struct pg_res **out)
+{
     if (out)
         *out = NULL;
     enum err e = check_conn(pg);
     if (e != ERR_OK)
         return e;
-    PGresult *r = PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    PGresult *r = PQexecParams(pg->conn, sql, nparams, NULL, params, lengths, formats, 0);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
         e = result_error(pg, r, false);

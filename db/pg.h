@@ -47,6 +47,11 @@ void pg_set_errmsg(struct pg *pg, const char *fmt, ...) __attribute__((format(pr
  * (P0002), ERR_TIMEOUT (statement timeout), else ERR_DB. */
 enum err pg_exec(struct pg *pg, const char *sql, int nparams, const char *const *params,
                  struct pg_res **out);
+/* pg_exec where some parameters are binary: formats[i] 1 marks params[i] as lengths[i] bytes
+ * in the type's binary send format (e.g. vector_bin_encode), 0 as text; lengths and formats
+ * may be NULL (all text). Results are text. Same errors as pg_exec. */
+enum err pg_exec_bin(struct pg *pg, const char *sql, int nparams, const char *const *params,
+                     const int *lengths, const int *formats, struct pg_res **out);
 /* Runs a script of several statements (no parameters), e.g. a migration file. On a server
  * error *error_line (may be NULL) receives the 1-based line of the failing statement in sql,
  * or 0 when unknown. Same errors as pg_exec. */

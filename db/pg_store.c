@@ -1,6 +1,7 @@
 /* pg_store: core/store.h over PostgreSQL. Holds the SQL text and the mapping from rows to
  * core structs; the connection, errors and libpq itself live in db/pg.c. Every value travels
- * as a query parameter, vectors as pgvector text literals cast with $n::vector. */
+ * as a query parameter; vectors in the binary send format (db/vector_text.h) cast with
+ * $n::vector. */
 #include "db/pg_store.h"
 
 #include <stdbool.h>
@@ -293,7 +294,8 @@ static enum err pgs_match_passages(struct store *st, const float *query, int dim
     if (count <= 0)
         return ERR_OK;
     char *vec = NULL;
-    if (dim <= 0 || vector_text_format(query, (size_t)dim, &vec) != ERR_OK) {
+    int vec_len = 0;
+    if (dim <= 0 || vector_bin_encode(query, (size_t)dim, &vec, &vec_len) != ERR_OK) {
         pg_set_errmsg(pg, "the query embedding is empty or not finite");
         return ERR_INVALID;
     }
@@ -302,12 +304,14 @@ static enum err pgs_match_passages(struct store *st, const float *query, int dim
     int_text(count, cnt);
     char *typ = text_array_literal(types, type_count);
     const char *params[] = {vec, thr, cnt, typ};
+    const int lengths[] = {vec_len, 0, 0, 0};
+    const int formats[] = {1, 0, 0, 0};
     struct pg_res *res = NULL;
-    enum err e = pg_exec(pg,
+    enum err e = pg_exec_bin(pg,
                          "SELECT passage_id, content_id, title, content_type, source_path,"
                          " heading, body, similarity"
                          " FROM match_passages($1::vector, $2::float8, $3::int, $4::text[])",
-                         4, params, &res);
+                         4, params, lengths, formats, &res);
     if (e == ERR_OK)
         passages_from_rows(res, true, out, out_count);
     pg_res_free(res);
@@ -374,6 +378,8 @@ static enum err insert_passages(struct pg *pg, const char *content_id,
     size_t rows = to - from;
     int nparams = 2 + 4 * (int)rows;
     const char **params = xcalloc((size_t)nparams, sizeof *params);
+    int *lengths = xcalloc((size_t)nparams, sizeof *lengths);
+    int *formats = xcalloc((size_t)nparams, sizeof *formats);
     char(*ordinals)[16] = xcalloc(rows, sizeof *ordinals);
     char **vectors = xcalloc(rows, sizeof *vectors);
     struct buf sql;
@@ -387,8 +393,10 @@ static enum err insert_passages(struct pg *pg, const char *content_id,
         const struct store_passage_in *p = &doc->passages[from + i];
         int base = 3 + 4 * (int)i;
         int_text(p->ordinal, ordinals[i]);
-        if (p->embedding &&
-            vector_text_format(p->embedding, (size_t)doc->dim, &vectors[i]) != ERR_OK) {
+        /* Vectors travel binary: formatting and parsing 1,536 decimals per passage was the
+         * largest single cost of ingest at both ends. */
+        if (p->embedding && vector_bin_encode(p->embedding, (size_t)doc->dim, &vectors[i],
+                                              &lengths[base + 2]) != ERR_OK) {
             pg_set_errmsg(pg, "passage %d of %s has an invalid embedding (empty or not finite)",
                           p->ordinal, doc->source_path);
             e = ERR_INVALID;
@@ -398,11 +406,12 @@ static enum err insert_passages(struct pg *pg, const char *content_id,
         params[base] = p->heading;
         params[base + 1] = p->text;
         params[base + 2] = vectors[i];
+        formats[base + 2] = vectors[i] ? 1 : 0;
         e = buf_printf(&sql, "%s($1, $2, $%d::int, $%d, $%d, $%d::vector)", i ? ", " : "",
                        base, base + 1, base + 2, base + 3);
     }
     if (e == ERR_OK)
-        e = pg_exec(pg, buf_str(&sql), nparams, params, NULL);
+        e = pg_exec_bin(pg, buf_str(&sql), nparams, params, lengths, formats, NULL);
     else if (e == ERR_TOO_LARGE)
         pg_set_errmsg(pg, "internal: passage batch statement too long");
     buf_cleanup(&sql);
@@ -410,6 +419,8 @@ static enum err insert_passages(struct pg *pg, const char *content_id,
         free(vectors[i]);
     free(vectors);
     free(ordinals);
+    free(formats);
+    free(lengths);
     free(params);
     return e;
 }
@@ -444,7 +455,9 @@ static enum err pgs_doc_replace(struct store *st, const struct store_doc_in *doc
     if (e != ERR_OK)
         return e;
     char *doc_vec = NULL;
-    if (doc->embedding && vector_text_format(doc->embedding, (size_t)doc->dim, &doc_vec) != ERR_OK) {
+    int doc_vec_len = 0;
+    if (doc->embedding &&
+        vector_bin_encode(doc->embedding, (size_t)doc->dim, &doc_vec, &doc_vec_len) != ERR_OK) {
         pg_set_errmsg(pg, "the document embedding of %s is not finite", doc->source_path);
         return ERR_INVALID;
     }
@@ -458,7 +471,9 @@ static enum err pgs_doc_replace(struct store *st, const struct store_doc_in *doc
     const char *params[] = {doc->title,        doc->content,      doc->content_type,
                             doc->source_service, doc->source_path, doc->content_hash,
                             doc->embed_model,  doc_vec};
-    e = pg_exec(pg,
+    const int lengths[] = {0, 0, 0, 0, 0, 0, 0, doc_vec_len};
+    const int formats[] = {0, 0, 0, 0, 0, 0, 0, doc_vec ? 1 : 0};
+    e = pg_exec_bin(pg,
                 "INSERT INTO learning_content AS lc (title, content, content_type,"
                 " source_service, metadata, source_path, content_hash, embedding)"
                 " VALUES ($1, $2, $3, $4, jsonb_strip_nulls(jsonb_build_object("
@@ -470,7 +485,7 @@ static enum err pgs_doc_replace(struct store *st, const struct store_doc_in *doc
                 " metadata = coalesce(lc.metadata, '{}'::jsonb) || EXCLUDED.metadata,"
                 " content_hash = EXCLUDED.content_hash, embedding = EXCLUDED.embedding"
                 " RETURNING id",
-                8, params, &res);
+                8, params, lengths, formats, &res);
     if (e != ERR_OK)
         goto rollback;
     id = pg_res_dup(res, 0, 0);
@@ -540,16 +555,19 @@ static enum err pgs_reindex_set(struct store *st, const char *passage_id, const 
 {
     struct pg *pg = impl(st)->pg;
     char *vec = NULL;
-    if (dim <= 0 || vector_text_format(embedding, (size_t)dim, &vec) != ERR_OK) {
+    int vec_len = 0;
+    if (dim <= 0 || vector_bin_encode(embedding, (size_t)dim, &vec, &vec_len) != ERR_OK) {
         pg_set_errmsg(pg, "the embedding for passage %s is empty or not finite", passage_id);
         return ERR_INVALID;
     }
     const char *params[] = {passage_id, vec};
+    const int lengths[] = {0, vec_len};
+    const int formats[] = {0, 1};
     struct pg_res *res = NULL;
-    enum err e = pg_exec(pg,
-                         "UPDATE content_passages SET embedding = $2::vector WHERE id = $1"
-                         " RETURNING 1",
-                         2, params, &res);
+    enum err e = pg_exec_bin(pg,
+                             "UPDATE content_passages SET embedding = $2::vector WHERE id = $1"
+                             " RETURNING 1",
+                             2, params, lengths, formats, &res);
     if (e == ERR_OK && pg_res_rows(res) == 0) {
         pg_set_errmsg(pg, "no passage %s (or not yours to change)", passage_id);
         e = ERR_NOT_FOUND;

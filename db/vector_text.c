@@ -225,6 +225,37 @@ enum err vector_text_format(const float *v, size_t dim, char **out)
     return ERR_OK;
 }
 
+_Static_assert(sizeof(float) == 4 && sizeof(uint32_t) == 4, "float must be IEEE single");
+
+enum err vector_bin_encode(const float *v, size_t dim, char **out, int *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (dim == 0 || dim > VECTOR_TEXT_MAX_DIM)
+        return ERR_INVALID;
+    for (size_t i = 0; i < dim; i++)
+        if (!isfinite(v[i]))
+            return ERR_INVALID;
+    size_t len = 4 + 4 * dim;
+    unsigned char *b = xmalloc(len);
+    b[0] = (unsigned char)(dim >> 8);
+    b[1] = (unsigned char)dim;
+    b[2] = 0;
+    b[3] = 0;
+    for (size_t i = 0; i < dim; i++) {
+        uint32_t u;
+        memcpy(&u, &v[i], sizeof u);
+        unsigned char *p = b + 4 + 4 * i;
+        p[0] = (unsigned char)(u >> 24);
+        p[1] = (unsigned char)(u >> 16);
+        p[2] = (unsigned char)(u >> 8);
+        p[3] = (unsigned char)u;
+    }
+    *out = (char *)b;
+    *out_len = (int)len;
+    return ERR_OK;
+}
+
 /* --- parsing ------------------------------------------------------------------------------ */
 
 static int is_space(char c)

@@ -21,6 +21,12 @@ enum err vector_text_append(struct buf *b, const float *v, size_t dim);
 /* The literal as a heap string owned by the caller (same rules as vector_text_append). */
 enum err vector_text_format(const float *v, size_t dim, char **out);
 
+/* The binary send/receive form of a vector (what vector_recv reads): int16 dim, int16 0, then
+ * dim float4, all big-endian; 4 + 4 * dim bytes into *out (heap, caller frees), *out_len its
+ * size. Same ERR_INVALID rules as vector_text_append. Cheaper than text at both ends: no
+ * digits to write here and none to parse in the server. */
+enum err vector_bin_encode(const float *v, size_t dim, char **out, int *out_len);
+
 /* Parses a literal strictly: '[', one or more decimal numbers separated by ',', ']', with
  * spaces allowed around numbers and brackets; no NaN, infinity, hex, empty vector, overflow
  * or more than VECTOR_TEXT_MAX_DIM values. On success *out is a heap array of *out_dim floats

@@ -243,6 +243,50 @@ static void test_locale_independent(void **state)
     setlocale(LC_NUMERIC, "C");
 }
 
+/* The binary form is what vector_recv reads: int16 dim, int16 0, big-endian float4s. */
+static void test_bin_encode(void **state)
+{
+    (void)state;
+    const float v[] = {1.0f, -2.5f, 0.0f};
+    char *b = NULL;
+    int len = -1;
+    assert_int_equal(vector_bin_encode(v, 3, &b, &len), ERR_OK);
+    assert_int_equal(len, 4 + 3 * 4);
+    static const unsigned char want[] = {0x00, 0x03, 0x00, 0x00, 0x3f, 0x80, 0x00, 0x00,
+                                         0xc0, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+    assert_memory_equal(b, want, sizeof want);
+    free(b);
+
+    /* A dimension above 255 needs the high byte. */
+    float *big = calloc(1536, sizeof *big);
+    assert_non_null(big);
+    big[1535] = 0.1f;
+    assert_int_equal(vector_bin_encode(big, 1536, &b, &len), ERR_OK);
+    assert_int_equal(len, 4 + 1536 * 4);
+    assert_int_equal((unsigned char)b[0], 0x06);
+    assert_int_equal((unsigned char)b[1], 0x00);
+    const unsigned char *last = (const unsigned char *)b + 4 + 1535 * 4;
+    uint32_t u = (uint32_t)last[0] << 24 | (uint32_t)last[1] << 16 | (uint32_t)last[2] << 8 |
+                 last[3];
+    float back;
+    memcpy(&back, &u, sizeof back);
+    assert_true(back == 0.1f);
+    free(b);
+
+    /* Same refusals as the text form; nothing is allocated then. */
+    big[7] = NAN;
+    b = (char *)big; /* must be reset to NULL */
+    assert_int_equal(vector_bin_encode(big, 1536, &b, &len), ERR_INVALID);
+    assert_null(b);
+    assert_int_equal(len, 0);
+    big[7] = INFINITY;
+    assert_int_equal(vector_bin_encode(big, 1536, &b, &len), ERR_INVALID);
+    assert_int_equal(vector_bin_encode(v, 0, &b, &len), ERR_INVALID);
+    assert_int_equal(vector_bin_encode(big, VECTOR_TEXT_MAX_DIM + 1, &b, &len), ERR_INVALID);
+    assert_null(b);
+    free(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,7 +294,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),         cmocka_unit_test(test_round_trip_decade_edges),
         cmocka_unit_test(test_parse_accepts),
         cmocka_unit_test(test_parse_rejects),      cmocka_unit_test(test_parse_dimension_cap),
-        cmocka_unit_test(test_locale_independent),
+        cmocka_unit_test(test_locale_independent), cmocka_unit_test(test_bin_encode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
