@@ -688,6 +688,19 @@ const char *llm_model(const struct llm *llm)
     return llm->chat.model ? llm->chat.model : "";
 }
 
+/* Starts the first attempt of a prepared request; on failure the request is freed. */
+static enum err request_submit(struct llm_request *req, struct llm_request **out)
+{
+    enum err e = attempt_start(req);
+    if (e) {
+        request_free(req);
+        return e;
+    }
+    if (out)
+        *out = req;
+    return ERR_OK;
+}
+
 enum err llm_chat_start(struct llm *llm, const struct llm_message *messages, size_t count,
                         bool stream, llm_delta_fn on_delta, llm_done_fn on_done, void *userdata,
                         struct llm_request **out)
@@ -705,14 +718,7 @@ enum err llm_chat_start(struct llm *llm, const struct llm_message *messages, siz
     req->on_delta = on_delta;
     req->on_done = on_done;
     req->userdata = userdata;
-    enum err e = attempt_start(req);
-    if (e) {
-        request_free(req);
-        return e;
-    }
-    if (out)
-        *out = req;
-    return ERR_OK;
+    return request_submit(req, out);
 }
 
 enum err llm_embed_start(struct llm *llm, const char *const *texts, size_t count,
@@ -729,14 +735,7 @@ enum err llm_embed_start(struct llm *llm, const char *const *texts, size_t count
     req->body = req->ops->embed_body(&llm->embed, texts, count);
     req->on_embed = on_done;
     req->userdata = userdata;
-    enum err e = attempt_start(req);
-    if (e) {
-        request_free(req);
-        return e;
-    }
-    if (out)
-        *out = req;
-    return ERR_OK;
+    return request_submit(req, out);
 }
 
 void llm_request_cancel(struct llm_request *req)
