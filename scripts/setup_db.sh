@@ -13,7 +13,8 @@ if ! psql -h "$sock" -U cca_super -d postgres -Atqc "select 1 from pg_database w
     createdb -h "$sock" -U cca_super cca
 fi
 export CCA_DATABASE_URL=$url
-# A user's config.ini must not redirect setup to another database.
+# Setup runs as the bootstrap superuser: a CCA_USER in the environment must not make
+# migrate, seed and ingest act as a learner.
 unset CCA_USER
 ./cca migrate >/dev/null
 users=$(psql "$url" -Atqc "select count(*) from users")
