@@ -19,43 +19,20 @@
 #include "core/buf.h"
 #include "core/http.h"
 #include "core/loop.h"
+#include "tests/fakes/fake_llm.h"
 
 static pid_t server_pid;
 static int server_port;
 
 static void server_start(const char *const *args)
 {
-    const char *path = getenv("CCA_FAKE_LLM");
-    if (!path || !*path)
-        path = "build/debug/fake_llm_server";
-    const char *argv[16] = {path};
-    size_t n = 1;
-    for (; args[n - 1] && n < 15; n++)
-        argv[n] = args[n - 1];
-    argv[n] = NULL;
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    server_pid = fork();
-    if (server_pid == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        execv(path, (char *const *)(void *)argv);
-        _exit(127);
-    }
-    close(fds[1]);
-    char line[64] = "";
-    struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-    ssize_t r = poll(&pfd, 1, 5000) > 0 ? read(fds[0], line, sizeof line - 1) : -1;
-    close(fds[0]);
-    if (r <= 0 || sscanf(line, "PORT %d", &server_port) != 1)
-        fail_msg("fake server %s did not start", path);
+    if (fake_llm_start(args, &server_pid, &server_port) != 0)
+        fail_msg("fake server %s did not start", fake_llm_path());
 }
 
 static void server_stop(void)
 {
-    kill(server_pid, SIGTERM);
-    waitpid(server_pid, NULL, 0);
+    fake_llm_stop(server_pid);
 }
 
 struct result {

@@ -50,6 +50,7 @@
 #include "core/llm.h"
 #include "core/loop.h"
 #include "core/mem.h"
+#include "tests/fakes/fake_llm.h"
 
 #define SSE_DIR "tests/fixtures/sse/"
 #define ERR_DIR "tests/fixtures/errors/"
@@ -66,47 +67,15 @@ struct fake {
 
 static void fake_start_v(struct fake *f, const char *const *args)
 {
-    const char *path = getenv("CCA_FAKE_LLM");
-    if (!path || !*path)
-        path = "build/debug/fake_llm_server";
     snprintf(f->log_path, sizeof f->log_path, "/tmp/cca-test-llm-%ld.log", (long)getpid());
     unlink(f->log_path);
-    const char *argv[64];
-    size_t n = 0;
-    argv[n++] = path;
-    argv[n++] = "--log";
-    argv[n++] = f->log_path;
+    const char *argv[64] = {"--log", f->log_path};
+    size_t n = 2;
     for (size_t i = 0; args && args[i] && n < 62; i++)
         argv[n++] = args[i];
     argv[n] = NULL;
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    f->pid = fork();
-    assert_true(f->pid >= 0);
-    if (f->pid == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        execv(path, (char *const *)(void *)argv);
-        fprintf(stderr, "cannot run %s: %s\n", path, strerror(errno));
-        _exit(127);
-    }
-    close(fds[1]);
-    char line[64] = "";
-    size_t len = 0;
-    struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-    while (len < sizeof line - 1 && !memchr(line, '\n', len)) {
-        if (poll(&pfd, 1, 5000) <= 0)
-            break;
-        ssize_t r = read(fds[0], line + len, sizeof line - 1 - len);
-        if (r <= 0)
-            break;
-        len += (size_t)r;
-        line[len] = '\0';
-    }
-    close(fds[0]);
-    if (sscanf(line, "PORT %d", &f->port) != 1)
-        fail_msg("fake server %s did not start (is it built? set CCA_FAKE_LLM)", path);
+    if (fake_llm_start(argv, &f->pid, &f->port) != 0)
+        fail_msg("fake server %s did not start (is it built? set CCA_FAKE_LLM)", fake_llm_path());
     snprintf(f->url, sizeof f->url, "http://127.0.0.1:%d/v1", f->port);
 }
 
@@ -114,8 +83,7 @@ static void fake_start_v(struct fake *f, const char *const *args)
 
 static void fake_stop(struct fake *f)
 {
-    kill(f->pid, SIGTERM);
-    waitpid(f->pid, NULL, 0);
+    fake_llm_stop(f->pid);
     unlink(f->log_path);
 }
 

@@ -28,6 +28,7 @@
 #include "core/mem.h"
 #include "core/rag.h"
 #include "core/store.h"
+#include "tests/fakes/fake_llm.h"
 #include "tests/fakes/fake_store.h"
 
 /* ---- fixture ------------------------------------------------------------------------------ */
@@ -109,8 +110,7 @@ static int setup(void **state)
 static void stop_server(struct fx *f)
 {
     if (f->server > 0) {
-        kill(f->server, SIGTERM);
-        waitpid(f->server, NULL, 0);
+        fake_llm_stop(f->server);
         f->server = 0;
     }
 }
@@ -152,33 +152,12 @@ static void online_rag(struct fx *f, const char *const *args)
         skip();
     }
     snprintf(f->log_path, sizeof f->log_path, "%s/requests.log", f->state_dir);
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    const char *argv[32] = {bin, "--log", f->log_path};
-    size_t n = 3;
+    const char *argv[32] = {"--log", f->log_path};
+    size_t n = 2;
     for (size_t i = 0; args && args[i] && n < 30; i++)
         argv[n++] = args[i];
     argv[n] = NULL;
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(fds[1], 1);
-        /* A server orphaned by a crashed test must not hold the runner's stderr open. */
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0)
-            dup2(devnull, 2);
-        close(fds[0]);
-        close(fds[1]);
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
-    close(fds[1]);
-    f->server = pid;
-    char line[64] = "";
-    FILE *out = fdopen(fds[0], "r");
-    assert_non_null(fgets(line, sizeof line, out));
-    fclose(out);
-    assert_int_equal(sscanf(line, "PORT %d", &f->port), 1);
+    assert_int_equal(fake_llm_start(argv, &f->server, &f->port), 0);
     char *ini = xasprintf("[llm]\nprovider = openai\nbase_url = http://127.0.0.1:%d/v1\n"
                           "api_key = test-key\nmax_retries = 0\nconnect_timeout_ms = 2000\n"
                           "idle_timeout_ms = 5000\n",
