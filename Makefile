@@ -26,7 +26,8 @@ LDLIBS := $(PKG_LIBS) -lwordnet -lm
 
 CORE_SRC := $(wildcard core/*.c)
 DB_SRC := $(wildcard db/*.c)
-TUI_SRC := $(filter-out tui/main.c,$(wildcard tui/*.c))
+TUI_SRC := $(wildcard tui/*.c)
+CLI_SRC := $(filter-out cli/main.c,$(wildcard cli/*.c))
 FAKE_SRC := $(wildcard tests/fakes/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 GEN_SRC := $(BUILD)/gen/sql_files.c
@@ -35,6 +36,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 CORE_OBJ := $(call obj,$(CORE_SRC))
 DB_OBJ := $(call obj,$(DB_SRC)) $(BUILD)/gen/sql_files.o
 TUI_OBJ := $(call obj,$(TUI_SRC))
+CLI_OBJ := $(call obj,$(CLI_SRC))
 FAKE_OBJ := $(call obj,$(filter-out tests/fakes/fake_llm_server.c,$(FAKE_SRC)))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 LIB := $(BUILD)/libcca.a
@@ -49,10 +51,10 @@ all: cca $(WN_TABLE)
 cca: $(BUILD)/cca
 	@cp $< $@.tmp && mv -f $@.tmp $@
 
-$(BUILD)/cca: $(BUILD)/tui/main.o $(LIB)
+$(BUILD)/cca: $(BUILD)/cli/main.o $(LIB)
 	$(CC) $(LDFLAGS_$(FLAVOR)) -o $@ $^ $(LDLIBS)
 
-$(LIB): $(TUI_OBJ) $(CORE_OBJ) $(DB_OBJ)
+$(LIB): $(CLI_OBJ) $(TUI_OBJ) $(CORE_OBJ) $(DB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 

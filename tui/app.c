@@ -21,8 +21,6 @@
 #include "core/store.h"
 #include "core/unsent.h"
 #include "core/utf8.h"
-#include "tui/cli.h"
-#include "tui/commands.h"
 #include "tui/input.h"
 #include "tui/keymap.h"
 #include "tui/layout.h"
@@ -30,6 +28,7 @@
 #include "tui/screen.h"
 #include "tui/term.h"
 #include "tui/theme.h"
+#include "tui/tui.h"
 
 #define REPAINT_MERGE_MS 30
 #define STATUS_MESSAGE_MS 6000
@@ -40,7 +39,7 @@
 #define MAX_SCREENS 8
 
 struct app {
-    struct cli *cli;
+    tui_open_store_fn open_store;
     struct config *cfg;
     struct loop *loop;
     struct term *term;
@@ -199,7 +198,7 @@ static bool try_connect(struct app *a)
 {
     char err[512] = "";
     if (!a->store) {
-        if (a->cli->open_store(a->cfg, true, &a->store, err, sizeof err) != ERR_OK) {
+        if (a->open_store(a->cfg, &a->store, err, sizeof err) != ERR_OK) {
             a->store = NULL;
             snprintf(a->db_error, sizeof a->db_error, "%s", err[0] ? err : "cannot connect");
             return false;
@@ -599,27 +598,12 @@ static void load_theme(struct app *a, struct theme *theme, bool has_color)
         theme_strip_colors(theme);
 }
 
-static void usage(void)
+int tui_run(const struct tui_options *opt)
 {
-    printf("Usage: cca [tui]\n\n"
-           "Opens the full-screen assistant. Press F1 inside it for every key.\n"
-           "Environment: NO_COLOR (no colours), CCA_BENCH_TRACE=FILE (write paint timings).\n");
-}
-
-int cmd_tui(struct cli *cli, int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            usage();
-            return 0;
-        }
-        cli_error("tui: unexpected argument '%s'", argv[i]);
-        return 2;
-    }
     struct app *a = xcalloc(1, sizeof *a);
     a->start_us = now_us();
-    a->cli = cli;
-    a->cfg = cli->cfg;
+    a->open_store = opt->open_store;
+    a->cfg = opt->cfg;
     a->reconnect_delay_ms = RECONNECT_FIRST_MS;
     const char *trace = getenv("CCA_BENCH_TRACE");
     if (trace && trace[0])
@@ -640,7 +624,7 @@ int cmd_tui(struct cli *cli, int argc, char **argv)
         .use_color = !a->cfg->ui_no_color && !(getenv("NO_COLOR") && getenv("NO_COLOR")[0]),
     };
     if (term_open(&topt, a->loop, on_term_event, a, &a->term, err, sizeof err) != ERR_OK) {
-        cli_error("%s", err);
+        fprintf(stderr, "cca: %s\n", err);
         llm_free(a->llm);
         free(a->llm_error);
         loop_free(a->loop);

@@ -19,8 +19,8 @@
 #include "core/config.h"
 #include "core/mem.h"
 #include "tests/fakes/fake_llm.h"
-#include "tui/cli.h"
-#include "tui/commands.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 
 /* main.c is not linked into unit tests: this stands in for it. */
 void cli_error(const char *fmt, ...)

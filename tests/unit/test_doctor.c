@@ -17,8 +17,8 @@
 #include "core/mem.h"
 #include "core/store.h"
 
-#include "tui/cli.h"
-#include "tui/commands.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 
 #include "tests/fakes/fake_store.h"
 

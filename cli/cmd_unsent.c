@@ -19,7 +19,7 @@
 #include "core/store.h"
 #include "core/unsent.h"
 #include "core/utf8.h"
-#include "tui/commands.h"
+#include "cli/commands.h"
 
 enum {
     UNSENT_JSON_MAX = 64u << 20,

@@ -1,5 +1,5 @@
 /* cli: what every `cca` subcommand receives from main.c, which wires core, db and tui.
- * Subcommands live in tui/cmd_*.c and see the database only through core/store.h. */
+ * Subcommands live in cli/cmd_*.c and see the database only through core/store.h. */
 #ifndef CCA_CLI_H
 #define CCA_CLI_H
 

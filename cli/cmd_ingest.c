@@ -16,7 +16,7 @@
 #include "core/loop.h"
 #include "core/mem.h"
 #include "core/store.h"
-#include "tui/commands.h"
+#include "cli/commands.h"
 
 enum { PROGRESS_BAR_WIDTH = 24 };
 

@@ -1,5 +1,5 @@
 /* main: the wiring point. Parses global options, loads the configuration, connects core, db
- * and tui, and dispatches to a subcommand (tui/cmd_*.c) or the full-screen app. The only file
+ * and tui, and dispatches to a subcommand (cli/cmd_*.c) or the full-screen app. The only file
  * that sees core/, db/ and tui/ together. */
 #include <errno.h>
 #include <locale.h>
@@ -14,8 +14,8 @@
 #include "core/mem.h"
 #include "core/store.h"
 #include "db/pg_store.h"
-#include "tui/cli.h"
-#include "tui/commands.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 
 struct command {
     const char *name;

@@ -1,7 +1,7 @@
 /* cmd_admin.c: the administration subcommands `cca migrate`, `cca seed` and `cca user`.
  * They see the database only through core/store.h; who may do what is decided by
  * PostgreSQL (definer functions and row-level security), the CLI only reports it. */
-#include "tui/commands.h"
+#include "cli/commands.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -19,7 +19,7 @@
 #include "core/store.h"
 #include "core/utf8.h"
 
-#include "tui/commands.h"
+#include "cli/commands.h"
 
 enum doctor_level { DOCTOR_OK, DOCTOR_WARN, DOCTOR_FAIL };
 

@@ -23,7 +23,7 @@
 #include "core/store.h"
 #include "core/unsent.h"
 #include "core/utf8.h"
-#include "tui/commands.h"
+#include "cli/commands.h"
 
 enum {
     ASK_JSON_MAX = 16u << 20,

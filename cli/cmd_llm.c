@@ -12,7 +12,7 @@
 #include "core/loop.h"
 #include "core/mem.h"
 #include "core/utf8.h"
-#include "tui/commands.h"
+#include "cli/commands.h"
 
 /* The part of the answer echoed back. */
 enum { LLM_CHECK_ANSWER_SHOWN = 300, LLM_CHECK_ANSWER_MAX = 64 * 1024 };

@@ -1,0 +1,19 @@
+/* commands: the `cca` subcommands, one file each (cli/cmd_*.c), dispatched by main.c. */
+#ifndef CCA_COMMANDS_H
+#define CCA_COMMANDS_H
+
+#include "cli/cli.h"
+
+int cmd_tui(struct cli *cli, int argc, char **argv);        /* cli/cmd_tui.c: the full-screen app */
+int cmd_doctor(struct cli *cli, int argc, char **argv);     /* cli/cmd_doctor.c */
+int cmd_migrate(struct cli *cli, int argc, char **argv);    /* cli/cmd_admin.c */
+int cmd_seed(struct cli *cli, int argc, char **argv);       /* cli/cmd_admin.c */
+int cmd_user(struct cli *cli, int argc, char **argv);       /* cli/cmd_admin.c */
+int cmd_reindex(struct cli *cli, int argc, char **argv);    /* cli/cmd_ingest.c */
+int cmd_ingest(struct cli *cli, int argc, char **argv);     /* cli/cmd_ingest.c */
+int cmd_search(struct cli *cli, int argc, char **argv);     /* cli/cmd_ask.c */
+int cmd_ask(struct cli *cli, int argc, char **argv);        /* cli/cmd_ask.c */
+int cmd_unsent(struct cli *cli, int argc, char **argv);     /* cli/cmd_unsent.c */
+int cmd_llm_check(struct cli *cli, int argc, char **argv);  /* cli/cmd_llm.c */
+
+#endif
