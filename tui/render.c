@@ -21,6 +21,7 @@ struct render {
     attr_t attrs[THEME__COUNT];
     bool wants_cursor;
     int cursor_y, cursor_x;
+    bool is_unicode;
 };
 
 /* --- colours -------------------------------------------------------------------------------- */
@@ -67,6 +68,7 @@ struct render *render_new(const struct theme *theme, bool has_color, int color_c
     r->theme = *theme;
     r->has_color = has_color;
     r->color_count = color_count;
+    r->is_unicode = true;
     for (int i = 0; i < THEME__COUNT; i++) {
         const struct theme_style *st = &theme->roles[i];
         attr_t a = theme_attrs(st->attrs);
@@ -150,6 +152,30 @@ int render_text(struct render *r, int y, int x, int max_width, const char *text,
 {
     set_role(r, role, 0);
     return put_clipped(y, x, max_width, text, strlen(text));
+}
+
+int render_text_attr(struct render *r, int y, int x, int max_width, const char *text,
+                     enum theme_role role, unsigned theme_attrs)
+{
+    set_role(r, role, theme_attrs(theme_attrs));
+    return put_clipped(y, x, max_width, text, strlen(text));
+}
+
+void render_set_unicode(struct render *r, bool is_unicode)
+{
+    r->is_unicode = is_unicode;
+}
+
+bool render_is_unicode(const struct render *r)
+{
+    return r->is_unicode;
+}
+
+void render_cursor(struct render *r, int y, int x)
+{
+    r->wants_cursor = true;
+    r->cursor_y = y;
+    r->cursor_x = x;
 }
 
 /* --- header, tabs, separators --------------------------------------------------------------- */
@@ -417,10 +443,27 @@ static struct layout_rect overlay_box(int rows, int cols, int want_h, int want_w
     return (struct layout_rect){(rows - h) / 2, (cols - w) / 2, h, w};
 }
 
+static void draw_box_role(struct render *r, const struct layout_rect *b, const char *title,
+                          const char *footer, enum theme_role role);
+
 static void draw_box(struct render *r, const struct layout_rect *b, const char *title,
                      const char *footer)
 {
-    render_fill(r, b, THEME_OVERLAY);
+    draw_box_role(r, b, title, footer, THEME_OVERLAY);
+}
+
+void render_box(struct render *r, const struct layout_rect *rect, const char *title,
+                const char *footer, enum theme_role role)
+{
+    if (rect->h < 2 || rect->w < 2)
+        return;
+    draw_box_role(r, rect, title, footer, role);
+}
+
+static void draw_box_role(struct render *r, const struct layout_rect *b, const char *title,
+                          const char *footer, enum theme_role role)
+{
+    render_fill(r, b, role);
     set_role(r, THEME_BORDER, 0);
     draw_hline(b->y, b->x + 1, b->w - 2);
     draw_hline(b->y + b->h - 1, b->x + 1, b->w - 2);
@@ -430,10 +473,12 @@ static void draw_box(struct render *r, const struct layout_rect *b, const char *
     mvaddstr(b->y, b->x + b->w - 1, "\xE2\x94\x90");
     mvaddstr(b->y + b->h - 1, b->x, "\xE2\x94\x94");
     mvaddstr(b->y + b->h - 1, b->x + b->w - 1, "\xE2\x94\x98");
-    char t[160];
-    snprintf(t, sizeof t, " %s ", title);
-    set_role(r, THEME_TITLE, 0);
-    put_clipped(b->y, b->x + 2, b->w - 4, t, strlen(t));
+    if (title && title[0]) {
+        char t[160];
+        snprintf(t, sizeof t, " %s ", title);
+        set_role(r, THEME_TITLE, 0);
+        put_clipped(b->y, b->x + 2, b->w - 4, t, strlen(t));
+    }
     if (footer && footer[0]) {
         char f[160];
         snprintf(f, sizeof f, " %s ", footer);

@@ -17,6 +17,10 @@ struct render;
 
 /* Copies the theme; has_color false draws with attributes only. */
 struct render *render_new(const struct theme *theme, bool has_color, int color_count);
+/* Whether block and line-drawing glyphs (U+2580..U+259F, U+2500..) may be used; false under
+ * TERM=linux/vt100, non-UTF-8 locales and NO_COLOR, where widgets draw ASCII instead. */
+void render_set_unicode(struct render *r, bool is_unicode);
+bool render_is_unicode(const struct render *r);
 /* NULL is a no-op. */
 void render_free(struct render *r);
 
@@ -29,6 +33,15 @@ void render_fill(struct render *r, const struct layout_rect *rect, enum theme_ro
 /* Draws text clipped to max_width columns at y,x; returns the columns used. */
 int render_text(struct render *r, int y, int x, int max_width, const char *text,
                 enum theme_role role);
+/* render_text with extra attributes on top of the role (THEME_ATTR_* bits). */
+int render_text_attr(struct render *r, int y, int x, int max_width, const char *text,
+                     enum theme_role role, unsigned theme_attrs);
+/* Draws a frame around rect (its outermost cells) with title on the top border and footer on
+ * the bottom one (either may be NULL), and fills the inside with role. */
+void render_box(struct render *r, const struct layout_rect *rect, const char *title,
+                const char *footer, enum theme_role role);
+/* Shows the cursor at y,x in the next present (hidden otherwise). */
+void render_cursor(struct render *r, int y, int x);
 
 void render_header(struct render *r, const struct layout_rect *rect, const char *title,
                    const char *right);

@@ -1,12 +1,14 @@
-/* screen: the framework screens plug into (chat now; dashboard, recommendations, assessments
- * later). The app owns the terminal, the header, the tab bar, the status bar, the help overlay
- * and the database connection; a screen owns the area between them, its keys and its models.
- * Only screens that exist are listed in the tab bar. */
+/* screen: the contract between the frame (tui/app.c) and the screens that plug into it. The
+ * frame owns the terminal, the header, the tab bar, the status bar, the help overlay, screen
+ * switching and the database connection; a screen owns the body rectangle between them, its
+ * keys (a keymap scope) and its models. Screens are listed once, in tui/screens.def, with the
+ * roles that see them. */
 #ifndef CCA_TUI_SCREEN_H
 #define CCA_TUI_SCREEN_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tui/actions.h"
 #include "tui/input.h"
@@ -20,27 +22,51 @@ struct rag;
 struct render;
 struct store;
 
-/* Dirty regions: what must be drawn again before the next sleep. */
+/* Dirty regions: what must be drawn again before the next sleep. The frame's regions are the
+ * low bits; a screen's own regions are SCREEN_DIRTY_OWN(n) and imply the body. */
 enum screen_dirty {
     SCREEN_DIRTY_HEADER = 1 << 0,
-    SCREEN_DIRTY_CONVERSATION = 1 << 1,
-    SCREEN_DIRTY_SOURCES = 1 << 2,
-    SCREEN_DIRTY_INPUT = 1 << 3,
-    SCREEN_DIRTY_STATUS = 1 << 4,
-    SCREEN_DIRTY_LAYOUT = 1 << 5, /* the layout changed: erase and draw everything */
-    SCREEN_DIRTY_ALL = 0xff,
+    SCREEN_DIRTY_TABS = 1 << 1,
+    SCREEN_DIRTY_BODY = 1 << 2, /* the whole body: the screen erases and draws all of it */
+    SCREEN_DIRTY_STATUS = 1 << 3,
+    SCREEN_DIRTY_ALL = 0x7fffffff,
+};
+#define SCREEN_DIRTY_OWN(n) (1u << (8 + (n))) /* n in 0..22, the screen's private regions */
+
+/* Roles, as the database names them (cca_auth.app_role()); a bit each for the registry. */
+enum screen_role {
+    SCREEN_ROLE_LEARNER = 1 << 0,
+    SCREEN_ROLE_HR_MANAGER = 1 << 1,
+    SCREEN_ROLE_TRAINER = 1 << 2,
+    SCREEN_ROLE_ADMIN = 1 << 3,
+    SCREEN_ROLE_ANY = 0xf,
 };
 
-/* What the app lends every screen. The pointers change when the database comes and goes;
+/* The role bit for a role name from the database; 0 for an unknown or missing one. */
+unsigned screen_role_from_name(const char *name);
+
+/* Who is using the app, from the database (never from a client setting). */
+struct screen_user {
+    const char *id;         /* users.id, NULL while unknown */
+    const char *email;
+    const char *name;
+    const char *role;       /* learner | hr_manager | trainer | admin */
+    const char *department; /* may be NULL */
+    unsigned role_bit;      /* enum screen_role */
+};
+
+/* What the frame lends every screen. The pointers change when the database comes and goes;
  * screens are told through on_connection. */
 struct screen_ctx {
     const struct config *cfg;
     struct loop *loop;
-    struct store *store; /* NULL while the database is unreachable */
-    struct rag *rag;     /* NULL while the database is unreachable */
-    struct llm *llm;     /* NULL when offline */
+    struct store *store;  /* NULL while the database is unreachable; calls made through the
+                             loop (core/store_call.h) never block a key press */
+    struct rag *rag;      /* NULL while the database is unreachable */
+    struct llm *llm;      /* NULL when offline */
     bool is_db_up;
     const char *db_error; /* why the database is unreachable, or NULL */
+    const struct screen_user *user;
 
     void *app;
     /* Marks regions dirty; rendering happens before the loop sleeps. */
@@ -53,27 +79,37 @@ struct screen_ctx {
     bool (*copy)(void *app, const char *text, size_t len);
     /* The database looks down: reconnect in the background. */
     void (*db_lost)(void *app);
+    /* Switches to the screen named name ("chat", ...) and hands it arg (screen-specific, e.g.
+     * a content id to open); false when this user has no such screen. */
+    bool (*open_screen)(void *app, const char *name, const char *arg);
 };
 
+/* Every hook but free and draw may be NULL. */
 struct screen_ops {
-    const char *title; /* in the tab bar */
     void (*free)(void *self);
-    /* A key: action is ACTION_NONE for text; returns true when handled. arg is the digit of
-     * ACTION_SHOW_SOURCE. */
+    /* The screen becomes visible (arg from open_screen, or NULL) / stops being visible. */
+    void (*on_enter)(void *self, const char *arg);
+    void (*on_leave)(void *self);
+    /* Whether the user may leave now; when not, *question gets what to ask ("The clock keeps
+     * running. Leave the assessment?") and the frame asks before switching or quitting. */
+    bool (*can_leave)(void *self, const char **question);
+    /* About four times a second while the screen is visible (countdowns, elapsed time). */
+    void (*on_tick)(void *self, int64_t now_ms);
+    /* A key: action is what the keymap found in the screen's scopes (ACTION_NONE for text);
+     * returns true when handled. arg is the digit of numbered actions. */
     bool (*on_key)(void *self, enum action action, int arg, const struct input_event *ev);
     /* The database connected or was lost (ctx pointers changed). */
     void (*on_connection)(void *self);
-    /* Layout wishes: sources panel open, lines the input needs at this width. */
-    void (*layout_params)(void *self, int cols, struct layout_params *p);
-    /* Draws the dirty regions of the screen's area. */
-    void (*draw)(void *self, struct render *r, const struct layout *l, unsigned dirty);
+    /* Draws the dirty parts of the body; dirty has SCREEN_DIRTY_BODY for all of it, or only
+     * the screen's own bits. */
+    void (*draw)(void *self, struct render *r, const struct layout_rect *body, unsigned dirty);
     /* Draws the screen's overlay if one is open; returns true if it did. */
     bool (*draw_overlay)(void *self, struct render *r, int rows, int cols);
     /* Appends what the screen is doing to the status bar ("answering 2.1 s · 35 tok/s"). */
     void (*activity)(void *self, struct buf *out);
     /* Key hints for the status bar. */
     const char *(*hints)(void *self);
-    /* True while work is in flight (an answer streams). */
+    /* True while work is in flight (an answer streams, a query runs). */
     bool (*is_busy)(void *self);
 };
 
@@ -82,7 +118,20 @@ struct screen {
     void *self;
 };
 
-/* The chat screen (tui/screen_chat.c). Borrows ctx for its life. */
-struct screen screen_chat_new(struct screen_ctx *ctx);
+typedef struct screen (*screen_new_fn)(struct screen_ctx *ctx);
+
+/* One line of tui/screens.def. */
+struct screen_entry {
+    const char *name;       /* for `cca tui NAME` and open_screen */
+    const char *title;      /* in the tab bar */
+    screen_new_fn create;
+    unsigned roles;         /* enum screen_role bits that see it */
+    unsigned scopes;        /* enum action_scope bits its keys come from, besides generic */
+};
+
+/* The registry in tab order; *count gets its length. */
+const struct screen_entry *screen_registry(size_t *count);
+/* The entry named name, or NULL. */
+const struct screen_entry *screen_find(const char *name);
 
 #endif
