@@ -155,9 +155,9 @@ int render_text(struct render *r, int y, int x, int max_width, const char *text,
 }
 
 int render_text_attr(struct render *r, int y, int x, int max_width, const char *text,
-                     enum theme_role role, unsigned theme_attrs)
+                     enum theme_role role, unsigned attrs)
 {
-    set_role(r, role, theme_attrs(theme_attrs));
+    set_role(r, role, theme_attrs(attrs));
     return put_clipped(y, x, max_width, text, strlen(text));
 }
 

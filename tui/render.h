@@ -35,7 +35,7 @@ int render_text(struct render *r, int y, int x, int max_width, const char *text,
                 enum theme_role role);
 /* render_text with extra attributes on top of the role (THEME_ATTR_* bits). */
 int render_text_attr(struct render *r, int y, int x, int max_width, const char *text,
-                     enum theme_role role, unsigned theme_attrs);
+                     enum theme_role role, unsigned attrs);
 /* Draws a frame around rect (its outermost cells) with title on the top border and footer on
  * the bottom one (either may be NULL), and fills the inside with role. */
 void render_box(struct render *r, const struct layout_rect *rect, const char *title,
