@@ -539,6 +539,13 @@ void config_cleanup(struct config *c)
         free(*f);
         *f = NULL;
     }
+    for (size_t i = 0; i < c->key_count; i++) {
+        free(c->keys[i].action);
+        free(c->keys[i].keys);
+    }
+    free(c->keys);
+    c->keys = NULL;
+    c->key_count = 0;
     free(c->path);
     memset(c, 0, sizeof *c);
 }
@@ -678,6 +685,18 @@ static int ctx_handler(void *user, const char *section, const char *name, const 
     }
 
     int ok = 1;
+    /* [keys] takes any action name: the keymap knows them and reports unknown ones. */
+    if (strcasecmp(section, "keys") == 0) {
+        if (ctx->c->key_count >= 256) {
+            ctx_error(ctx, "too many lines in [keys]");
+            ok = 0;
+            goto out;
+        }
+        ctx->c->keys = xrealloc(ctx->c->keys, (ctx->c->key_count + 1) * sizeof *ctx->c->keys);
+        ctx->c->keys[ctx->c->key_count++] =
+            (struct config_key){.action = xstrdup(name), .keys = xstrdup(value)};
+        goto out;
+    }
     const struct key_def *k = key_find(section, name);
     if (!k) {
         char hint[128] = "";
@@ -686,7 +705,7 @@ static int ctx_handler(void *user, const char *section, const char *name, const 
         else if (!section_is_known(section))
             snprintf(hint, sizeof hint,
                      " (no such section; sections are [database] [llm] [embeddings] "
-                     "[retrieval] [ui] [general])");
+                     "[retrieval] [ui] [general] [keys])");
         else
             suggest_key(section, name, hint, sizeof hint);
         ctx_error(ctx, "unknown key '%s' in section [%s]%s", name, section, hint);

@@ -8,6 +8,12 @@
 
 #include "core/err.h"
 
+/* One [keys] line: an action's config name and the keys it gets. */
+struct config_key {
+    char *action;
+    char *keys;
+};
+
 struct config {
     char *path; /* the file that was loaded, or NULL when only defaults/env apply */
 
@@ -58,6 +64,10 @@ struct config {
     char *user;                /* email of the user to act as (--user / CCA_USER); NULL: none */
     char *log_file;            /* default: NULL (no log file) */
     char *assets_dir;          /* default: the compiled-in assets directory */
+
+    /* [keys]: action = key names, checked by the TUI's keymap (tui/keymap.h) */
+    struct config_key *keys;
+    size_t key_count;
 };
 
 /* Fills c with the defaults (all strings heap-owned by c). */

@@ -1,7 +1,8 @@
-/* app: the full-screen assistant's controller. Owns the loop wiring (stdin, signal pipe,
+/* app: the frame of the full-screen assistant. Owns the loop wiring (stdin, signal pipe,
  * timers, the before-sleep paint), the database connection and its reconnect backoff, the
- * header, tab bar, status bar and help overlay; screens own the rest. Never exits on an
- * error: problems become status messages and the app keeps running. */
+ * header, the tab bar, the status bar, the help and confirm overlays, and switching between
+ * the screens of tui/screens.def that the user's role (from the database) has. Screens own
+ * their bodies. Never exits on an error: problems become status messages. */
 #include <langinfo.h>
 #include <locale.h>
 #include <stdio.h>
@@ -36,7 +37,7 @@
 #define RECONNECT_FIRST_MS 1000
 #define RECONNECT_MAX_MS 30000
 #define QUIT_CONFIRM_MS 2000
-#define MAX_SCREENS 8
+#define MAX_SCREENS 16
 
 struct app {
     tui_open_store_fn open_store;
@@ -46,8 +47,14 @@ struct app {
     struct render *render;
 
     struct screen_ctx ctx;
+    struct keymap *keymap;
+    /* The screens this user has, in tab order; instances are made on first visit. */
+    const struct screen_entry *entries[MAX_SCREENS];
     struct screen screens[MAX_SCREENS];
     size_t screen_count, active;
+    unsigned role_bit; /* 0 until the database said who this is */
+    struct screen_user user;
+    char *user_id, *user_name, *user_role, *user_dept;
 
     struct store *store;
     struct rag *rag;
@@ -64,11 +71,17 @@ struct app {
     unsigned soon_dirty;
     uint64_t soon_timer;
     int rows, cols;
-    struct layout layout;
+    struct layout_frame frame;
     bool has_layout;
 
     bool is_help_open;
     int help_scroll;
+    struct render_help_line *help;
+    size_t help_count;
+    char **help_keys; /* owned strings behind help[].keys */
+    /* A question before leaving a screen: pending_tab (or quitting when SIZE_MAX). */
+    const char *confirm;
+    size_t pending_tab;
     char *message;
     bool is_message_error;
     uint64_t message_timer;
@@ -150,6 +163,23 @@ static bool copy_text(void *userdata, const char *text, size_t len)
 
 /* --- the database --------------------------------------------------------------------------- */
 
+static void user_clear(struct app *a)
+{
+    free(a->user_id);
+    free(a->user_name);
+    free(a->user_role);
+    free(a->user_dept);
+    a->user_id = a->user_name = a->user_role = a->user_dept = NULL;
+}
+
+static char *clean_dup(const char *s)
+{
+    return s ? utf8_sanitize(s, strlen(s), NULL) : NULL;
+}
+
+static void screens_for_role(struct app *a);
+
+/* Who this is, from the database; the header line and the tabs follow from it. */
 static void set_user_line(struct app *a)
 {
     free(a->user_line);
@@ -160,6 +190,12 @@ static void set_user_line(struct app *a)
     if (a->store && store_whoami(a->store, &u) == ERR_OK) {
         if (u.email)
             a->user_email = utf8_sanitize(u.email, strlen(u.email), NULL);
+        user_clear(a);
+        a->user_id = clean_dup(u.id);
+        a->user_name = clean_dup(u.name);
+        a->user_role = clean_dup(u.role);
+        a->user_dept = clean_dup(u.department);
+        a->role_bit = screen_role_from_name(u.role);
         struct buf b;
         buf_init(&b, 1024);
         buf_append_str(&b, u.name && u.name[0] ? u.name : (u.email ? u.email : "?"));
@@ -170,6 +206,13 @@ static void set_user_line(struct app *a)
         a->user_line = utf8_sanitize(b.data, b.len, NULL);
         buf_cleanup(&b);
         store_user_cleanup(&u);
+        a->user = (struct screen_user){.id = a->user_id,
+                                       .email = a->user_email,
+                                       .name = a->user_name,
+                                       .role = a->user_role,
+                                       .department = a->user_dept,
+                                       .role_bit = a->role_bit};
+        screens_for_role(a);
         return;
     }
     store_user_cleanup(&u);
@@ -186,7 +229,7 @@ static void notify_screens(struct app *a)
     a->ctx.is_db_up = a->store && a->rag && store_is_connected(a->store);
     a->ctx.db_error = a->db_error[0] ? a->db_error : NULL;
     for (size_t i = 0; i < a->screen_count; i++)
-        if (a->screens[i].ops->on_connection)
+        if (a->screens[i].ops && a->screens[i].ops->on_connection)
             a->screens[i].ops->on_connection(a->screens[i].self);
     a->dirty |= SCREEN_DIRTY_ALL;
 }
@@ -299,14 +342,122 @@ static void db_lost(void *userdata)
     schedule_reconnect(a);
 }
 
+/* --- screens -------------------------------------------------------------------------------- */
+
+/* The active screen, made on its first visit. */
+static struct screen *screen_at(struct app *a, size_t i)
+{
+    if (!a->screens[i].ops)
+        a->screens[i] = a->entries[i]->create(&a->ctx);
+    return &a->screens[i];
+}
+
+static struct screen *active(struct app *a)
+{
+    return screen_at(a, a->active);
+}
+
+/* The tabs of the user's role; the chat (first in the registry) is always there, also before
+ * the database has said who the user is. Screens already made keep their state. */
+static void screens_for_role(struct app *a)
+{
+    size_t n;
+    const struct screen_entry *reg = screen_registry(&n);
+    const struct screen_entry *was_active = a->screen_count ? a->entries[a->active] : NULL;
+    struct screen old[MAX_SCREENS];
+    const struct screen_entry *old_entries[MAX_SCREENS];
+    size_t old_count = a->screen_count;
+    memcpy(old, a->screens, sizeof old);
+    memcpy(old_entries, a->entries, sizeof old_entries);
+    a->screen_count = 0;
+    a->active = 0;
+    for (size_t i = 0; i < n && a->screen_count < MAX_SCREENS; i++) {
+        bool is_visible = i == 0 || (a->role_bit & reg[i].roles);
+        if (!is_visible)
+            continue;
+        size_t k = a->screen_count++;
+        a->entries[k] = &reg[i];
+        a->screens[k] = (struct screen){0};
+        for (size_t o = 0; o < old_count; o++) {
+            if (old_entries[o] == &reg[i]) {
+                a->screens[k] = old[o];
+                old[o].ops = NULL;
+            }
+        }
+        if (&reg[i] == was_active)
+            a->active = k;
+    }
+    for (size_t o = 0; o < old_count; o++)
+        if (old[o].ops)
+            old[o].ops->free(old[o].self);
+    a->dirty |= SCREEN_DIRTY_ALL;
+}
+
+static size_t find_tab(struct app *a, const char *name)
+{
+    for (size_t i = 0; i < a->screen_count; i++)
+        if (strcmp(a->entries[i]->name, name) == 0)
+            return i;
+    return SIZE_MAX;
+}
+
+static void help_free(struct app *a);
+
+/* Switches without asking; arg goes to the screen's on_enter. */
+static void switch_to(struct app *a, size_t tab, const char *arg)
+{
+    if (tab >= a->screen_count)
+        return;
+    if (tab != a->active) {
+        struct screen *from = active(a);
+        if (from->ops->on_leave)
+            from->ops->on_leave(from->self);
+    }
+    a->active = tab;
+    struct screen *to = active(a);
+    if (to->ops->on_enter)
+        to->ops->on_enter(to->self, arg);
+    help_free(a);
+    a->is_help_open = false;
+    a->dirty = SCREEN_DIRTY_ALL;
+}
+
+/* Switches, or asks first when the screen would rather not be left (a running assessment). */
+static void request_tab(struct app *a, size_t tab)
+{
+    if (tab >= a->screen_count || tab == a->active)
+        return;
+    struct screen *from = active(a);
+    const char *question = NULL;
+    if (from->ops->can_leave && !from->ops->can_leave(from->self, &question)) {
+        a->confirm = question ? question : "Leave this screen?";
+        a->pending_tab = tab;
+        a->dirty = SCREEN_DIRTY_ALL;
+        return;
+    }
+    switch_to(a, tab, NULL);
+}
+
+static bool open_screen(void *userdata, const char *name, const char *arg)
+{
+    struct app *a = userdata;
+    size_t tab = find_tab(a, name);
+    if (tab == SIZE_MAX)
+        return false;
+    switch_to(a, tab, arg);
+    return true;
+}
+
 static void on_tick(struct loop *loop, uint64_t id, void *userdata)
 {
     (void)loop;
     (void)id;
     struct app *a = userdata;
-    struct screen *s = &a->screens[a->active];
+    struct screen *s = active(a);
     if ((s->ops->is_busy && s->ops->is_busy(s->self)) || a->reconnect_timer)
         a->dirty |= SCREEN_DIRTY_STATUS;
+    if (s->ops->on_tick)
+        s->ops->on_tick(s->self, loop_now_ms());
     /* A connection that dropped while idle shows up here, not only on the next question. */
     if (a->store && a->ctx.is_db_up && !store_is_connected(a->store)) {
         a->ctx.is_db_up = false;
@@ -315,12 +466,76 @@ static void on_tick(struct loop *loop, uint64_t id, void *userdata)
     }
 }
 
+/* --- help ----------------------------------------------------------------------------------- */
+
+static void help_free(struct app *a)
+{
+    for (size_t i = 0; i < a->help_count; i++)
+        free(a->help_keys[i]);
+    free(a->help_keys);
+    free(a->help);
+    a->help = NULL;
+    a->help_keys = NULL;
+    a->help_count = 0;
+}
+
+static void help_add(struct app *a, size_t *cap, const char *keys, const char *text, bool own)
+{
+    if (a->help_count == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        a->help = xrealloc(a->help, *cap * sizeof *a->help);
+        a->help_keys = xrealloc(a->help_keys, *cap * sizeof *a->help_keys);
+    }
+    a->help_keys[a->help_count] = own ? (char *)keys : NULL;
+    a->help[a->help_count++] = (struct render_help_line){keys, text};
+}
+
+/* The help of the active screen, generated from the bindings of its scopes, the screen's own
+ * keys first, so the help and the keys can never disagree. */
+static void help_build(struct app *a)
+{
+    help_free(a);
+    size_t cap = 0;
+    const struct screen_entry *e = a->entries[a->active];
+    struct screen *s = active(a);
+    static const struct {
+        enum action_scope scope;
+        const char *title;
+    } sections[] = {
+        {ACTION_SCOPE_CHAT, "Chat"},
+        {ACTION_SCOPE_LIST, "Lists"},
+        {ACTION_SCOPE_EDITOR, "Editing text"},
+        {ACTION_SCOPE_GENERIC, "Everywhere"},
+    };
+    if (s->ops->help && s->ops->help[0]) {
+        help_add(a, &cap, NULL, e->title, false);
+        for (size_t i = 0; s->ops->help[i] && s->ops->help[i + 1]; i += 2)
+            help_add(a, &cap, s->ops->help[i], s->ops->help[i + 1], false);
+    }
+    size_t n;
+    const struct action_info *all = actions_all(&n);
+    for (size_t k = 0; k < sizeof sections / sizeof sections[0]; k++) {
+        if (!((e->scopes | ACTION_SCOPE_GENERIC) & sections[k].scope))
+            continue;
+        help_add(a, &cap, NULL, sections[k].title, false);
+        for (size_t i = 1; i < n; i++) {
+            if (all[i].scope != sections[k].scope)
+                continue;
+            char keys[96];
+            keymap_describe(a->keymap, all[i].action, keys, sizeof keys);
+            if (!keys[0])
+                continue;
+            help_add(a, &cap, xstrdup(keys), all[i].help, true);
+        }
+    }
+}
+
 /* --- painting ------------------------------------------------------------------------------- */
 
 static void status_text(struct app *a, struct render_status *st, struct buf *db,
                         struct buf *activity)
 {
-    struct screen *s = &a->screens[a->active];
+    struct screen *s = active(a);
     if (a->ctx.is_db_up) {
         buf_append_str(db, "\xE2\x97\x8F database");
         st->db_role = THEME_STATUS_OK;
@@ -372,45 +587,41 @@ static void paint(struct loop *loop, void *userdata)
     struct render *r = a->render;
     unsigned dirty = a->dirty;
     a->dirty = 0;
-    if (a->rows < LAYOUT_MIN_ROWS || a->cols < LAYOUT_MIN_COLS) {
+    struct layout_frame f;
+    layout_frame_compute(a->rows, a->cols, &f);
+    if (f.is_too_small) {
         render_too_small(r, a->rows, a->cols, LAYOUT_MIN_ROWS, LAYOUT_MIN_COLS);
         render_present(r);
         a->has_layout = false;
         return;
     }
-    struct screen *s = &a->screens[a->active];
-    struct layout_params p = {.rows = a->rows, .cols = a->cols, .input_lines = 1};
-    if (s->ops->layout_params)
-        s->ops->layout_params(s->self, a->cols, &p);
-    p.rows = a->rows;
-    p.cols = a->cols;
-    struct layout l;
-    layout_compute(&p, &l);
-    if (!a->has_layout || memcmp(&l, &a->layout, sizeof l) != 0)
+    if (!a->has_layout || memcmp(&f, &a->frame, sizeof f) != 0)
         dirty = SCREEN_DIRTY_ALL;
-    a->layout = l;
+    a->frame = f;
     a->has_layout = true;
-    if (dirty & SCREEN_DIRTY_LAYOUT)
-        dirty = SCREEN_DIRTY_ALL;
     if (dirty == SCREEN_DIRTY_ALL)
         render_erase(r);
-    if (dirty & SCREEN_DIRTY_HEADER) {
-        render_header(r, &l.header, "CCA \xC2\xB7 Contextual Corporate Assistant",
+    if (dirty & SCREEN_DIRTY_HEADER)
+        render_header(r, &f.header, "CCA \xC2\xB7 Contextual Corporate Assistant",
                       a->user_line ? a->user_line : "");
+    if (dirty & (SCREEN_DIRTY_HEADER | SCREEN_DIRTY_TABS)) {
         const char *names[MAX_SCREENS];
         for (size_t i = 0; i < a->screen_count; i++)
-            names[i] = a->screens[i].ops->title;
-        render_tabs(r, &l.tabs, names, a->screen_count, a->active);
+            names[i] = a->entries[i]->title;
+        render_tabs(r, &f.tabs, names, a->screen_count, a->active);
     }
-    /* The input is always drawn so the cursor lands in it. */
-    s->ops->draw(s->self, r, &l, dirty | SCREEN_DIRTY_INPUT);
+    struct screen *s = active(a);
+    unsigned body = dirty == SCREEN_DIRTY_ALL ? SCREEN_DIRTY_ALL : dirty & ~0xffu;
+    if (dirty & SCREEN_DIRTY_BODY)
+        body = SCREEN_DIRTY_ALL;
+    s->ops->draw(s->self, r, &f.body, body);
     {
         struct render_status st = {0};
         struct buf db, activity;
         buf_init(&db, 1024);
         buf_init(&activity, 1024);
         status_text(a, &st, &db, &activity);
-        render_status(r, &l.status, &st);
+        render_status(r, &f.status, &st);
         buf_cleanup(&db);
         buf_cleanup(&activity);
     }
@@ -418,8 +629,14 @@ static void paint(struct loop *loop, void *userdata)
      * everything dirty so the cells it covered come back. */
     if (s->ops->draw_overlay)
         s->ops->draw_overlay(s->self, r, a->rows, a->cols);
-    if (a->is_help_open)
-        render_help(r, a->rows, a->cols, a->help_scroll);
+    if (a->is_help_open) {
+        char title[96];
+        snprintf(title, sizeof title, "Keys \xC2\xB7 %s", a->entries[a->active]->title);
+        render_help(r, a->rows, a->cols, title, a->help, a->help_count, a->help_scroll);
+    }
+    if (a->confirm)
+        render_confirm(r, a->rows, a->cols, "Are you sure?", a->confirm,
+                       "y yes \xC2\xB7 n or Esc no");
     render_present(r);
     if (a->trace) {
         int64_t t1 = now_us();
@@ -444,6 +661,20 @@ static void quit(struct app *a)
     loop_stop(a->loop);
 }
 
+/* Quits, or asks first when the active screen would rather not be left. */
+static void request_quit(struct app *a)
+{
+    struct screen *s = active(a);
+    const char *question = NULL;
+    if (s->ops->can_leave && !s->ops->can_leave(s->self, &question)) {
+        a->confirm = question ? question : "Quit CCA?";
+        a->pending_tab = SIZE_MAX;
+        a->dirty = SCREEN_DIRTY_ALL;
+        return;
+    }
+    quit(a);
+}
+
 static void resize(struct app *a)
 {
     term_update_size(a->term, &a->rows, &a->cols);
@@ -451,10 +682,18 @@ static void resize(struct app *a)
     a->dirty = SCREEN_DIRTY_ALL;
 }
 
+static void open_help(struct app *a)
+{
+    help_build(a);
+    a->is_help_open = true;
+    a->help_scroll = 0;
+    a->dirty = SCREEN_DIRTY_ALL;
+}
+
 static bool help_key(struct app *a, enum action act, const struct input_event *ev)
 {
-    size_t n;
-    actions_all(&n);
+    int inner = a->rows - 4;
+    int max_scroll = (int)a->help_count - (inner > 1 ? inner : 1);
     switch (act) {
     case ACTION_UP:
     case ACTION_SCROLL_UP:
@@ -463,12 +702,23 @@ static bool help_key(struct app *a, enum action act, const struct input_event *e
         break;
     case ACTION_DOWN:
     case ACTION_SCROLL_DOWN:
-        if (a->help_scroll + 1 < (int)n - 1)
+        if (a->help_scroll < max_scroll)
             a->help_scroll++;
         break;
+    case ACTION_PAGE_DOWN:
+        a->help_scroll += inner;
+        if (a->help_scroll > max_scroll)
+            a->help_scroll = max_scroll > 0 ? max_scroll : 0;
+        break;
+    case ACTION_PAGE_UP:
+        a->help_scroll -= inner;
+        if (a->help_scroll < 0)
+            a->help_scroll = 0;
+        break;
     case ACTION_QUIT:
-        quit(a);
-        return true;
+        request_quit(a);
+        a->is_help_open = false;
+        break;
     case ACTION_REDRAW:
         render_force_full(a->render);
         break;
@@ -480,6 +730,23 @@ static bool help_key(struct app *a, enum action act, const struct input_event *e
     }
     a->dirty = SCREEN_DIRTY_ALL;
     return true;
+}
+
+static void confirm_key(struct app *a, const struct input_event *ev, enum action act)
+{
+    bool is_yes = ev->kind == INPUT_CHAR && (ev->cp == 'y' || ev->cp == 'Y');
+    bool is_no = act == ACTION_CANCEL ||
+                 (ev->kind == INPUT_CHAR && (ev->cp == 'n' || ev->cp == 'N'));
+    if (!is_yes && !is_no)
+        return;
+    a->confirm = NULL;
+    a->dirty = SCREEN_DIRTY_ALL;
+    if (!is_yes)
+        return;
+    if (a->pending_tab == SIZE_MAX)
+        quit(a);
+    else
+        switch_to(a, a->pending_tab, NULL);
 }
 
 static void on_event(void *userdata, const struct input_event *ev)
@@ -495,12 +762,17 @@ static void on_event(void *userdata, const struct input_event *ev)
     if (a->trace && !a->key_us)
         a->key_us = now_us();
     int arg = 0;
-    enum action act = keymap_lookup(ev, &arg);
+    unsigned scopes = a->entries[a->active]->scopes;
+    enum action act = keymap_lookup(a->keymap, ev, scopes, &arg);
+    if (a->confirm) {
+        confirm_key(a, ev, act);
+        return;
+    }
     if (a->is_help_open && help_key(a, act, ev))
         return;
     switch (act) {
     case ACTION_QUIT:
-        quit(a);
+        request_quit(a);
         return;
     case ACTION_REDRAW:
         render_force_full(a->render);
@@ -511,26 +783,32 @@ static void on_event(void *userdata, const struct input_event *ev)
         resize(a);
         return;
     case ACTION_HELP:
-        a->is_help_open = true;
-        a->help_scroll = 0;
-        a->dirty = SCREEN_DIRTY_ALL;
+        open_help(a);
+        return;
+    case ACTION_NEXT_TAB:
+        request_tab(a, (a->active + 1) % a->screen_count);
+        return;
+    case ACTION_PREV_TAB:
+        request_tab(a, (a->active + a->screen_count - 1) % a->screen_count);
+        return;
+    case ACTION_GOTO_TAB:
+        if (arg >= 1 && (size_t)arg <= a->screen_count)
+            request_tab(a, (size_t)arg - 1);
         return;
     default:
         break;
     }
-    struct screen *s = &a->screens[a->active];
-    if (s->ops->on_key(s->self, act, arg, ev))
+    struct screen *s = active(a);
+    if (s->ops->on_key && s->ops->on_key(s->self, act, arg, ev))
         return;
     if (act == ACTION_NONE && ev->kind == INPUT_CHAR && ev->cp == '?' && !ev->is_alt) {
-        a->is_help_open = true;
-        a->help_scroll = 0;
-        a->dirty = SCREEN_DIRTY_ALL;
+        open_help(a);
         return;
     }
     if (act == ACTION_INTERRUPT) {
         int64_t now = loop_now_ms();
         if (a->last_interrupt_ms && now - a->last_interrupt_ms < QUIT_CONFIRM_MS) {
-            quit(a);
+            request_quit(a);
             return;
         }
         a->last_interrupt_ms = now;
@@ -598,8 +876,52 @@ static void load_theme(struct app *a, struct theme *theme, bool has_color)
         theme_strip_colors(theme);
 }
 
+/* Block and box glyphs need a UTF-8 terminal that draws them: not the Linux console, not a
+ * vt100, and not under NO_COLOR, whose users often read through tools that mangle them. */
+static bool wants_unicode(bool has_color_wish)
+{
+    const char *cs = nl_langinfo(CODESET);
+    if (!cs || (strcmp(cs, "UTF-8") != 0 && strcmp(cs, "utf8") != 0))
+        return false;
+    const char *t = getenv("TERM");
+    if (!t || strcmp(t, "linux") == 0 || strncmp(t, "vt1", 3) == 0 || strncmp(t, "vt2", 3) == 0 ||
+        strcmp(t, "dumb") == 0)
+        return false;
+    return has_color_wish;
+}
+
+static void app_free(struct app *a)
+{
+    for (size_t i = 0; i < a->screen_count; i++)
+        if (a->screens[i].ops)
+            a->screens[i].ops->free(a->screens[i].self);
+    rag_free(a->rag);
+    store_free(a->store);
+    llm_free(a->llm);
+    render_free(a->render);
+    keymap_free(a->keymap);
+    help_free(a);
+    free(a->llm_error);
+    free(a->user_line);
+    free(a->user_email);
+    user_clear(a);
+    free(a->message);
+    if (a->trace)
+        fclose(a->trace);
+}
+
 int tui_run(const struct tui_options *opt)
 {
+    const struct screen_entry *wanted = NULL;
+    if (opt->screen) {
+        wanted = screen_find(opt->screen);
+        if (!wanted) {
+            fprintf(stderr, "cca: no screen '%s' (chat, progress, recommendations, assessments, "
+                            "department, content, admin)\n",
+                    opt->screen);
+            return 2;
+        }
+    }
     struct app *a = xcalloc(1, sizeof *a);
     a->start_us = now_us();
     a->open_store = opt->open_store;
@@ -610,13 +932,59 @@ int tui_run(const struct tui_options *opt)
         a->trace = fopen(trace, "a");
     ensure_utf8_locale();
     a->loop = loop_new();
+    a->keymap = keymap_new();
+    a->ctx = (struct screen_ctx){
+        .cfg = a->cfg,
+        .loop = a->loop,
+        .user = &a->user,
+        .app = a,
+        .invalidate = invalidate,
+        .invalidate_soon = invalidate_soon,
+        .report = report,
+        .copy = copy_text,
+        .db_lost = db_lost,
+        .open_screen = open_screen,
+    };
+    screens_for_role(a);
 
     char err[512] = "";
+    for (size_t i = 0; i < a->cfg->key_count; i++) {
+        if (keymap_bind(a->keymap, a->cfg->keys[i].action, a->cfg->keys[i].keys, err,
+                        sizeof err) != ERR_OK) {
+            fprintf(stderr, "cca: %s\n", err);
+            app_free(a);
+            loop_free(a->loop);
+            free(a);
+            return 2;
+        }
+    }
     if (config_has_llm(a->cfg)) {
         if (llm_new(a->cfg, a->loop, &a->llm, err, sizeof err) != ERR_OK) {
             a->llm = NULL;
             a->llm_error = xasprintf("The LLM could not be set up (%s): answering offline.", err);
         }
+    }
+    a->ctx.llm = a->llm;
+
+    /* A screen asked for by name needs the role first: the database decides who sees it. */
+    if (wanted && wanted != screen_registry(&(size_t){0})) {
+        if (!try_connect(a)) {
+            fprintf(stderr, "cca: cannot open the %s screen: %s\n", wanted->title, a->db_error);
+            app_free(a);
+            loop_free(a->loop);
+            free(a);
+            return 1;
+        }
+        size_t tab = find_tab(a, wanted->name);
+        if (tab == SIZE_MAX) {
+            fprintf(stderr, "cca: the %s screen is not for your role (%s)\n", wanted->title,
+                    a->user_role ? a->user_role : "unknown");
+            app_free(a);
+            loop_free(a->loop);
+            free(a);
+            return 2;
+        }
+        a->active = tab;
     }
 
     struct term_options topt = {
@@ -625,11 +993,8 @@ int tui_run(const struct tui_options *opt)
     };
     if (term_open(&topt, a->loop, on_term_event, a, &a->term, err, sizeof err) != ERR_OK) {
         fprintf(stderr, "cca: %s\n", err);
-        llm_free(a->llm);
-        free(a->llm_error);
+        app_free(a);
         loop_free(a->loop);
-        if (a->trace)
-            fclose(a->trace);
         free(a);
         return 1;
     }
@@ -637,31 +1002,24 @@ int tui_run(const struct tui_options *opt)
     bool has_color = term_has_color(a->term);
     load_theme(a, &theme, has_color);
     a->render = render_new(&theme, has_color, term_color_count(a->term));
+    render_set_unicode(a->render, wants_unicode(topt.use_color));
 
-    a->ctx = (struct screen_ctx){
-        .cfg = a->cfg,
-        .loop = a->loop,
-        .llm = a->llm,
-        .app = a,
-        .invalidate = invalidate,
-        .invalidate_soon = invalidate_soon,
-        .report = report,
-        .copy = copy_text,
-        .db_lost = db_lost,
-    };
-    a->screens[a->screen_count++] = screen_chat_new(&a->ctx);
     loop_watch_fd(a->loop, STDIN_FILENO, LOOP_READ, on_stdin, a);
     loop_add_before_sleep(a->loop, paint, a);
     uint64_t tick = loop_timer_add(a->loop, TICK_MS, TICK_MS, on_tick, a);
 
     /* First paint before connecting, so a slow database never leaves a blank terminal. */
     resize(a);
-    snprintf(a->db_error, sizeof a->db_error, "connecting\xE2\x80\xA6");
-    set_user_line(a);
-    paint(a->loop, a);
-    if (!try_connect(a))
-        schedule_reconnect(a);
+    bool is_connected = a->store && a->rag;
+    if (!is_connected) {
+        snprintf(a->db_error, sizeof a->db_error, "connecting\xE2\x80\xA6");
+        set_user_line(a);
+        paint(a->loop, a);
+        if (!try_connect(a))
+            schedule_reconnect(a);
+    }
     notify_screens(a);
+    switch_to(a, a->active, NULL);
     a->is_ready_paint_pending = true;
     if (a->llm_error)
         report(a, true, a->llm_error);
@@ -674,22 +1032,12 @@ int tui_run(const struct tui_options *opt)
     loop_run(a->loop);
 
     loop_timer_cancel(a->loop, tick);
-    /* Screens first: cancelling a turn fires its events into the screen. */
-    for (size_t i = 0; i < a->screen_count; i++)
-        a->screens[i].ops->free(a->screens[i].self);
-    rag_free(a->rag);
-    store_free(a->store);
-    llm_free(a->llm);
-    render_free(a->render);
+    /* Screens first (in app_free): cancelling a turn fires its events into the screen. */
+    struct term *term = a->term;
+    app_free(a);
     loop_unwatch_fd(a->loop, STDIN_FILENO);
-    term_close(a->term);
+    term_close(term);
     loop_free(a->loop);
-    free(a->llm_error);
-    free(a->user_line);
-    free(a->user_email);
-    free(a->message);
-    if (a->trace)
-        fclose(a->trace);
     free(a);
     return 0;
 }

@@ -204,7 +204,10 @@ void render_tabs(struct render *r, const struct layout_rect *rect, const char *c
     for (size_t i = 0; i < count && x < rect->x + rect->w; i++) {
         enum theme_role role = i == active ? THEME_TAB_ACTIVE : THEME_TAB;
         char label[64];
-        snprintf(label, sizeof label, " %s ", names[i]);
+        if (i < 9)
+            snprintf(label, sizeof label, " %zu %s ", i + 1, names[i]);
+        else
+            snprintf(label, sizeof label, " %s ", names[i]);
         set_role(r, role, 0);
         x += put_clipped(rect->y, x, rect->x + rect->w - x, label, strlen(label));
         x += 1;
@@ -489,26 +492,36 @@ static void draw_box_role(struct render *r, const struct layout_rect *b, const c
     }
 }
 
-void render_help(struct render *r, int rows, int cols, int scroll)
+void render_help(struct render *r, int rows, int cols, const char *title,
+                 const struct render_help_line *lines, size_t count, int scroll)
 {
-    size_t n;
-    const struct action_info *all = actions_all(&n);
-    struct layout_rect b = overlay_box(rows, cols, (int)n + 3, 76);
-    draw_box(r, &b, "Keys", "Esc closes  \xE2\x86\x91\xE2\x86\x93 scroll");
-    int keys_w = 20;
+    struct layout_rect b = overlay_box(rows, cols, (int)count + 2, 80);
+    draw_box(r, &b, title, "Esc closes  \xE2\x86\x91\xE2\x86\x93 scroll");
+    int keys_w = 22;
     int inner = b.h - 2;
     int line = 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((int)i - 1 < scroll)
-            continue;
-        if (line >= inner)
-            break;
+    for (size_t i = (size_t)(scroll > 0 ? scroll : 0); i < count && line < inner; i++) {
         int y = b.y + 1 + line++;
+        if (!lines[i].keys) {
+            set_role(r, THEME_TITLE, 0);
+            put_clipped(y, b.x + 2, b.w - 4, lines[i].text, strlen(lines[i].text));
+            continue;
+        }
         set_role(r, THEME_CITATION, 0);
-        put_clipped(y, b.x + 2, keys_w, all[i].keys, strlen(all[i].keys));
+        put_clipped(y, b.x + 3, keys_w, lines[i].keys, strlen(lines[i].keys));
         set_role(r, THEME_OVERLAY, 0);
-        put_clipped(y, b.x + 3 + keys_w, b.w - keys_w - 5, all[i].help, strlen(all[i].help));
+        put_clipped(y, b.x + 4 + keys_w, b.w - keys_w - 6, lines[i].text, strlen(lines[i].text));
     }
+}
+
+void render_confirm(struct render *r, int rows, int cols, const char *title, const char *text,
+                    const char *footer)
+{
+    int w = (int)utf8_width(text, strlen(text)) + 6;
+    struct layout_rect b = overlay_box(rows, cols, 5, w < 40 ? 40 : w);
+    draw_box(r, &b, title, footer);
+    set_role(r, THEME_OVERLAY, 0);
+    put_clipped(b.y + 2, b.x + 3, b.w - 6, text, strlen(text));
 }
 
 void render_list_overlay(struct render *r, int rows, int cols, const char *title,

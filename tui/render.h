@@ -45,6 +45,7 @@ void render_cursor(struct render *r, int y, int x);
 
 void render_header(struct render *r, const struct layout_rect *rect, const char *title,
                    const char *right);
+/* Tabs numbered from 1 (Alt-n), the active one highlighted. */
 void render_tabs(struct render *r, const struct layout_rect *rect, const char *const *names,
                  size_t count, size_t active);
 /* Draws the visible lines of t (resizing it to the rectangle) and a scroll mark when the
@@ -80,7 +81,16 @@ void render_status(struct render *r, const struct layout_rect *rect,
                    const struct render_status *s);
 
 /* Overlays: a centred box over whatever is drawn. */
-void render_help(struct render *r, int rows, int cols, int scroll);
+struct render_help_line {
+    const char *keys; /* NULL: text is a section title */
+    const char *text;
+};
+/* The help box: lines from scroll on. */
+void render_help(struct render *r, int rows, int cols, const char *title,
+                 const struct render_help_line *lines, size_t count, int scroll);
+/* A question box ("Leave the assessment? y/n"). */
+void render_confirm(struct render *r, int rows, int cols, const char *title, const char *text,
+                    const char *footer);
 void render_list_overlay(struct render *r, int rows, int cols, const char *title,
                          const char *const *items, size_t count, size_t selected,
                          const char *footer);

@@ -111,6 +111,9 @@ struct screen_ops {
     const char *(*hints)(void *self);
     /* True while work is in flight (an answer streams, a query runs). */
     bool (*is_busy)(void *self);
+    /* The screen's own character keys for the help overlay: pairs of keys and what they do
+     * ("f", "Flag the question for review"), NULL-terminated; may be NULL. */
+    const char *const *help;
 };
 
 struct screen {

@@ -30,6 +30,11 @@ struct source_copy {
     double similarity;
 };
 
+/* The chat's own dirty regions inside its body. */
+#define CHAT_DIRTY_CONVERSATION SCREEN_DIRTY_OWN(0)
+#define CHAT_DIRTY_SOURCES SCREEN_DIRTY_OWN(1)
+#define CHAT_DIRTY_INPUT SCREEN_DIRTY_OWN(2)
+
 enum overlay { OVERLAY_NONE, OVERLAY_CONVERSATIONS, OVERLAY_PASSAGE };
 enum focus { FOCUS_INPUT, FOCUS_SOURCES };
 
@@ -60,6 +65,9 @@ struct chat {
     char **conv_items;
     struct transcript *passage;
     char *passage_title;
+
+    struct layout layout; /* of the last draw */
+    bool has_layout;
 };
 
 /* --- helpers -------------------------------------------------------------------------------- */
@@ -136,7 +144,7 @@ static void ev_state(void *userdata, enum rag_state state)
     c->rag_state = state;
     if (state == RAG_STATE_GENERATING)
         transcript_set_state(c->transcript, c->answer_index, TRANSCRIPT_STREAMING);
-    c->ctx->invalidate_soon(c->ctx->app, SCREEN_DIRTY_CONVERSATION | SCREEN_DIRTY_STATUS);
+    c->ctx->invalidate_soon(c->ctx->app, CHAT_DIRTY_CONVERSATION | SCREEN_DIRTY_STATUS);
 }
 
 /* The sources panel shows src (copied, sanitised): a fresh answer's or a reopened one's. */
@@ -165,7 +173,7 @@ static void sources_set(struct chat *c, const struct rag_source *src, size_t cou
         s->similarity = src[i].similarity;
     }
     c->source_count = count;
-    invalidate(c, SCREEN_DIRTY_SOURCES | SCREEN_DIRTY_STATUS);
+    invalidate(c, CHAT_DIRTY_SOURCES | SCREEN_DIRTY_STATUS);
 }
 
 static void ev_sources(void *userdata, const struct rag_source *src, size_t count)
@@ -184,7 +192,7 @@ static void ev_delta(void *userdata, const char *text, size_t len)
         log_warn("chat: answer longer than the transcript keeps; the rest is not shown");
     free(safe);
     transcript_set_state(c->transcript, c->answer_index, TRANSCRIPT_STREAMING);
-    c->ctx->invalidate_soon(c->ctx->app, SCREEN_DIRTY_CONVERSATION | SCREEN_DIRTY_STATUS);
+    c->ctx->invalidate_soon(c->ctx->app, CHAT_DIRTY_CONVERSATION | SCREEN_DIRTY_STATUS);
 }
 
 static char *outcome_note(const struct rag_answer *a)
@@ -273,8 +281,8 @@ static void ev_done(void *userdata, const struct rag_answer *a)
     }
     free(c->question);
     c->question = NULL;
-    invalidate(c, SCREEN_DIRTY_CONVERSATION | SCREEN_DIRTY_INPUT | SCREEN_DIRTY_STATUS |
-                      SCREEN_DIRTY_SOURCES | SCREEN_DIRTY_LAYOUT);
+    invalidate(c, CHAT_DIRTY_CONVERSATION | CHAT_DIRTY_INPUT | SCREEN_DIRTY_STATUS |
+                      CHAT_DIRTY_SOURCES | SCREEN_DIRTY_BODY);
 }
 
 static const struct rag_events chat_events = {
@@ -584,7 +592,7 @@ static void retry_unanswered(struct chat *c)
 
 /* --- keys ----------------------------------------------------------------------------------- */
 
-static bool key_in_overlay(struct chat *c, enum action a, int arg, const struct input_event *ev)
+static bool key_in_overlay(struct chat *c, enum action a, const struct input_event *ev)
 {
     if (a == ACTION_QUIT || a == ACTION_REDRAW || a == ACTION_SUSPEND)
         return false;
@@ -657,9 +665,6 @@ static bool key_in_overlay(struct chat *c, enum action a, int arg, const struct 
     case ACTION_SCROLL_BOTTOM:
         transcript_end(c->passage);
         break;
-    case ACTION_SHOW_SOURCE:
-        show_passage(c, arg);
-        return true;
     case ACTION_CANCEL:
     case ACTION_SEND:
     case ACTION_INTERRUPT:
@@ -686,12 +691,12 @@ static bool key_in_sources(struct chat *c, enum action a, const struct input_eve
     case ACTION_UP:
         if (c->selected_source > 0)
             c->selected_source--;
-        invalidate(c, SCREEN_DIRTY_SOURCES);
+        invalidate(c, CHAT_DIRTY_SOURCES);
         return true;
     case ACTION_DOWN:
         if (c->selected_source + 1 < c->source_count)
             c->selected_source++;
-        invalidate(c, SCREEN_DIRTY_SOURCES);
+        invalidate(c, CHAT_DIRTY_SOURCES);
         return true;
     case ACTION_SEND:
         if (c->selected_source < c->source_count)
@@ -700,7 +705,7 @@ static bool key_in_sources(struct chat *c, enum action a, const struct input_eve
     case ACTION_FOCUS_NEXT:
     case ACTION_CANCEL:
         c->focus = FOCUS_INPUT;
-        invalidate(c, SCREEN_DIRTY_SOURCES | SCREEN_DIRTY_INPUT);
+        invalidate(c, CHAT_DIRTY_SOURCES | CHAT_DIRTY_INPUT);
         return true;
     default:
         break;
@@ -712,20 +717,21 @@ static bool key_in_sources(struct chat *c, enum action a, const struct input_eve
     /* Typing goes back to the question. */
     if (a == ACTION_NONE && ev->kind == INPUT_CHAR && ev->cp >= 32) {
         c->focus = FOCUS_INPUT;
-        invalidate(c, SCREEN_DIRTY_SOURCES | SCREEN_DIRTY_INPUT);
+        invalidate(c, CHAT_DIRTY_SOURCES | CHAT_DIRTY_INPUT);
     }
     return false;
 }
 
 static bool chat_on_key(void *self, enum action a, int arg, const struct input_event *ev)
 {
+    (void)arg;
     struct chat *c = self;
     if (c->overlay != OVERLAY_NONE)
-        return key_in_overlay(c, a, arg, ev);
+        return key_in_overlay(c, a, ev);
     if (c->focus == FOCUS_SOURCES && key_in_sources(c, a, ev))
         return true;
     struct editor *e = c->editor;
-    unsigned input = SCREEN_DIRTY_INPUT | SCREEN_DIRTY_LAYOUT;
+    unsigned input = CHAT_DIRTY_INPUT | SCREEN_DIRTY_BODY;
     switch (a) {
     case ACTION_NONE:
         if (ev->kind != INPUT_CHAR || ev->cp < 32 || ev->cp == 127 || ev->is_alt)
@@ -772,9 +778,6 @@ static bool chat_on_key(void *self, enum action a, int arg, const struct input_e
         c->is_sources_open = true;
         c->focus = FOCUS_SOURCES;
         invalidate(c, SCREEN_DIRTY_ALL);
-        return true;
-    case ACTION_SHOW_SOURCE:
-        show_passage(c, arg);
         return true;
     case ACTION_COPY_ANSWER:
         copy_last_answer(c);
@@ -832,14 +835,14 @@ static bool chat_on_key(void *self, enum action a, int arg, const struct input_e
             transcript_home(c->transcript);
         else
             editor_line_start(e);
-        invalidate(c, input | SCREEN_DIRTY_CONVERSATION);
+        invalidate(c, input | CHAT_DIRTY_CONVERSATION);
         return true;
     case ACTION_LINE_END:
         if (editor_is_empty(e))
             transcript_end(c->transcript);
         else
             editor_line_end(e);
-        invalidate(c, input | SCREEN_DIRTY_CONVERSATION);
+        invalidate(c, input | CHAT_DIRTY_CONVERSATION);
         return true;
     case ACTION_BACKSPACE:
         editor_backspace(e);
@@ -864,28 +867,42 @@ static bool chat_on_key(void *self, enum action a, int arg, const struct input_e
     default:
         return false;
     }
-    invalidate(c, SCREEN_DIRTY_CONVERSATION);
+    invalidate(c, CHAT_DIRTY_CONVERSATION);
     return true;
 }
 
 /* --- drawing -------------------------------------------------------------------------------- */
 
-static void chat_layout_params(void *self, int cols, struct layout_params *p)
+static void chat_layout(struct chat *c, const struct layout_rect *body, struct layout *l)
 {
-    struct chat *c = self;
-    p->has_sources = c->is_sources_open;
     size_t cr;
     int cc;
-    int width = cols - 3 > 1 ? cols - 3 : 1;
-    p->input_lines = (int)editor_wrap(c->editor, width, NULL, 0, &cr, &cc);
+    int width = body->w - 3 > 1 ? body->w - 3 : 1;
+    struct layout_params p = {
+        .body = *body,
+        .screen_rows = body->h + 3,
+        .has_sources = c->is_sources_open,
+        .input_lines = (int)editor_wrap(c->editor, width, NULL, 0, &cr, &cc),
+    };
+    layout_compute(&p, l);
 }
 
-static void chat_draw(void *self, struct render *r, const struct layout *l, unsigned dirty)
+static void chat_draw(void *self, struct render *r, const struct layout_rect *body,
+                      unsigned dirty)
 {
     struct chat *c = self;
-    if (dirty & SCREEN_DIRTY_CONVERSATION)
-        render_transcript(r, &l->conversation, c->transcript);
-    if (l->sources.h > 0 && (dirty & SCREEN_DIRTY_SOURCES)) {
+    struct layout l;
+    chat_layout(c, body, &l);
+    if (!c->has_layout || memcmp(&l, &c->layout, sizeof l) != 0)
+        dirty = SCREEN_DIRTY_ALL;
+    c->layout = l;
+    c->has_layout = true;
+    if (dirty & SCREEN_DIRTY_BODY)
+        render_fill(r, body, THEME_DEFAULT);
+    bool is_all = (dirty & SCREEN_DIRTY_BODY) != 0;
+    if (is_all || (dirty & CHAT_DIRTY_CONVERSATION))
+        render_transcript(r, &l.conversation, c->transcript);
+    if (l.sources.h > 0 && (is_all || (dirty & CHAT_DIRTY_SOURCES))) {
         struct render_source items[64];
         size_t n = c->source_count < 64 ? c->source_count : 64;
         for (size_t i = 0; i < n; i++)
@@ -893,15 +910,16 @@ static void chat_draw(void *self, struct render *r, const struct layout *l, unsi
                                               .title = c->sources[i].title,
                                               .detail = c->sources[i].detail,
                                               .score = c->sources[i].similarity};
-        render_separator(r, &l->separator, l->is_sources_beside);
-        render_sources(r, &l->sources, items, n, c->selected_source,
+        render_separator(r, &l.separator, l.is_sources_beside);
+        render_sources(r, &l.sources, items, n, c->selected_source,
                        c->focus == FOCUS_SOURCES && c->overlay == OVERLAY_NONE,
                        c->turn ? "searching\xE2\x80\xA6" : "Sources of the answer appear here.");
     }
+    /* The input is always drawn, so the cursor lands in it. */
     const char *label = c->turn ? "Answering \xE2\x80\x94 Esc stops it; you can type the next "
                                   "question"
                                 : "Your question";
-    render_editor(r, &l->input, c->editor, label,
+    render_editor(r, &l.input, c->editor, label,
                   "Ask about policies, courses, tools\xE2\x80\xA6  Enter sends \xC2\xB7 "
                   "Alt-Enter new line \xC2\xB7 F1 keys",
                   c->focus == FOCUS_INPUT && c->overlay == OVERLAY_NONE);
@@ -980,18 +998,24 @@ static void chat_free(void *self)
     free(c);
 }
 
+static const char *const chat_help[] = {
+    "Tab then 1-9", "Open the passage cited as [n]",
+    NULL,
+};
+
 static const struct screen_ops chat_ops = {
-    .title = "Chat",
     .free = chat_free,
     .on_key = chat_on_key,
     .on_connection = chat_on_connection,
-    .layout_params = chat_layout_params,
     .draw = chat_draw,
     .draw_overlay = chat_draw_overlay,
     .activity = chat_activity,
     .hints = chat_hints,
     .is_busy = chat_is_busy,
+    .help = chat_help,
 };
+
+struct screen screen_chat_new(struct screen_ctx *ctx);
 
 struct screen screen_chat_new(struct screen_ctx *ctx)
 {

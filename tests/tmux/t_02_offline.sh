@@ -7,10 +7,12 @@ check "offline: the answer cites [n]" wait_for '\[1\]'
 check "offline: the question was moved out of the input" wait_for '› Ask about policies'
 keys F3
 check "sources: F3 opens the panel with numbered sources" wait_for '│ \[1\] '
-keys M-1
-check "sources: Alt-1 shows the cited passage" wait_for '┌─ \[1\] '
+keys Tab 1
+check "sources: Tab then 1 shows the cited passage" wait_for '┌─ \[1\] '
 keys Escape
 check "sources: Esc closes the passage" wait_gone '┌─ \[1\] '
+keys Tab
+check "sources: Tab goes back to the question" wait_gone 'Sources  \(↑↓ Enter: passage\)'
 keys Tab
 check "sources: Tab focuses the list" wait_for 'Sources  \(↑↓ Enter: passage\)'
 keys Down Enter

@@ -14,8 +14,8 @@ check "reopen: the stored answer is shown" wait_for 'confidence [0-9.]+'
 check "reopen: the note counts the stored sources" wait_for 'confidence [0-9.]+ · [0-9]+ sources? \(F3\)'
 keys F3
 check "reopen: F3 lists the reopened answer's sources" wait_for '│ \[1\] .*[Ll]eave'
-keys M-1
-check "reopen: Alt-1 opens the cited passage" wait_for '┌─ \[1\] .*[Ll]eave'
+keys Tab 1
+check "reopen: Tab then 1 opens the cited passage" wait_for '┌─ \[1\] .*[Ll]eave'
 check "reopen: the passage text is the stored one" wait_for '│ .*carr(y|ied) over'
 keys Escape
 check "reopen: Esc closes the passage" wait_gone '┌─ \[1\] '

@@ -303,7 +303,7 @@ static const struct error_case error_cases[] = {
     {"[llm]\nfrobnicate = 1\n", "t.ini:2: unknown key 'frobnicate' in section [llm]"},
     {"[database]\n\n[foo]\nbar = 1\n",
      "t.ini:4: unknown key 'bar' in section [foo] (no such section; sections are [database] "
-     "[llm] [embeddings] [retrieval] [ui] [general])"},
+     "[llm] [embeddings] [retrieval] [ui] [general] [keys])"},
     {"model = x\n",
      "t.ini:1: unknown key 'model' in section [] (keys belong under a [section] header)"},
     {"[llm]\nmodel = a\n\n[llm]\nmodel = b\n",

@@ -39,13 +39,15 @@ static void test_layout_table(void **state)
         {24, 39, false, 1, "too small\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct layout_params p = {.rows = cases[i].rows,
-                                  .cols = cases[i].cols,
+        struct layout_frame f;
+        layout_frame_compute(cases[i].rows, cases[i].cols, &f);
+        struct layout_params p = {.body = f.body,
+                                  .screen_rows = cases[i].rows,
                                   .has_sources = cases[i].has_sources,
                                   .input_lines = cases[i].input_lines};
         struct layout l;
         layout_compute(&p, &l);
-        char *got = layout_describe(&l);
+        char *got = layout_describe(&f, &l);
         if (strcmp(got, cases[i].want) != 0)
             print_error("case %zu (%dx%d):\n%s", i, cases[i].cols, cases[i].rows, got);
         assert_string_equal(got, cases[i].want);
@@ -67,16 +69,18 @@ static void test_layout_invariants(void **state)
         for (int cols = 1; cols <= 200; cols += 3) {
             for (int s = 0; s < 2; s++) {
                 for (int lines = 1; lines <= 12; lines += 5) {
-                    struct layout_params p = {rows, cols, s == 1, lines};
+                    struct layout_frame f;
+                    layout_frame_compute(rows, cols, &f);
+                    assert_int_equal(f.is_too_small,
+                                     rows < LAYOUT_MIN_ROWS || cols < LAYOUT_MIN_COLS);
+                    if (f.is_too_small)
+                        continue;
+                    struct layout_params p = {f.body, rows, s == 1, lines};
                     struct layout l;
                     layout_compute(&p, &l);
-                    assert_int_equal(l.is_too_small,
-                                     rows < LAYOUT_MIN_ROWS || cols < LAYOUT_MIN_COLS);
-                    if (l.is_too_small)
-                        continue;
-                    const struct layout_rect *r[] = {&l.header,  &l.tabs,    &l.conversation,
+                    const struct layout_rect *r[] = {&f.header,  &f.tabs,    &l.conversation,
                                                      &l.separator, &l.sources, &l.input,
-                                                     &l.status};
+                                                     &f.status};
                     size_t n = sizeof r / sizeof r[0];
                     for (size_t i = 0; i < n; i++) {
                         assert_true(r[i]->y >= 0 && r[i]->x >= 0);
