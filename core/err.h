@@ -31,7 +31,8 @@
     X(PROTOCOL, "malformed response from server")                                              \
     X(TRUNCATED, "response cut short")                                                         \
     X(CANCELLED, "cancelled")                                                                  \
-    X(UNSUPPORTED, "not supported")
+    X(UNSUPPORTED, "not supported")                                                            \
+    X(BUSY, "busy with another request")
 
 enum err {
 #define ERR_ENUM(name, msg) ERR_##name,

@@ -193,3 +193,92 @@ enum err json_object_strings(const char *text, size_t len, const char *const *ke
     cJSON_Delete(root);
     return ERR_OK;
 }
+
+/* --- read-only document ------------------------------------------------------------------- */
+
+struct json_doc {
+    cJSON *root;
+};
+
+enum err json_doc_parse(const char *text, size_t len, struct json_doc **out)
+{
+    *out = NULL;
+    cJSON *root = NULL;
+    enum err e = parse(text, len, &root);
+    if (e != ERR_OK)
+        return e;
+    *out = xmalloc(sizeof **out);
+    (*out)->root = root;
+    return ERR_OK;
+}
+
+void json_doc_free(struct json_doc *doc)
+{
+    if (!doc)
+        return;
+    cJSON_Delete(doc->root);
+    free(doc);
+}
+
+const struct json_node *json_doc_root(const struct json_doc *doc)
+{
+    return doc ? (const struct json_node *)doc->root : NULL;
+}
+
+const struct json_node *json_get(const struct json_node *n, const char *key)
+{
+    const cJSON *j = (const cJSON *)n;
+    if (!j || !cJSON_IsObject(j))
+        return NULL;
+    return (const struct json_node *)cJSON_GetObjectItemCaseSensitive(j, key);
+}
+
+size_t json_len(const struct json_node *n)
+{
+    const cJSON *j = (const cJSON *)n;
+    if (!j || !(cJSON_IsArray(j) || cJSON_IsObject(j)))
+        return 0;
+    int k = cJSON_GetArraySize(j);
+    return k > 0 ? (size_t)k : 0;
+}
+
+const struct json_node *json_at(const struct json_node *n, size_t i)
+{
+    const cJSON *j = (const cJSON *)n;
+    if (!j || !(cJSON_IsArray(j) || cJSON_IsObject(j)) || i > (size_t)INT32_MAX)
+        return NULL;
+    return (const struct json_node *)cJSON_GetArrayItem(j, (int)i);
+}
+
+double json_num(const struct json_node *n, double def)
+{
+    const cJSON *j = (const cJSON *)n;
+    if (!j || !cJSON_IsNumber(j) || !isfinite(j->valuedouble))
+        return def;
+    return j->valuedouble;
+}
+
+int json_bool(const struct json_node *n, int def)
+{
+    const cJSON *j = (const cJSON *)n;
+    if (!j || !cJSON_IsBool(j))
+        return def;
+    return cJSON_IsTrue(j) ? 1 : 0;
+}
+
+char *json_str_dup(const struct json_node *n, const char *def)
+{
+    const cJSON *j = (const cJSON *)n;
+    if (!j || !cJSON_IsString(j) || !j->valuestring)
+        return def ? xstrdup(def) : NULL;
+    char *cut = dup_clean(j->valuestring, JSON_SOURCE_PASSAGE_MAX);
+    char *safe = utf8_sanitize(cut, strlen(cut), NULL);
+    free(cut);
+    return safe;
+}
+
+const char *json_key(const struct json_node *n)
+{
+    const cJSON *j = (const cJSON *)n;
+    return j ? j->string : NULL;
+}

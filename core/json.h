@@ -41,4 +41,31 @@ void json_sources_free(struct rag_source *s, size_t count);
 enum err json_object_strings(const char *text, size_t len, const char *const *keys,
                              size_t key_count, size_t value_max, char **values);
 
+/* --- a read-only document, for the models that read what the database returns as JSON --- */
+
+struct json_doc;
+struct json_node; /* a value inside a json_doc; valid until json_doc_free */
+
+/* Parses one JSON value (len bytes, nothing after it). The caller owns *out (json_doc_free).
+ * ERR_TOO_LARGE above JSON_TEXT_MAX, ERR_INVALID when it is not JSON. */
+enum err json_doc_parse(const char *text, size_t len, struct json_doc **out);
+/* NULL is a no-op. */
+void json_doc_free(struct json_doc *doc);
+const struct json_node *json_doc_root(const struct json_doc *doc);
+/* The member key of an object, or NULL (missing, or n is not an object; n may be NULL). */
+const struct json_node *json_get(const struct json_node *n, const char *key);
+/* The length of an array (0 for anything else), and its element i (NULL out of range). */
+size_t json_len(const struct json_node *n);
+const struct json_node *json_at(const struct json_node *n, size_t i);
+/* The value as a number, def when it is not one (or NULL). */
+double json_num(const struct json_node *n, double def);
+/* The value as a boolean, def when it is not one. */
+int json_bool(const struct json_node *n, int def);
+/* A heap copy of a string value made valid UTF-8 with control characters and escape
+ * sequences removed (safe to show; the caller frees), or a copy of def (NULL stays NULL)
+ * when it is not a string. */
+char *json_str_dup(const struct json_node *n, const char *def);
+/* The key of an object member reached by json_at over an object, or NULL. */
+const char *json_key(const struct json_node *n);
+
 #endif

@@ -130,6 +130,30 @@ enum err store_user_list(struct store *s, struct store_user **out, size_t *out_c
     return STORE_CALL(s, user_list, out, out_count);
 }
 
+void store_attach_loop(struct store *s, struct loop *loop)
+{
+    if (s && s->ops->attach_loop)
+        s->ops->attach_loop(s, loop);
+}
+
+void store_call_cancel(struct store_call *call)
+{
+    if (call && call->store->ops->call_cancel)
+        call->store->ops->call_cancel(call->store, call);
+}
+
+bool store_is_calling(struct store *s)
+{
+    return s && s->ops->is_calling && s->ops->is_calling(s);
+}
+
+const char *store_rows_get(const struct store_rows *r, size_t row, size_t col)
+{
+    if (!r || row >= r->rows || col >= r->cols)
+        return NULL;
+    return r->cells[row * r->cols + col];
+}
+
 void store_user_cleanup(struct store_user *u)
 {
     if (!u)

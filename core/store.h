@@ -11,7 +11,21 @@
 
 #include "core/err.h"
 
+struct loop;
 struct store;
+struct store_call;
+
+/* Rows of text from a store call: cells[row * cols + col], NULL for SQL NULL. Borrowed by the
+ * reply callback for its duration. */
+struct store_rows {
+    size_t rows, cols;
+    char **cells;
+};
+
+/* The reply to a store call: e and errmsg (never NULL, "" on success) tell how it went; rows
+ * is NULL on error. Called exactly once per call unless the call was cancelled first. */
+typedef void (*store_reply_fn)(void *userdata, enum err e, const char *errmsg,
+                               const struct store_rows *rows);
 
 struct store_user {
     char *id;
@@ -143,6 +157,15 @@ struct store_ops {
     enum err (*user_add)(struct store *s, const struct store_user_in *in, char **user_id);
     enum err (*user_set_role)(struct store *s, const char *email, const char *role);
     enum err (*user_list)(struct store *s, struct store_user **out, size_t *out_count);
+    void (*attach_loop)(struct store *s, struct loop *loop);
+    void (*call_cancel)(struct store *s, struct store_call *call);
+    bool (*is_calling)(struct store *s);
+};
+
+/* A call in flight (store_<domain>.h functions return one, or NULL when the reply already
+ * came). Implementations embed it as their first member. */
+struct store_call {
+    struct store *store;
 };
 
 struct store {
@@ -196,6 +219,17 @@ enum err store_conversation_messages(struct store *s, const char *conversation_i
 enum err store_user_add(struct store *s, const struct store_user_in *in, char **user_id);
 enum err store_user_set_role(struct store *s, const char *email, const char *role);
 enum err store_user_list(struct store *s, struct store_user **out, size_t *out_count);
+
+/* From now on, calls of the domain interfaces (core/store_<domain>.h) run through loop on a
+ * connection of their own and reply later, so a slow query never blocks a key press; without
+ * a loop they run at once and reply before returning. */
+void store_attach_loop(struct store *s, struct loop *loop);
+/* Drops a call: its reply will not come. NULL is a no-op. */
+void store_call_cancel(struct store_call *call);
+/* Whether calls are queued or running (for tests that wait until idle). */
+bool store_is_calling(struct store *s);
+/* The text at row, col, or NULL (SQL NULL, or out of range). */
+const char *store_rows_get(const struct store_rows *r, size_t row, size_t col);
 
 void store_user_cleanup(struct store_user *u);
 void store_users_free(struct store_user *u, size_t count);

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
+#include <time.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +22,9 @@ struct pg {
     char *conninfo;
     int connect_timeout_s;
     int statement_timeout_ms;
+    int answer_timeout_ms;
+    bool is_busy;      /* pg_send'ed, not fully received */
+    PGresult *pending; /* the result received so far of the statement in flight */
     char errmsg[1024];
     char sqlstate[6];
 };
@@ -36,6 +41,10 @@ struct pg *pg_new(const struct pg_options *opt)
     pg->conninfo = xstrdup(opt->conninfo ? opt->conninfo : "");
     pg->connect_timeout_s = opt->connect_timeout_s;
     pg->statement_timeout_ms = opt->statement_timeout_ms;
+    pg->answer_timeout_ms = opt->answer_timeout_ms;
+    if (pg->answer_timeout_ms <= 0)
+        pg->answer_timeout_ms =
+            opt->statement_timeout_ms > 0 ? opt->statement_timeout_ms + 5000 : 30000;
     return pg;
 }
 
@@ -44,6 +53,9 @@ static void pg_close(struct pg *pg)
     if (pg->conn)
         PQfinish(pg->conn);
     pg->conn = NULL;
+    pg->is_busy = false;
+    PQclear(pg->pending);
+    pg->pending = NULL;
 }
 
 void pg_free(struct pg *pg)
@@ -188,9 +200,12 @@ enum err pg_connect(struct pg *pg)
         snprintf(timeout, sizeof timeout, "%d", pg->connect_timeout_s);
     /* Later keywords override what the conninfo (expanded from dbname) says; the fallback
      * application name applies only when the conninfo sets none. */
+    /* TCP keepalives notice a peer that vanished (ignored on Unix sockets); the answer timeout
+     * below notices a server that is there but does not answer. */
     const char *const keys[] = {"dbname", "connect_timeout", "fallback_application_name",
-                                "client_encoding", NULL};
-    const char *const vals[] = {pg->conninfo, timeout, "cca", "UTF8", NULL};
+                                "client_encoding", "keepalives", "keepalives_idle",
+                                "keepalives_interval", "keepalives_count", NULL};
+    const char *const vals[] = {pg->conninfo, timeout, "cca", "UTF8", "1", "10", "5", "3", NULL};
     pg->conn = PQconnectdbParams(keys, vals, 1);
     if (!pg->conn) {
         pg_set_errmsg(pg, "cannot connect to the database: out of memory");
@@ -229,6 +244,71 @@ static enum err check_conn(struct pg *pg)
     return ERR_DB_DOWN;
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Gives up on a server that does not answer: tries to cancel, then drops the connection. */
+static enum err hung(struct pg *pg)
+{
+    int waited = pg->answer_timeout_ms;
+    pg_abandon(pg);
+    pg_set_errmsg(pg, "the database did not answer within %d s (the server may be hung or "
+                      "overloaded); CCA will reconnect",
+                  (waited + 999) / 1000);
+    return ERR_DB_DOWN;
+}
+
+/* PQexecParams, but waiting at most answer_timeout_ms for the server: PQexec itself would wait
+ * forever for a stopped backend. *out gets the last result (NULL on a broken connection). */
+static enum err exec_bounded(struct pg *pg, const char *sql, int nparams,
+                             const char *const *params, const int *lengths, const int *formats,
+                             PGresult **out)
+{
+    *out = NULL;
+    if (!PQsendQueryParams(pg->conn, sql, nparams, NULL, params, lengths, formats, 0)) {
+        *out = NULL;
+        return result_error(pg, NULL, false);
+    }
+    int64_t deadline = mono_ms() + pg->answer_timeout_ms;
+    while (PQflush(pg->conn) == 1) {
+        struct pollfd p = {.fd = PQsocket(pg->conn), .events = POLLOUT | POLLIN};
+        int64_t left = deadline - mono_ms();
+        if (left <= 0)
+            return hung(pg);
+        if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+            break;
+        if (p.revents & POLLIN)
+            PQconsumeInput(pg->conn);
+    }
+    PGresult *last = NULL;
+    for (;;) {
+        while (PQisBusy(pg->conn)) {
+            struct pollfd p = {.fd = PQsocket(pg->conn), .events = POLLIN};
+            int64_t left = deadline - mono_ms();
+            if (left <= 0) {
+                PQclear(last);
+                return hung(pg);
+            }
+            int n = poll(&p, 1, (int)left);
+            if (n < 0 && errno != EINTR)
+                break;
+            if (n > 0 && !PQconsumeInput(pg->conn))
+                break;
+        }
+        PGresult *r = PQgetResult(pg->conn);
+        if (!r)
+            break;
+        PQclear(last);
+        last = r;
+    }
+    *out = last;
+    return ERR_OK;
+}
+
 enum err pg_exec(struct pg *pg, const char *sql, int nparams, const char *const *params,
                  struct pg_res **out)
 {
@@ -243,7 +323,14 @@ enum err pg_exec_bin(struct pg *pg, const char *sql, int nparams, const char *co
     enum err e = check_conn(pg);
     if (e != ERR_OK)
         return e;
-    PGresult *r = PQexecParams(pg->conn, sql, nparams, NULL, params, lengths, formats, 0);
+    if (pg->is_busy) {
+        pg_set_errmsg(pg, "internal: a query is already in flight on this connection");
+        return ERR_BUSY;
+    }
+    PGresult *r = NULL;
+    e = exec_bounded(pg, sql, nparams, params, lengths, formats, &r);
+    if (e != ERR_OK)
+        return e;
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
         e = result_error(pg, r, false);
@@ -305,6 +392,98 @@ enum err pg_exec_script(struct pg *pg, const char *sql, int *error_line)
     return e;
 }
 
+/* --- asynchronous ------------------------------------------------------------------------ */
+
+enum err pg_send(struct pg *pg, const char *sql, int nparams, const char *const *params)
+{
+    enum err e = check_conn(pg);
+    if (e != ERR_OK)
+        return e;
+    if (pg->is_busy) {
+        pg_set_errmsg(pg, "internal: a query is already in flight on this connection");
+        return ERR_BUSY;
+    }
+    if (!PQsendQueryParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0))
+        return result_error(pg, NULL, false);
+    /* Statements are small: flush now rather than watching for writability. */
+    while (PQflush(pg->conn) == 1) {
+        struct pollfd p = {.fd = PQsocket(pg->conn), .events = POLLOUT};
+        if (poll(&p, 1, 1000) <= 0)
+            break;
+    }
+    pg->is_busy = true;
+    return ERR_OK;
+}
+
+int pg_socket(const struct pg *pg)
+{
+    return pg->conn ? PQsocket(pg->conn) : -1;
+}
+
+bool pg_is_busy(const struct pg *pg)
+{
+    return pg->is_busy;
+}
+
+enum err pg_receive(struct pg *pg, bool *is_done, struct pg_res **out)
+{
+    *is_done = false;
+    if (out)
+        *out = NULL;
+    if (!pg->conn || !pg->is_busy) {
+        *is_done = true;
+        set_conn_error(pg, "not connected to the database");
+        return ERR_DB_DOWN;
+    }
+    if (!PQconsumeInput(pg->conn)) {
+        *is_done = true;
+        pg->is_busy = false;
+        return result_error(pg, NULL, false);
+    }
+    while (!PQisBusy(pg->conn)) {
+        PGresult *r = PQgetResult(pg->conn);
+        if (!r) {
+            *is_done = true;
+            break;
+        }
+        PQclear(pg->pending);
+        pg->pending = r;
+    }
+    if (!*is_done)
+        return ERR_OK;
+    PGresult *last = pg->pending;
+    pg->pending = NULL;
+    pg->is_busy = false;
+    ExecStatusType st = last ? PQresultStatus(last) : PGRES_FATAL_ERROR;
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+        enum err e = result_error(pg, last, false);
+        PQclear(last);
+        return e;
+    }
+    pg->errmsg[0] = '\0';
+    pg->sqlstate[0] = '\0';
+    if (out) {
+        *out = xmalloc(sizeof **out);
+        (*out)->r = last;
+    } else {
+        PQclear(last);
+    }
+    return ERR_OK;
+}
+
+void pg_abandon(struct pg *pg)
+{
+    if (!pg->conn)
+        return;
+    PGcancel *c = PQgetCancel(pg->conn);
+    if (c) {
+        char buf[256];
+        PQcancel(c, buf, sizeof buf);
+        PQfreeCancel(c);
+    }
+    pg_close(pg);
+}
+
 enum err pg_begin(struct pg *pg)
 {
     return pg_exec(pg, "BEGIN", 0, NULL, NULL);
@@ -357,6 +536,11 @@ size_t pg_res_rows(const struct pg_res *res)
 {
     int n = res ? PQntuples(res->r) : 0;
     return n > 0 ? (size_t)n : 0;
+}
+
+int pg_res_cols(const struct pg_res *res)
+{
+    return res && res->r ? PQnfields(res->r) : 0;
 }
 
 const char *pg_res_get(const struct pg_res *res, size_t row, int col)

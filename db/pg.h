@@ -1,7 +1,8 @@
 /* pg: one PostgreSQL connection (libpq) with the session set-up CCA needs, parameterised
  * queries, and errors mapped to enum err with the server's words kept in pg_errmsg. The only
- * file that includes libpq; db/pg_store.c and db/migrate.c use it. Blocking and synchronous:
- * every call is bounded by connect_timeout and statement_timeout. */
+ * file that includes libpq; db/pg_store.c and db/migrate.c use it. pg_exec and friends block,
+ * bounded by connect_timeout, statement_timeout and a client-side answer timeout that also
+ * catches a hung server; pg_send/pg_receive let the loop run queries without blocking. */
 #ifndef CCA_PG_H
 #define CCA_PG_H
 
@@ -17,6 +18,10 @@ struct pg_options {
     const char *conninfo;     /* libpq conninfo or URI; "" or NULL: libpq's defaults (PG*) */
     int connect_timeout_s;    /* <= 0: libpq's default (wait forever) */
     int statement_timeout_ms; /* <= 0: no limit */
+    /* How long a call waits for the server before giving up on it, whatever the server's own
+     * statement_timeout does (a hung or stopped server never answers); <= 0: the statement
+     * timeout plus 5 s, or 30 s when that is unlimited. */
+    int answer_timeout_ms;
 };
 
 /* A connection object, not yet connected (copies opt). Never NULL. */
@@ -57,6 +62,22 @@ enum err pg_exec_bin(struct pg *pg, const char *sql, int nparams, const char *co
  * or 0 when unknown. Same errors as pg_exec. */
 enum err pg_exec_script(struct pg *pg, const char *sql, int *error_line);
 
+/* --- asynchronous queries (one at a time per connection), for the loop --------------------- */
+
+/* Sends one statement without waiting (text parameters as in pg_exec). ERR_DB_DOWN when there
+ * is no connection; ERR_BUSY when a query is already in flight. */
+enum err pg_send(struct pg *pg, const char *sql, int nparams, const char *const *params);
+/* The connection's socket to watch for reading, or -1 when not connected. */
+int pg_socket(const struct pg *pg);
+/* Reads what the server sent. Sets *is_done once the statement's result is complete; then
+ * returns its outcome like pg_exec and *out (may be NULL) gets the rows. */
+enum err pg_receive(struct pg *pg, bool *is_done, struct pg_res **out);
+/* Whether a statement sent by pg_send has not been received yet. */
+bool pg_is_busy(const struct pg *pg);
+/* Asks the server to stop the statement in flight (bounded by the connect timeout) and closes
+ * the connection, so a hung server never keeps it: the next call reconnects. */
+void pg_abandon(struct pg *pg);
+
 /* BEGIN / COMMIT / ROLLBACK. pg_rollback is safe to call when no transaction is open and
  * keeps the earlier error message. */
 enum err pg_begin(struct pg *pg);
@@ -71,6 +92,7 @@ char *pg_quote_ident(struct pg *pg, const char *ident);
 void pg_double_text(double x, char out[32]);
 
 size_t pg_res_rows(const struct pg_res *res);
+int pg_res_cols(const struct pg_res *res);
 /* The value at row, col as text; NULL for SQL NULL. Valid until pg_res_free. */
 const char *pg_res_get(const struct pg_res *res, size_t row, int col);
 /* A heap copy of the value (owned by the caller), NULL for SQL NULL. */

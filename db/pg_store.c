@@ -13,15 +13,36 @@
 #include "core/chunk.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/loop.h"
 #include "core/store.h"
 #include "db/migrate.h"
+#include "db/pg_call.h"
 #include "db/pg.h"
 #include "db/vector_text.h"
+
+/* A store call queued or in flight on the calls connection. */
+struct pg_call {
+    struct store_call base; /* first */
+    struct pg_call *next;
+    char *sql;
+    int nparams;
+    char **params;
+    store_reply_fn fn;
+    void *userdata;
+};
 
 struct pg_store {
     struct store base; /* first: a struct store * is a struct pg_store * */
     struct pg *pg;
     char *act_as_email; /* NULL: stay the connecting role */
+    struct pg_options options;
+    /* Screen calls: a connection of their own, driven by the loop, one statement at a time. */
+    struct loop *loop;
+    struct pg *calls_pg;
+    struct pg_call *head, *tail; /* head is in flight when calls_pg is busy */
+    bool is_head_cancelled;
+    int watched_fd;
+    uint64_t answer_timer;
 };
 
 static struct pg_store *impl(struct store *s)
@@ -75,10 +96,9 @@ static char *text_array_literal(const char *const *items, size_t count)
 
 /* --- connection and identity ------------------------------------------------------------- */
 
-/* SET ROLE to the login role of s->act_as_email (the demo's --user). */
-static enum err act_as(struct pg_store *s)
+/* SET ROLE to the login role of s->act_as_email (the demo's --user), on pg. */
+static enum err act_as(struct pg_store *s, struct pg *pg)
 {
-    struct pg *pg = s->pg;
     const char *email = s->act_as_email;
     const char *params[] = {email};
     struct pg_res *res = NULL;
@@ -124,14 +144,19 @@ static enum err pgs_connect(struct pg_store *s)
 {
     enum err e = pg_connect(s->pg);
     if (e == ERR_OK && s->act_as_email)
-        e = act_as(s);
+        e = act_as(s, s->pg);
     return e;
 }
+
+static void calls_drop_all(struct pg_store *s);
 
 static void pgs_free(struct store *st)
 {
     struct pg_store *s = impl(st);
+    calls_drop_all(s);
+    pg_free(s->calls_pg);
     pg_free(s->pg);
+    free((char *)s->options.conninfo);
     free(s->act_as_email);
     free(s);
 }
@@ -771,6 +796,221 @@ static enum err pgs_user_list(struct store *st, struct store_user **out, size_t 
 
 /* --- open -------------------------------------------------------------------------------- */
 
+/* --- screen calls on the loop ------------------------------------------------------------- */
+
+static void call_free(struct pg_call *c)
+{
+    for (int i = 0; i < c->nparams; i++)
+        free(c->params[i]);
+    free(c->params);
+    free(c->sql);
+    free(c);
+}
+
+/* The rows of res as a store_rows (cells borrowed from res). */
+static void rows_view(const struct pg_res *res, struct store_rows *out)
+{
+    out->rows = pg_res_rows(res);
+    out->cols = (size_t)pg_res_cols(res);
+    out->cells = xcalloc(out->rows * out->cols + 1, sizeof *out->cells);
+    for (size_t r = 0; r < out->rows; r++)
+        for (size_t c = 0; c < out->cols; c++)
+            out->cells[r * out->cols + c] = (char *)pg_res_get(res, r, (int)c);
+}
+
+static void reply(store_reply_fn fn, void *userdata, enum err e, const char *errmsg,
+                  const struct pg_res *res)
+{
+    if (e != ERR_OK || !res) {
+        fn(userdata, e, errmsg && errmsg[0] ? errmsg : err_str(e), NULL);
+        return;
+    }
+    struct store_rows rows;
+    rows_view(res, &rows);
+    fn(userdata, ERR_OK, "", &rows);
+    free(rows.cells);
+}
+
+static void unwatch(struct pg_store *s)
+{
+    if (s->watched_fd >= 0)
+        loop_unwatch_fd(s->loop, s->watched_fd);
+    s->watched_fd = -1;
+    if (s->answer_timer)
+        loop_timer_cancel(s->loop, s->answer_timer);
+    s->answer_timer = 0;
+}
+
+static void calls_next(struct pg_store *s);
+
+/* The head call is over: pop it, reply unless cancelled, start the next. */
+static void head_done(struct pg_store *s, enum err e, const char *errmsg, struct pg_res *res)
+{
+    struct pg_call *c = s->head;
+    s->head = c->next;
+    if (!s->head)
+        s->tail = NULL;
+    bool is_cancelled = s->is_head_cancelled;
+    s->is_head_cancelled = false;
+    unwatch(s);
+    /* Copy the message: the reply may start new calls that overwrite it. */
+    char *msg = xstrdup(errmsg ? errmsg : "");
+    if (!is_cancelled)
+        reply(c->fn, c->userdata, e, msg, res);
+    free(msg);
+    pg_res_free(res);
+    call_free(c);
+    calls_next(s);
+}
+
+static void on_calls_readable(struct loop *loop, int fd, int revents, void *userdata)
+{
+    (void)loop;
+    (void)fd;
+    (void)revents;
+    struct pg_store *s = userdata;
+    bool is_done = false;
+    struct pg_res *res = NULL;
+    enum err e = pg_receive(s->calls_pg, &is_done, &res);
+    if (!is_done)
+        return;
+    head_done(s, e, pg_errmsg(s->calls_pg), res);
+}
+
+static void on_calls_timeout(struct loop *loop, uint64_t id, void *userdata)
+{
+    (void)loop;
+    (void)id;
+    struct pg_store *s = userdata;
+    s->answer_timer = 0;
+    unwatch(s);
+    pg_abandon(s->calls_pg);
+    char msg[160];
+    snprintf(msg, sizeof msg, "the database did not answer within %d s; CCA will reconnect",
+             (s->options.answer_timeout_ms > 0 ? s->options.answer_timeout_ms : 30000) / 1000);
+    head_done(s, ERR_DB_DOWN, msg, NULL);
+}
+
+static enum err calls_connect(struct pg_store *s)
+{
+    if (!s->calls_pg)
+        s->calls_pg = pg_new(&s->options);
+    if (pg_is_connected(s->calls_pg))
+        return ERR_OK;
+    enum err e = pg_connect(s->calls_pg);
+    if (e == ERR_OK && s->act_as_email)
+        e = act_as(s, s->calls_pg);
+    return e;
+}
+
+static void calls_next(struct pg_store *s)
+{
+    while (s->head && !pg_is_busy(s->calls_pg ? s->calls_pg : s->pg)) {
+        struct pg_call *c = s->head;
+        enum err e = calls_connect(s);
+        if (e == ERR_OK)
+            e = pg_send(s->calls_pg, c->sql, c->nparams, (const char *const *)c->params);
+        if (e != ERR_OK) {
+            /* head_done starts the next call itself. */
+            head_done(s, e, pg_errmsg(s->calls_pg), NULL);
+            return;
+        }
+        s->watched_fd = pg_socket(s->calls_pg);
+        loop_watch_fd(s->loop, s->watched_fd, LOOP_READ, on_calls_readable, s);
+        int timeout = s->options.answer_timeout_ms > 0 ? s->options.answer_timeout_ms : 30000;
+        s->answer_timer = loop_timer_add(s->loop, timeout, 0, on_calls_timeout, s);
+        return;
+    }
+}
+
+static void calls_drop_all(struct pg_store *s)
+{
+    if (s->loop)
+        unwatch(s);
+    while (s->head) {
+        struct pg_call *c = s->head;
+        s->head = c->next;
+        call_free(c);
+    }
+    s->tail = NULL;
+    if (s->calls_pg && pg_is_busy(s->calls_pg))
+        pg_abandon(s->calls_pg);
+}
+
+static void pgs_attach_loop(struct store *st, struct loop *loop)
+{
+    struct pg_store *s = impl(st);
+    if (s->loop)
+        calls_drop_all(s);
+    s->loop = loop;
+    s->watched_fd = -1;
+}
+
+static void pgs_call_cancel(struct store *st, struct store_call *call)
+{
+    struct pg_store *s = impl(st);
+    struct pg_call *prev = NULL;
+    for (struct pg_call *c = s->head; c; prev = c, c = c->next) {
+        if (&c->base != call)
+            continue;
+        if (c == s->head && s->calls_pg && pg_is_busy(s->calls_pg)) {
+            s->is_head_cancelled = true; /* its result is read and dropped */
+            return;
+        }
+        if (prev)
+            prev->next = c->next;
+        else
+            s->head = c->next;
+        if (s->tail == c)
+            s->tail = prev;
+        call_free(c);
+        return;
+    }
+}
+
+static bool pgs_is_calling(struct store *st)
+{
+    return impl(st)->head != NULL;
+}
+
+struct store_call *pg_store_call(struct store *st, const char *sql, int nparams,
+                                 const char *const *params, store_reply_fn fn, void *userdata)
+{
+    if (st->ops->free != pgs_free) {
+        fn(userdata, ERR_UNSUPPORTED, "this store has no such call", NULL);
+        return NULL;
+    }
+    struct pg_store *s = impl(st);
+    if (!s->loop) {
+        struct pg_res *res = NULL;
+        enum err e = pg_exec(s->pg, sql, nparams, params, &res);
+        reply(fn, userdata, e, pg_errmsg(s->pg), res);
+        pg_res_free(res);
+        return NULL;
+    }
+    struct pg_call *c = xcalloc(1, sizeof *c);
+    c->base.store = st;
+    c->sql = xstrdup(sql);
+    c->nparams = nparams;
+    c->params = xcalloc((size_t)(nparams > 0 ? nparams : 1), sizeof *c->params);
+    for (int i = 0; i < nparams; i++)
+        c->params[i] = params[i] ? xstrdup(params[i]) : NULL;
+    c->fn = fn;
+    c->userdata = userdata;
+    if (s->tail)
+        s->tail->next = c;
+    else
+        s->head = c;
+    s->tail = c;
+    if (s->head == c)
+        calls_next(s);
+    /* calls_next may have failed it at once (and replied): then it is gone. */
+    for (struct pg_call *q = s->head; q; q = q->next)
+        if (q == c)
+            return &c->base;
+    return NULL;
+}
+
 static const struct store_ops pg_store_ops = {
     .free = pgs_free,
     .errmsg = pgs_errmsg,
@@ -794,6 +1034,9 @@ static const struct store_ops pg_store_ops = {
     .user_add = pgs_user_add,
     .user_set_role = pgs_user_set_role,
     .user_list = pgs_user_list,
+    .attach_loop = pgs_attach_loop,
+    .call_cancel = pgs_call_cancel,
+    .is_calling = pgs_is_calling,
 };
 
 enum err pg_store_open(const struct pg_store_options *opt, struct store **out, char *err,
@@ -802,12 +1045,14 @@ enum err pg_store_open(const struct pg_store_options *opt, struct store **out, c
     *out = NULL;
     struct pg_store *s = xcalloc(1, sizeof *s);
     s->base.ops = &pg_store_ops;
-    struct pg_options po = {
-        .conninfo = opt->conninfo,
+    s->watched_fd = -1;
+    s->options = (struct pg_options){
+        .conninfo = xstrdup(opt->conninfo ? opt->conninfo : ""),
         .connect_timeout_s = opt->connect_timeout_s,
         .statement_timeout_ms = opt->statement_timeout_ms,
+        .answer_timeout_ms = opt->answer_timeout_ms,
     };
-    s->pg = pg_new(&po);
+    s->pg = pg_new(&s->options);
     if (opt->act_as_email && *opt->act_as_email)
         s->act_as_email = xstrdup(opt->act_as_email);
     enum err e = pgs_connect(s);

@@ -13,6 +13,7 @@ struct pg_store_options {
     const char *act_as_email;  /* NULL: stay the connecting role; else SET ROLE to that user's role */
     int connect_timeout_s;
     int statement_timeout_ms;
+    int answer_timeout_ms;     /* see struct pg_options; <= 0: derived from the statement timeout */
 };
 
 /* Connects (blocking, bounded by connect_timeout_s). On failure writes the reason (server
