@@ -246,6 +246,8 @@ static bool try_connect(struct app *a)
             snprintf(a->db_error, sizeof a->db_error, "%s", err[0] ? err : "cannot connect");
             return false;
         }
+        /* Screens' queries run on the loop, never between a key and its echo. */
+        store_attach_loop(a->store, a->loop);
     } else if (!store_is_connected(a->store)) {
         enum err e = store_reconnect(a->store);
         if (e != ERR_OK) {
