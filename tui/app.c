@@ -561,8 +561,8 @@ static void status_text(struct app *a, struct render_status *st, struct buf *db,
         st->message = a->db_error;
         st->is_message_error = true;
     }
-    /* Who this session acts as, unless a report needs the room for a moment. */
-    if (a->user_email && !st->message) {
+    /* Who this session acts as, unless a report or an activity needs the room. */
+    if (a->user_email && !st->message && !st->activity) {
         buf_printf(db, " \xC2\xB7 %s", a->user_email);
         st->db = buf_str(db);
     }
