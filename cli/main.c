@@ -75,6 +75,7 @@ static enum err open_store(const struct config *cfg, bool act_as_user, struct st
         .act_as_email = act_as_user ? cfg->user : NULL,
         .connect_timeout_s = cfg->db_connect_timeout_s,
         .statement_timeout_ms = cfg->db_statement_timeout_ms,
+        .answer_timeout_ms = cfg->db_answer_timeout_ms,
     };
     return pg_store_open(&opt, out, err, errlen);
 }

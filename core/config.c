@@ -92,6 +92,7 @@ static const struct key_def keys[] = {
     STR("database", "url", db_url, "", "CCA_DATABASE_URL"),
     INT("database", "connect_timeout_s", db_connect_timeout_s, 5, 1, 600, NULL),
     INT("database", "statement_timeout_ms", db_statement_timeout_ms, 15000, 0, 86400000, NULL),
+    INT("database", "answer_timeout_ms", db_answer_timeout_ms, 0, 0, 86400000, NULL),
 
     ENUM("llm", "provider", llm_provider, "none", "none|openai|azure"),
     OPT("llm", "base_url", KT_URL, llm_base_url, "CCA_LLM_BASE_URL"),

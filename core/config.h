@@ -22,6 +22,8 @@ struct config {
                                 * points CCA_DATABASE_URL at the private cluster) */
     int db_connect_timeout_s;  /* default 5 */
     int db_statement_timeout_ms; /* default 15000 */
+    int db_answer_timeout_ms;    /* a hung server is given up on after this; 0: the statement
+                                    timeout + 5 s on the command line, 5 s in the TUI */
 
     /* [llm]  provider: "none" (offline, the default), "openai" (any OpenAI-compatible
      * server: OpenAI, Ollama /v1, llama.cpp, vLLM, LM Studio, OpenRouter) or "azure". */

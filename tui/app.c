@@ -928,6 +928,10 @@ int tui_run(const struct tui_options *opt)
     a->start_us = now_us();
     a->open_store = opt->open_store;
     a->cfg = opt->cfg;
+    /* Someone is waiting at the keyboard: a server that does not answer in 5 s is reported
+     * (and reconnected to) rather than waited for. */
+    if (a->cfg->db_answer_timeout_ms <= 0)
+        a->cfg->db_answer_timeout_ms = 5000;
     a->reconnect_delay_ms = RECONNECT_FIRST_MS;
     const char *trace = getenv("CCA_BENCH_TRACE");
     if (trace && trace[0])

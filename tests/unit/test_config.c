@@ -63,6 +63,7 @@ static const struct key_case key_cases[] = {
     {"database", "url = host=/tmp dbname=cca", "url = host=/tmp dbname=cca"},
     {"database", "connect_timeout_s = 12", "connect_timeout_s = 12"},
     {"database", "statement_timeout_ms = 0", "statement_timeout_ms = 0"},
+    {"database", "answer_timeout_ms = 7000", "answer_timeout_ms = 7000"},
     {"llm", "provider = Azure", "provider = azure"},
     {"llm", "base_url = https://example.com/v1//", "base_url = https://example.com/v1"},
     {"llm", "api_key = sk-secret", "api_key = (set)"},
