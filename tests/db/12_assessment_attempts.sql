@@ -7,7 +7,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS dblink;
-SELECT plan(107);
+SELECT plan(109);
 
 -- helpers ------------------------------------------------------------------------------------
 -- "SQLSTATE: message" of a statement, or "ok".
@@ -263,6 +263,14 @@ SELECT is(left(pg_temp.err($$SELECT assessment_result(pg_temp.id('sql1'))$$), 5)
           '... nor its result');
 SELECT is((SELECT count(*)::int FROM assessment_answers WHERE attempt_id = pg_temp.id('sql1')), 0,
           '... nor read its answers');
+RESET ROLE;
+SET LOCAL ROLE cca_u_alice;
+SELECT throws_ok($$INSERT INTO assessment_answers (attempt_id, question_id, choice)
+                   VALUES (pg_temp.id('sql1'), 'q5', 1)$$, '42501', NULL,
+                 'answers are written only through save_answer');
+SELECT throws_ok($$UPDATE assessment_attempts SET submit_xid = '3', deadline = NULL
+                   WHERE id = pg_temp.id('sql1')$$, '42501', NULL,
+                 'a learner cannot forge the closing transaction or move the deadline');
 RESET ROLE;
 
 -- defect 1: no score before the submission is committed ------------------------------------------
