@@ -3,7 +3,7 @@
 -- temp object cannot hijack.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(44);
+SELECT plan(45);
 
 -- roles and ownership -------------------------------------------------------------------------
 SELECT has_role(r, 'role ' || r || ' exists')
@@ -94,6 +94,14 @@ SELECT throws_ok($$SELECT cca_auth.require_admin('cca_u_grace')$$, '42501', NULL
                  'the admin check is not callable by a learner');
 RESET SESSION AUTHORIZATION;
 
+-- Stands in for "the transaction that submitted the attempt has committed" (see 09, 12).
+CREATE FUNCTION pg_temp.settle(assessment text) RETURNS void
+LANGUAGE sql SET search_path = pg_catalog, public AS $$
+    UPDATE public.assessment_attempts
+    SET submit_xid = (SELECT min(xmin::text::bigint) FROM public.schema_migrations)::text::xid8
+    WHERE assessment_id = assessment AND user_id = '00000000-0000-4000-8000-000000000001'
+$$;
+
 -- hijacking through search_path ----------------------------------------------------------------
 -- An attacker controls a schema (here given to alice) and puts look-alike functions and an
 -- always-true integer "=" in it, then puts it first on her search_path.
@@ -122,9 +130,18 @@ SELECT is((SELECT app_role FROM cca_auth.identity(current_user::text)), 'learner
           'the definer identity lookup, called directly, ignores her temp users table');
 SELECT lives_ok($$SELECT * FROM cca_auth.start_assessment_as(current_user::text, 'assess-ml-concepts')$$,
                 'she starts an assessment through the definer body with the hostile search_path');
-SELECT results_eq($$SELECT score, passed FROM cca_auth.submit_assessment_as(current_user::text,
+SELECT lives_ok($$SELECT cca_auth.submit_assessment_as(current_user::text,
                       (SELECT id FROM public.assessment_attempts
                        WHERE assessment_id = 'assess-ml-concepts' AND status = 'open'), '{"q1": 3}')$$,
+                'she submits a wrong answer through the definer body');
+-- (009) scoring waits for the submission to commit: stand in for the commit, then score.
+RESET SESSION AUTHORIZATION;
+SELECT pg_temp.settle('assess-ml-concepts');
+SET LOCAL SESSION AUTHORIZATION cca_u_alice;
+SELECT results_eq($$SELECT (r->>'score')::float8, (r->>'passed')::boolean
+                    FROM cca_auth.assessment_result_as(current_user::text,
+                         (SELECT id FROM public.assessment_attempts
+                          WHERE assessment_id = 'assess-ml-concepts')) r$$,
                   $$VALUES (0::float8, false)$$,
                   'a wrong answer scores 0: her always-true "=" was not used');
 SELECT is((SELECT count(*)::int FROM evil.calls), 0, 'none of her look-alike functions was called');
