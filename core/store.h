@@ -213,7 +213,10 @@ enum err store_message_finish(struct store *s, const char *message_id,
 /* The caller's conversations, most recent first. */
 enum err store_conversations(struct store *s, int limit, struct store_conversation **out,
                              size_t *out_count);
-/* The messages of one conversation, oldest first. */
+/* The newest messages of a conversation shown or sent as history; older ones stay stored. */
+#define STORE_CONVERSATION_WINDOW 500
+/* The newest STORE_CONVERSATION_WINDOW messages of one conversation, oldest first, so a
+ * conversation of any length opens in bounded time and memory. */
 enum err store_conversation_messages(struct store *s, const char *conversation_id,
                                      struct store_message **out, size_t *out_count);
 enum err store_user_add(struct store *s, const struct store_user_in *in, char **user_id);

@@ -91,6 +91,10 @@ static char *text_array_literal(const char *const *items, size_t count)
     return buf_detach(&b);
 }
 
+#define STORE_WINDOW_TEXT STORE_STR(STORE_CONVERSATION_WINDOW)
+#define STORE_STR(x) STORE_STR2(x)
+#define STORE_STR2(x) #x
+
 /* An ISO 8601 UTC timestamp expression for a timestamptz column. */
 #define ISO_TS(col) "to_char((" col ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
@@ -725,10 +729,13 @@ static enum err pgs_conversation_messages(struct store *st, const char *conversa
     const char *params[] = {conversation_id};
     struct pg_res *res = NULL;
     enum err e = pg_exec(impl(st)->pg,
+                         "SELECT * FROM ("
                          "SELECT id, conversation_id, message, response, status, error,"
                          " sources::text, confidence, processing_time, " ISO_TS("created_at")
+                         " AS created, created_at AS t"
                          " FROM chat_messages WHERE conversation_id = $1"
-                         " ORDER BY created_at, id",
+                         " ORDER BY created_at DESC, id DESC LIMIT " STORE_WINDOW_TEXT
+                         ") newest ORDER BY t, id",
                          1, params, &res);
     if (e != ERR_OK)
         return e;
