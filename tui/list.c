@@ -174,7 +174,7 @@ bool list_select_row(struct list *l, int row)
 
 /* Simple case folding to lower case for the scripts the product's users write in; the C
  * library's towlower would depend on the locale. */
-static uint32_t fold(uint32_t cp)
+uint32_t list_fold_case(uint32_t cp)
 {
     if (cp < 0x80)
         return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
@@ -210,7 +210,7 @@ bool list_text_matches(const char *text, const char *query)
             uint32_t a, b;
             size_t na = utf8_decode(text + t, tlen - t, &a);
             size_t nb = utf8_decode(query + q, qlen - q, &b);
-            if (fold(a) != fold(b))
+            if (list_fold_case(a) != list_fold_case(b))
                 break;
             t += na;
             q += nb;

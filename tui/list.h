@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Embedded by value; read the fields freely, change them only through list_* so that
  * selected < count (or 0 when empty), top <= selected < top + height and the view never shows
@@ -56,9 +57,11 @@ bool list_row_of(const struct list *l, size_t index, int *row);
 /* Selects the item shown on visible row (a click); false when the row shows no item. */
 bool list_select_row(struct list *l, int row);
 
-/* True when text contains query ignoring case (ASCII, Latin-1, Latin Extended-A, Greek and
- * Cyrillic letters fold; other code points compare exactly). Invalid UTF-8 compares as U+FFFD.
- * An empty query matches nothing. */
+/* cp folded to lower case: ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic letters;
+ * other code points are returned unchanged. Locale-free. */
+uint32_t list_fold_case(uint32_t cp);
+/* True when text contains query ignoring case (list_fold_case). Invalid UTF-8 compares as
+ * U+FFFD. An empty query matches nothing. */
 bool list_text_matches(const char *text, const char *query);
 
 enum list_search {
