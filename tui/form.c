@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/utf8.h"
+
 #include "tui/editor.h"
 #include "tui/list.h"
 #include "tui/render.h"
@@ -93,8 +94,7 @@ size_t form_add_text(struct form *f, const char *label, bool is_required, size_t
     return f->count - 1;
 }
 
-size_t form_add_choice(struct form *f, const char *label, const char *const *options,
-                       size_t count)
+size_t form_add_choice(struct form *f, const char *label, const char *const *options, size_t count)
 {
     struct field *fl = add(f, FORM_CHOICE, label);
     fl->options = xcalloc(count ? count : 1, sizeof *fl->options);
@@ -104,8 +104,7 @@ size_t form_add_choice(struct form *f, const char *label, const char *const *opt
     return f->count - 1;
 }
 
-size_t form_add_number(struct form *f, const char *label, bool is_required, long min,
-                       long max)
+size_t form_add_number(struct form *f, const char *label, bool is_required, long min, long max)
 {
     struct field *fl = add(f, FORM_NUMBER, label);
     fl->is_required = is_required;
@@ -352,8 +351,7 @@ static bool pick_by_letter(struct form *f, struct field *fl, uint32_t cp)
         size_t i = (fl->choice + step) % fl->option_count;
         const char *o = fl->options[i];
         uint32_t first;
-        if (*o && utf8_decode(o, strlen(o), &first) &&
-            list_fold_case(first) == list_fold_case(cp))
+        if (*o && utf8_decode(o, strlen(o), &first) && list_fold_case(first) == list_fold_case(cp))
             return pick(f, fl, i);
     }
     return false;
@@ -604,8 +602,8 @@ static void follow_cursor(struct field *fl, int width)
         fl->scroll = utf8_next(text, len, fl->scroll);
 }
 
-static void draw_value(struct field *fl, struct render *r, int y, int x, int width,
-                       bool has_cursor, bool is_focused)
+static void draw_value(struct field *fl, struct render *r, int y, int x, int width, bool has_cursor,
+                       bool is_focused)
 {
     struct layout_rect band = {y, x, 1, width};
     if (fl->kind == FORM_CHOICE) {
@@ -635,8 +633,7 @@ static void draw_value(struct field *fl, struct render *r, int y, int x, int wid
     }
 }
 
-void form_draw(struct form *f, struct render *r, const struct layout_rect *rect,
-               bool is_focused)
+void form_draw(struct form *f, struct render *r, const struct layout_rect *rect, bool is_focused)
 {
     if (rect->h <= 0 || rect->w <= 0)
         return;

@@ -33,10 +33,8 @@ void form_free(struct form *f);
  * max_chars (in characters, 0: no limit) and min..max are checked by form_validate. A choice
  * starts on its first option; a choice with no options is always empty. */
 size_t form_add_text(struct form *f, const char *label, bool is_required, size_t max_chars);
-size_t form_add_choice(struct form *f, const char *label, const char *const *options,
-                       size_t count);
-size_t form_add_number(struct form *f, const char *label, bool is_required, long min,
-                       long max);
+size_t form_add_choice(struct form *f, const char *label, const char *const *options, size_t count);
+size_t form_add_number(struct form *f, const char *label, bool is_required, long min, long max);
 /* Replaces every built-in message of field ("Time limit must be a positive number of
  * minutes"; copies). */
 void form_set_message(struct form *f, size_t field, const char *message);
@@ -111,7 +109,6 @@ const char *form_error(const struct form *f, size_t field);
  * THEME_INPUT scrolled to keep the cursor visible, a choice as "‹ option ›") and a row under
  * each field with an error, in THEME_ERROR. Scrolls to keep the focused field visible; when
  * is_focused the focused label is bold and text fields get the cursor. */
-void form_draw(struct form *f, struct render *r, const struct layout_rect *rect,
-               bool is_focused);
+void form_draw(struct form *f, struct render *r, const struct layout_rect *rect, bool is_focused);
 
 #endif

@@ -8,6 +8,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/utf8.h"
+
 #include "tui/render.h"
 #include "tui/widget_table.h"
 
@@ -19,13 +20,26 @@
 
 /* ▏▎▍▌▋▊▉ for 1..7 eighths, left-aligned. */
 static const char *const left_blocks[8] = {
-    "",         "\xE2\x96\x8F", "\xE2\x96\x8E", "\xE2\x96\x8D",
-    "\xE2\x96\x8C", "\xE2\x96\x8B", "\xE2\x96\x8A", "\xE2\x96\x89",
+    "",
+    "\xE2\x96\x8F",
+    "\xE2\x96\x8E",
+    "\xE2\x96\x8D",
+    "\xE2\x96\x8C",
+    "\xE2\x96\x8B",
+    "\xE2\x96\x8A",
+    "\xE2\x96\x89",
 };
 /* " ▁▂▃▄▅▆▇█" for 0..8 eighths, bottom-aligned. */
 static const char *const lower_blocks[9] = {
-    " ",            "\xE2\x96\x81", "\xE2\x96\x82", "\xE2\x96\x83", "\xE2\x96\x84",
-    "\xE2\x96\x85", "\xE2\x96\x86", "\xE2\x96\x87", FULL_BLOCK,
+    " ",
+    "\xE2\x96\x81",
+    "\xE2\x96\x82",
+    "\xE2\x96\x83",
+    "\xE2\x96\x84",
+    "\xE2\x96\x85",
+    "\xE2\x96\x86",
+    "\xE2\x96\x87",
+    FULL_BLOCK,
 };
 static const char ascii_spark[] = " .:-=+*#";
 static const char *const shades[CHART_LEVEL_MAX + 1] = {
@@ -331,8 +345,9 @@ static void matrix_layout(const struct chart_matrix *m, int width, int height,
     int avail = width - l->x0;
     if (m->cols > 0 && avail > 0) {
         int want = m->col_labels ? max_width_of(m->col_labels, m->cols) : MATRIX_CELL_MIN;
-        want = want < MATRIX_CELL_MIN ? MATRIX_CELL_MIN : want > MATRIX_CELL_MAX ? MATRIX_CELL_MAX
-                                                                                : want;
+        want = want < MATRIX_CELL_MIN   ? MATRIX_CELL_MIN
+               : want > MATRIX_CELL_MAX ? MATRIX_CELL_MAX
+                                        : want;
         int fit = (int)(((long)avail + 1) / (long)m->cols) - 1;
         l->cell_width = want < fit ? want : fit;
         l->cols_shown = m->cols;

@@ -54,7 +54,7 @@ struct chart_matrix {
     size_t rows;
     const char *const *col_labels; /* cols strings; NULL: no header line */
     size_t cols;
-    const int *levels;             /* rows * cols, row-major */
+    const int *levels;              /* rows * cols, row-major */
     const char *const *level_names; /* CHART_LEVEL_MAX + 1 names for the legend; NULL: none */
 };
 

@@ -8,6 +8,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/utf8.h"
+
 #include "tui/render.h"
 
 #define ELLIPSIS "\xE2\x80\xA6"
@@ -342,7 +343,7 @@ char *table_format_header(const struct table *t, int width, bool is_unicode)
             append_spaces(&b, TABLE_GAP);
         const struct table_column *c = &t->cols[i];
         if (t->has_sort && t->sort_col == i && w[i] >= 3) {
-            const char *mark = !is_unicode ? (t->is_descending ? " v" : " ^")
+            const char *mark = !is_unicode        ? (t->is_descending ? " v" : " ^")
                                : t->is_descending ? " " SORT_DOWN
                                                   : " " SORT_UP;
             int title_w = (int)utf8_width(c->title, strlen(c->title));
@@ -382,8 +383,7 @@ char *table_format_row(const struct table *t, size_t row, int width, bool is_uni
     return finish_line(&b, width);
 }
 
-void table_draw(struct table *t, struct render *r, const struct layout_rect *rect,
-                bool is_focused)
+void table_draw(struct table *t, struct render *r, const struct layout_rect *rect, bool is_focused)
 {
     if (rect->h <= 0 || rect->w <= 0)
         return;

@@ -94,7 +94,6 @@ char *table_format_row(const struct table *t, size_t row, int width, bool is_uni
 /* Draws the header on rect's first row and the visible rows below it (setting the list's
  * height to rect->h - 1); the selected row in THEME_SELECTION when is_focused, bold
  * otherwise; the empty text in THEME_NOTE. */
-void table_draw(struct table *t, struct render *r, const struct layout_rect *rect,
-                bool is_focused);
+void table_draw(struct table *t, struct render *r, const struct layout_rect *rect, bool is_focused);
 
 #endif

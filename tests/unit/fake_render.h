@@ -11,6 +11,7 @@
 
 #include "core/mem.h"
 #include "core/utf8.h"
+
 #include "tui/render.h"
 
 #define FAKE_ROWS 40

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "tui/form.h"
+
 #include "fake_render.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -108,7 +109,7 @@ static void test_form_numbers(void **state)
     assert_int_equal(v, 30);
     type(f, "0000000000000000000000");
     assert_int_equal(strlen(form_text(f, F_LIMIT)), 18); /* digits are capped */
-    assert_false(form_number(f, F_LIMIT, &v));            /* out of range */
+    assert_false(form_number(f, F_LIMIT, &v));           /* out of range */
 
     form_focus(f, F_OFFSET);
     assert_true(form_insert(f, "-5", 2));
@@ -130,11 +131,11 @@ static void test_form_numbers(void **state)
         const char *want;
         bool want_changed;
     } steps[] = {
-        {F_LIMIT, "30", 1, "31", true},   {F_LIMIT, "30", -5, "25", true},
-        {F_LIMIT, "599", 5, "600", true}, {F_LIMIT, "600", 1, "600", false},
-        {F_LIMIT, "1", -1, "1", false},   {F_LIMIT, "", 1, "1", true},
-        {F_LIMIT, "9999", -1, "1", true}, {F_OFFSET, "", -1, "0", true},
-        {F_OFFSET, "-9", -3, "-10", true}, {F_OFFSET, "3", LONG_MAX, "10", true},
+        {F_LIMIT, "30", 1, "31", true},         {F_LIMIT, "30", -5, "25", true},
+        {F_LIMIT, "599", 5, "600", true},       {F_LIMIT, "600", 1, "600", false},
+        {F_LIMIT, "1", -1, "1", false},         {F_LIMIT, "", 1, "1", true},
+        {F_LIMIT, "9999", -1, "1", true},       {F_OFFSET, "", -1, "0", true},
+        {F_OFFSET, "-9", -3, "-10", true},      {F_OFFSET, "3", LONG_MAX, "10", true},
         {F_OFFSET, "3", LONG_MIN, "-10", true},
     };
     for (size_t i = 0; i < N(steps); i++) {
@@ -257,8 +258,7 @@ static void test_form_validation(void **state)
         struct form *f = assessment_form(&calls);
         form_set_text(f, cases[i].field, cases[i].value);
         const char *got = form_check(f, cases[i].field);
-        if ((got == NULL) != (cases[i].want == NULL) ||
-            (got && strcmp(got, cases[i].want) != 0))
+        if ((got == NULL) != (cases[i].want == NULL) || (got && strcmp(got, cases[i].want) != 0))
             print_error("case %zu: %s\n", i, got ? got : "(valid)");
         if (cases[i].want)
             assert_string_equal(got, cases[i].want);

@@ -28,8 +28,8 @@ enum op {
     OP__N
 };
 
-static const char *const op_names[] = {"up",   "down",   "move",   "pgup",  "pgdn",  "home",
-                                       "end",  "scroll", "select", "count", "height", "row"};
+static const char *const op_names[] = {"up",  "down",   "move",   "pgup",  "pgdn",   "home",
+                                       "end", "scroll", "select", "count", "height", "row"};
 
 static bool apply(struct list *l, enum op op, long arg)
 {
@@ -253,8 +253,7 @@ static void test_list_invariants(void **state)
                 bool changed = apply(&l, op, arg);
                 check_invariants(&l, op_names[op]);
                 if (op != OP_COUNT && op != OP_HEIGHT)
-                    assert_int_equal(changed,
-                                     before_sel != l.selected || before_top != l.top);
+                    assert_int_equal(changed, before_sel != l.selected || before_top != l.top);
             }
         }
     }
@@ -289,23 +288,27 @@ static void test_list_matches(void **state)
         {"日本語のコース", "のコー", true},
         {"日本語", "本日", false},
         {"emoji 🎓 course", "🎓 C", true},
-        {"x\xff" "y", "\xef\xbf\xbd" "Y", true}, /* invalid bytes compare as U+FFFD */
-        {"straße", "STRASSE", false},            /* no multi-character folding */
+        {"x\xff"
+         "y",
+         "\xef\xbf\xbd"
+         "Y",
+         true},                       /* invalid bytes compare as U+FFFD */
+        {"straße", "STRASSE", false}, /* no multi-character folding */
         {"İstanbul", "istanbul", true},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         bool got = list_text_matches(cases[i].text, cases[i].query);
         if (got != cases[i].want)
-            print_error("case %zu: \"%s\" ~ \"%s\" gave %d\n", i, cases[i].text,
-                        cases[i].query, got);
+            print_error("case %zu: \"%s\" ~ \"%s\" gave %d\n", i, cases[i].text, cases[i].query,
+                        got);
         assert_int_equal(got, cases[i].want);
     }
     assert_false(list_text_matches(NULL, "a"));
     assert_false(list_text_matches("a", NULL));
 }
 
-static const char *const fruits[] = {"Apple", "banana", "Cherry", "apricot", NULL, "Date",
-                                     "Banana split"};
+static const char *const fruits[] = {"Apple", "banana", "Cherry",      "apricot",
+                                     NULL,    "Date",   "Banana split"};
 
 static const char *fruit_text(void *userdata, size_t index)
 {

@@ -14,7 +14,9 @@
 
 #include "core/buf.h"
 #include "core/utf8.h"
+
 #include "tui/widget_chart.h"
+
 #include "fake_render.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -86,22 +88,15 @@ static void test_chart_sparkline(void **state)
         bool is_unicode;
         const char *want;
     } cases[] = {
-        {ramp, 8, 0, U, "▁▂▃▄▅▆▇█"},
-        {ramp, 8, 0, A, " .:-=+*#"},
-        {zeros, 3, 0, U, "▁▁▁"},
-        {zeros, 3, 0, A, "   "},
-        {tiny, 2, 0, U, "▂█"},
-        {tiny, 2, 0, A, ".#"},
+        {ramp, 8, 0, U, "▁▂▃▄▅▆▇█"}, {ramp, 8, 0, A, " .:-=+*#"}, {zeros, 3, 0, U, "▁▁▁"},
+        {zeros, 3, 0, A, "   "},     {tiny, 2, 0, U, "▂█"},       {tiny, 2, 0, A, ".#"},
         {four, 4, 3, U, "▃▅█"}, /* the newest three, scaled among themselves */
-        {four, 4, 3, A, ":=#"},
-        {four, 4, 10, U, "█▂▃▄"},
-        {with_nan, 3, 0, U, "▁█▁"},
+        {four, 4, 3, A, ":=#"},      {four, 4, 10, U, "█▂▃▄"},    {with_nan, 3, 0, U, "▁█▁"},
         {ramp, 0, 0, U, ""},
     };
     for (size_t i = 0; i < N(cases); i++)
         check("sparkline", i,
-              chart_sparkline(cases[i].values, cases[i].count, cases[i].width,
-                              cases[i].is_unicode),
+              chart_sparkline(cases[i].values, cases[i].count, cases[i].width, cases[i].is_unicode),
               cases[i].want);
 }
 
@@ -272,8 +267,7 @@ static void test_chart_matrix(void **state)
 
     /* no labels, no legend: cells 2 wide; then too narrow: cells 1 wide and fewer columns */
     struct chart_matrix bare = {NULL, 2, NULL, 3, levels, NULL};
-    check("matrix", 10, chart_matrix_text(&bare, 0, 12, 5, U),
-          "   ·· ░░    \n▒▒ ▓▓ ██    ");
+    check("matrix", 10, chart_matrix_text(&bare, 0, 12, 5, U), "   ·· ░░    \n▒▒ ▓▓ ██    ");
     check("matrix", 11, chart_matrix_text(&bare, 0, 4, 5, A), "  . \n+ * ");
     check("matrix", 12, chart_matrix_text(&bare, 0, 0, 5, A), "");
 
@@ -293,7 +287,7 @@ static void test_chart_draw(void **state)
     char *got = fake_row(&r, 1, 2, 33);
     assert_string_equal(got, "Python Basics  [█████▌    ]  55 %");
     free(got);
-    assert_int_equal(fake_role(&r, 1, 2), THEME_DEFAULT);     /* label */
+    assert_int_equal(fake_role(&r, 1, 2), THEME_DEFAULT);      /* label */
     assert_int_equal(fake_role(&r, 1, 2 + 15), THEME_DEFAULT); /* [ */
     assert_int_equal(fake_role(&r, 1, 2 + 16), THEME_CODE);    /* bar */
     assert_int_equal(fake_role(&r, 1, 2 + 25), THEME_CODE);
@@ -340,9 +334,9 @@ static void test_chart_draw(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_chart_bar),     cmocka_unit_test(test_chart_sparkline),
+        cmocka_unit_test(test_chart_bar),      cmocka_unit_test(test_chart_sparkline),
         cmocka_unit_test(test_chart_progress), cmocka_unit_test(test_chart_columns),
-        cmocka_unit_test(test_chart_matrix),  cmocka_unit_test(test_chart_draw),
+        cmocka_unit_test(test_chart_matrix),   cmocka_unit_test(test_chart_draw),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,7 +11,9 @@
 #include <cmocka.h>
 
 #include "core/utf8.h"
+
 #include "tui/widget_table.h"
+
 #include "fake_render.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -93,8 +95,8 @@ static void test_table_width_invariants(void **state)
             }
             sum += w[c] + (c > 0 ? TABLE_GAP : 0);
             if (!(shown == 1 && c == 0))
-                assert_true(w[c] >= (progress_cols[c].min_width > 0 ? progress_cols[c].min_width
-                                                                    : 7));
+                assert_true(w[c] >=
+                            (progress_cols[c].min_width > 0 ? progress_cols[c].min_width : 7));
         }
         assert_true(sum <= total);
         if (shown > 0) /* Course has flex and no max: it takes whatever is left */
@@ -157,7 +159,9 @@ static void test_table_fit(void **state)
 static const char *const courses[][2] = {
     {"Python Basics", "55"},
     {"SQL", "100"},
-    {"\xC3\x9C" "bersicht", NULL},
+    {"\xC3\x9C"
+     "bersicht",
+     NULL},
 };
 
 static const char *course_cell(void *userdata, size_t row, size_t col)
@@ -189,33 +193,22 @@ static void test_table_lines(void **state)
          true,
          "Course         Score",
          {"Python Bas\xE2\x80\xA6       55", "SQL              100",
-          "\xC3\x9C" "bersicht" "           "}},
+          "\xC3\x9C"
+          "bersicht"
+          "           "}},
         {20,
          1,
          false,
          true,
          "Course       Score \xE2\x96\xB2",
          {"Python Bas\xE2\x80\xA6       55", "SQL              100",
-          "\xC3\x9C" "bersicht" "           "}},
-        {20,
-         1,
-         true,
-         true,
-         "Course       Score \xE2\x96\xBC",
-         {NULL}},
-        {20,
-         0,
-         true,
-         false,
-         "Course v       Score",
-         {"Python Bas~       55", NULL}},
+          "\xC3\x9C"
+          "bersicht"
+          "           "}},
+        {20, 1, true, true, "Course       Score \xE2\x96\xBC", {NULL}},
+        {20, 0, true, false, "Course v       Score", {"Python Bas~       55", NULL}},
         {10, 0, false, false, "Course ^  ", {"Python Ba~", "SQL       ", NULL}},
-        {24,
-         1,
-         false,
-         false,
-         "Course           Score ^",
-         {"Python Basics         55", NULL}},
+        {24, 1, false, false, "Course           Score ^", {"Python Basics         55", NULL}},
         {0, -1, false, true, "", {"", NULL}},
     };
     for (size_t i = 0; i < N(cases); i++) {
@@ -373,7 +366,10 @@ static void test_table_draw(void **state)
         "                              ",
         " Course       Score \xE2\x96\xBC         ",
         " SQL              100         ",
-        " \xC3\x9C" "bersicht" "           " "         ",
+        " \xC3\x9C"
+        "bersicht"
+        "           "
+        "         ",
         "                              ",
     };
     for (int y = 0; y < 6; y++) {
