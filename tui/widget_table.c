@@ -227,6 +227,23 @@ bool table_sort_of(const struct table *t, size_t *col, bool *is_descending)
     return t->has_sort;
 }
 
+size_t table_column_at(const struct table *t, int width, int x)
+{
+    int *w = xcalloc(t->col_count ? t->col_count : 1, sizeof *w);
+    table_compute_widths(t->cols, t->col_count, width, w);
+    size_t found = SIZE_MAX;
+    int start = 0;
+    for (size_t i = 0; i < t->col_count && w[i] > 0; i++) {
+        if (x >= start && x < start + w[i]) {
+            found = i;
+            break;
+        }
+        start += w[i] + TABLE_GAP;
+    }
+    free(w);
+    return found;
+}
+
 /* ---- sorting --------------------------------------------------------------------------- */
 
 struct sort_ctx {

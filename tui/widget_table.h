@@ -76,6 +76,10 @@ bool table_toggle_sort(struct table *t, size_t col);
 /* The sort column and direction; false when the table is not sorted. */
 bool table_sort_of(const struct table *t, size_t *col, bool *is_descending);
 
+/* The column drawn at column x (0-based inside a table width columns wide), for a click on the
+ * header; SIZE_MAX on a gap, a hidden column or past the last one. */
+size_t table_column_at(const struct table *t, int width, int x);
+
 /* Compares rows a and b: < 0, 0 or > 0 as for qsort. */
 typedef int (*table_compare_fn)(void *userdata, size_t a, size_t b);
 /* Sorts order[0..count) (row numbers) stably by cmp; descending reverses the comparison and

@@ -255,6 +255,15 @@ static void test_table_model(void **state)
     assert_false(table_toggle_sort(t, 0)); /* another column starts ascending again */
     assert_true(table_sort_of(t, &col, &desc));
     assert_int_equal(col, 0);
+    /* width 20: Course 0..10, gap 11..12, Score 13..19 */
+    static const struct {
+        int width, x;
+        size_t want;
+    } clicks[] = {{20, 0, 0},  {20, 10, 0},       {20, 11, SIZE_MAX}, {20, 12, SIZE_MAX},
+                  {20, 13, 1}, {20, 19, 1},       {20, 20, SIZE_MAX}, {20, -1, SIZE_MAX},
+                  {10, 9, 0},  {10, 13, SIZE_MAX}};
+    for (size_t i = 0; i < N(clicks); i++)
+        assert_int_equal(table_column_at(t, clicks[i].width, clicks[i].x), clicks[i].want);
     table_set_sort(t, 2, true); /* out of range: no sort */
     assert_false(table_sort_of(t, NULL, NULL));
     table_set_empty_text(t, "No courses yet");
