@@ -108,13 +108,13 @@ vector-uninstall:
 run: deps
 	@$(MAKE) -s --no-print-directory all
 	@scripts/setup_db.sh $(PG_DIR)
-	@CCA_DATABASE_URL="$$(scripts/pg.sh url $(PG_DIR))" ./cca --user "$${CCA_USER:-$(CCA_USER_DEMO)}"
+	@CCA_DATABASE_URL="$$(scripts/pg.sh url $(PG_DIR) demo)" ./cca --user "$${CCA_USER:-$(CCA_USER_DEMO)}"
 
 stop:
 	@scripts/pg.sh stop $(PG_DIR) && echo "private PostgreSQL in $(PG_DIR) stopped"
 
 doctor: all
-	@CCA_DATABASE_URL="$$(scripts/pg.sh url $(PG_DIR))" ./cca doctor
+	@CCA_DATABASE_URL="$$(scripts/pg.sh url $(PG_DIR) demo)" ./cca --user "$${CCA_USER:-$(CCA_USER_DEMO)}" doctor
 
 # --- tests ---------------------------------------------------------------------------------
 unit: $(UNIT_BIN) $(FAKE_SERVER) $(WN_TABLE)

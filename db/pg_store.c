@@ -109,7 +109,8 @@ static enum err act_as(struct pg_store *s, struct pg *pg)
     enum err e = pg_exec(pg, "SELECT cca_role_for_email($1)", 1, params, &res);
     if (e == ERR_PERMISSION) {
         pg_set_errmsg(pg, "cannot act as %s: only a connection allowed to act as other users "
-                          "(the demo superuser) may use --user; connect as your own role instead",
+                          "(the demo role cca_demo) may use --user; connect as your own role "
+                          "instead",
                       email);
         return e;
     }
