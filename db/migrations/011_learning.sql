@@ -295,28 +295,34 @@ $$;
 
 -- 'A', 'A and B', 'A, B and C'; more than max names end in 'and N more'.
 CREATE FUNCTION cca_join_names(names text[], max_names integer DEFAULT 3) RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT CASE
+DECLARE
+    n integer := coalesce(cardinality(names), 0);
+BEGIN
+    RETURN CASE
         WHEN n = 0 THEN ''
         WHEN n = 1 THEN names[1]
         WHEN n > max_names THEN array_to_string(names[1:max_names], ', ')
                                 || ' and ' || (n - max_names) || ' more'
         ELSE array_to_string(names[1:n - 1], ', ') || ' and ' || names[n]
-    END
-    FROM (SELECT coalesce(cardinality(names), 0) AS n) x
+    END;
+END
 $$;
 
 -- '45 s', '12 min', '2 h 05 min'.
 CREATE FUNCTION cca_format_duration(seconds bigint) RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT CASE
+DECLARE
+    s bigint := greatest(coalesce(seconds, 0), 0);
+BEGIN
+    RETURN CASE
         WHEN s < 60 THEN s || ' s'
         WHEN s < 3600 THEN (s / 60) || ' min'
         ELSE (s / 3600) || ' h ' || lpad(((s % 3600) / 60)::text, 2, '0') || ' min'
-    END
-    FROM (SELECT greatest(coalesce(seconds, 0), 0) AS s) x
+    END;
+END
 $$;
 
 -- Where the reader goes when the learner opens an item:
@@ -325,29 +331,36 @@ $$;
 -- Returns {"content_id": text, "title": text, "course_id": text|null} or NULL (nothing to
 -- read, e.g. a course without lessons).
 CREATE FUNCTION cca_open_target(item_type text, item_id text) RETURNS jsonb
-LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp
 AS $$
-    SELECT CASE item_type
-        WHEN 'content' THEN
-            (SELECT jsonb_build_object('content_id', lc.id, 'title', lc.title, 'course_id', NULL)
-             FROM public.learning_content lc WHERE lc.id = item_id)
-        WHEN 'course' THEN
-            (SELECT jsonb_build_object('content_id', lc.id, 'title', lc.title,
-                                       'course_id', cc.course_id)
-             FROM public.course_contents cc
-             JOIN public.learning_content lc ON lc.id = cc.content_id
-             LEFT JOIN public.learning_progress lp
-                    ON lp.user_id = (SELECT cca_auth.uid()) AND lp.content_id = cc.content_id
-             WHERE cc.course_id = item_id
-             ORDER BY coalesce(lp.progress, 0) >= 100, cc.ordinal
-             LIMIT 1)
-        WHEN 'skill' THEN
-            (SELECT jsonb_build_object('content_id', lc.id, 'title', lc.title, 'course_id', NULL)
-             FROM public.learning_content lc
-             WHERE lc.metadata->>'skill_id' = item_id
-             ORDER BY lc.title, lc.id
-             LIMIT 1)
-    END
+DECLARE
+    me text := cca_auth.uid();
+    target jsonb;
+BEGIN
+    IF item_type = 'content' THEN
+        SELECT jsonb_build_object('content_id', lc.id, 'title', lc.title, 'course_id', NULL)
+        INTO target FROM learning_content lc WHERE lc.id = item_id;
+    ELSIF item_type = 'course' THEN
+        SELECT jsonb_build_object('content_id', lc.id, 'title', lc.title,
+                                  'course_id', cc.course_id)
+        INTO target
+        FROM course_contents cc
+        JOIN learning_content lc ON lc.id = cc.content_id
+        LEFT JOIN learning_progress lp
+               ON lp.user_id = me AND lp.content_id = cc.content_id
+        WHERE cc.course_id = item_id
+        ORDER BY coalesce(lp.progress, 0) >= 100, cc.ordinal
+        LIMIT 1;
+    ELSIF item_type = 'skill' THEN
+        SELECT jsonb_build_object('content_id', lc.id, 'title', lc.title, 'course_id', NULL)
+        INTO target
+        FROM learning_content lc
+        WHERE lc.metadata->>'skill_id' = item_id
+        ORDER BY lc.title, lc.id
+        LIMIT 1;
+    END IF;
+    RETURN target;
+END
 $$;
 
 -- ---------------------------------------------------------------------------------------
@@ -391,6 +404,10 @@ DECLARE
     me text := cca_auth.require_uid();
     today date := current_date;
     first_week date := date_trunc('week', current_date::timestamp)::date - 77;
+    -- The caller's progress rows are read once (one pass through RLS, ~100 rows); every part
+    -- below works on this array and joins the catalogue by primary key.
+    mine learning_progress[];
+    in_course text[];
     who jsonb;
     summary jsonb;
     timing jsonb;
@@ -399,24 +416,24 @@ DECLARE
     assessments_doc jsonb;
     doing jsonb;
     start jsonb := '[]'::jsonb;
-    tracked bigint;
 BEGIN
+    SELECT coalesce(array_agg(lp), '{}') INTO mine
+    FROM learning_progress lp WHERE lp.user_id = me;
+    -- the caller's lessons that belong to a course (shown through the course)
+    SELECT coalesce(array_agg(DISTINCT cc.content_id), '{}') INTO in_course
+    FROM course_contents cc
+    WHERE cc.content_id = ANY (SELECT m.content_id FROM unnest(mine) m
+                               WHERE m.content_id IS NOT NULL);
+
     SELECT jsonb_build_object('id', u.id, 'name', u.name, 'department', u.department)
     INTO who FROM users u WHERE u.id = me;
 
-    WITH mine AS (
-        SELECT lp.skill_id, lp.course_id, lp.content_id, lp.progress, lp.started_at,
-               lp.completed_at,
-               lp.content_id IS NOT NULL AND EXISTS (SELECT 1 FROM course_contents cc
-                                                     WHERE cc.content_id = lp.content_id)
-                   AS in_course
-        FROM learning_progress lp
-        WHERE lp.user_id = me
-    )
     SELECT jsonb_build_object(
         'overall_completion',
-            round(coalesce(avg(m.progress) FILTER (WHERE NOT m.in_course), 0)::numeric, 1),
-        'items_tracked', count(*) FILTER (WHERE NOT m.in_course),
+            round(coalesce(avg(m.progress) FILTER (WHERE m.content_id IS NULL
+                                                     OR m.content_id <> ALL (in_course)), 0)::numeric, 1),
+        'items_tracked', count(*) FILTER (WHERE m.content_id IS NULL
+                                             OR m.content_id <> ALL (in_course)),
         'courses_in_progress', count(*) FILTER (WHERE m.course_id IS NOT NULL AND m.progress < 100),
         'courses_completed', count(*) FILTER (WHERE m.course_id IS NOT NULL AND m.progress >= 100),
         'skills_in_progress', count(*) FILTER (WHERE m.skill_id IS NOT NULL AND m.progress < 100),
@@ -427,13 +444,12 @@ BEGIN
         'avg_hours_to_complete_30d',
             round((avg(extract(epoch FROM m.completed_at - m.started_at) / 3600)
                    FILTER (WHERE m.completed_at > now() - interval '30 days'
-                             AND m.content_id IS NULL))::numeric, 1)),
-           count(*)
-    INTO summary, tracked
-    FROM mine m;
+                             AND m.content_id IS NULL))::numeric, 1))
+    INTO summary
+    FROM unnest(mine) m;
 
     -- time: 12 weekly sums, the streak, active days, totals (one pass over the caller's days)
-    WITH days AS (
+    WITH days AS MATERIALIZED (
         SELECT t.day, sum(t.seconds) AS seconds
         FROM learning_time t
         WHERE t.user_id = me AND t.seconds > 0
@@ -465,13 +481,13 @@ BEGIN
     summary := summary || timing;
 
     SELECT coalesce(jsonb_agg(jsonb_build_object(
-               'id', s.id, 'name', s.name, 'category', s.category, 'level', lp.level,
-               'max_level', 5, 'progress', lp.progress, 'completed', lp.progress >= 100)
+               'id', s.id, 'name', s.name, 'category', s.category, 'level', m.level,
+               'max_level', 5, 'progress', m.progress, 'completed', m.progress >= 100)
              ORDER BY s.name, s.id), '[]'::jsonb)
     INTO skills_doc
-    FROM learning_progress lp
-    JOIN skills s ON s.id = lp.skill_id
-    WHERE lp.user_id = me AND lp.skill_id IS NOT NULL;
+    FROM unnest(mine) m
+    JOIN skills s ON s.id = m.skill_id
+    WHERE m.skill_id IS NOT NULL;
 
     SELECT coalesce(jsonb_agg(jsonb_build_object(
                'id', a.id, 'title', a.title, 'score', r.score,
@@ -484,52 +500,56 @@ BEGIN
     JOIN assessments a ON a.id = r.assessment_id
     WHERE r.user_id = me;
 
+    WITH lessons AS MATERIALIZED (
+        -- the lessons of the caller's courses in progress, with the caller's progress
+        SELECT cc.course_id, cc.content_id, cc.ordinal, p.progress, p.time_spent
+        FROM unnest(mine) m
+        JOIN course_contents cc ON cc.course_id = m.course_id
+        LEFT JOIN unnest(mine) p ON p.content_id = cc.content_id
+        WHERE m.course_id IS NOT NULL AND m.progress < 100
+    ),
+    per_course AS (
+        SELECT l.course_id, count(*) AS items,
+               count(*) FILTER (WHERE l.progress >= 100) AS items_done,
+               coalesce(sum(l.time_spent), 0) AS seconds,
+               (array_agg(l.content_id ORDER BY l.ordinal)
+                    FILTER (WHERE coalesce(l.progress, 0) < 100))[1] AS next_id
+        FROM lessons l
+        GROUP BY l.course_id
+    ),
+    items AS (
+        SELECT c.title, m.updated_at AS last_activity,
+               jsonb_build_object(
+                   'type', 'course', 'id', c.id, 'title', c.title, 'progress', m.progress,
+                   'last_activity', m.updated_at, 'time_spent', coalesce(pc.seconds, 0),
+                   'items', coalesce(pc.items, 0), 'items_done', coalesce(pc.items_done, 0),
+                   'read_position', NULL,
+                   'next', CASE WHEN nlc.id IS NOT NULL THEN
+                               jsonb_build_object('content_id', nlc.id, 'title', nlc.title,
+                                                  'course_id', c.id) END) AS doc
+        FROM unnest(mine) m
+        JOIN courses c ON c.id = m.course_id
+        LEFT JOIN per_course pc ON pc.course_id = m.course_id
+        LEFT JOIN learning_content nlc ON nlc.id = pc.next_id
+        WHERE m.course_id IS NOT NULL AND m.progress < 100
+        UNION ALL
+        SELECT lc.title, m.updated_at,
+               jsonb_build_object(
+                   'type', 'content', 'id', lc.id, 'title', lc.title, 'progress', m.progress,
+                   'last_activity', m.updated_at, 'time_spent', m.time_spent,
+                   'items', 1, 'items_done', 0, 'read_position', m.read_position,
+                   'next', jsonb_build_object('content_id', lc.id, 'title', lc.title,
+                                              'course_id', NULL))
+        FROM unnest(mine) m
+        JOIN learning_content lc ON lc.id = m.content_id
+        WHERE m.content_id IS NOT NULL AND m.progress < 100
+          AND m.content_id <> ALL (in_course)
+    )
     SELECT coalesce(jsonb_agg(x.doc ORDER BY x.last_activity DESC, x.title), '[]'::jsonb)
     INTO doing
-    FROM (
-        SELECT y.* FROM (
-            SELECT c.title, lp.updated_at AS last_activity,
-                   jsonb_build_object(
-                       'type', 'course', 'id', c.id, 'title', c.title, 'progress', lp.progress,
-                       'last_activity', lp.updated_at, 'time_spent', coalesce(agg.seconds, 0),
-                       'items', coalesce(agg.items, 0), 'items_done', coalesce(agg.items_done, 0),
-                       'read_position', NULL,
-                       'next', CASE WHEN nlc.id IS NOT NULL THEN
-                                   jsonb_build_object('content_id', nlc.id, 'title', nlc.title,
-                                                      'course_id', c.id) END) AS doc
-            FROM learning_progress lp
-            JOIN courses c ON c.id = lp.course_id
-            LEFT JOIN LATERAL (
-                SELECT count(*) AS items,
-                       count(*) FILTER (WHERE p2.progress >= 100) AS items_done,
-                       sum(p2.time_spent) AS seconds,
-                       (array_agg(cc.content_id ORDER BY cc.ordinal)
-                            FILTER (WHERE coalesce(p2.progress, 0) < 100))[1] AS next_id
-                FROM course_contents cc
-                LEFT JOIN learning_progress p2
-                       ON p2.user_id = me AND p2.content_id = cc.content_id
-                WHERE cc.course_id = c.id
-            ) agg ON true
-            LEFT JOIN learning_content nlc ON nlc.id = agg.next_id
-            WHERE lp.user_id = me AND lp.course_id IS NOT NULL AND lp.progress < 100
-            UNION ALL
-            SELECT lc.title, lp.updated_at,
-                   jsonb_build_object(
-                       'type', 'content', 'id', lc.id, 'title', lc.title, 'progress', lp.progress,
-                       'last_activity', lp.updated_at, 'time_spent', lp.time_spent,
-                       'items', 1, 'items_done', 0, 'read_position', lp.read_position,
-                       'next', jsonb_build_object('content_id', lc.id, 'title', lc.title,
-                                                  'course_id', NULL))
-            FROM learning_progress lp
-            JOIN learning_content lc ON lc.id = lp.content_id
-            WHERE lp.user_id = me AND lp.content_id IS NOT NULL AND lp.progress < 100
-              AND NOT EXISTS (SELECT 1 FROM course_contents cc WHERE cc.content_id = lp.content_id)
-        ) y
-        ORDER BY y.last_activity DESC, y.title
-        LIMIT 20
-    ) x;
+    FROM (SELECT i.* FROM items i ORDER BY i.last_activity DESC, i.title LIMIT 20) x;
 
-    IF tracked = 0 THEN
+    IF cardinality(mine) = 0 THEN
         SELECT coalesce(jsonb_agg(jsonb_build_object(
                    'type', c.type, 'id', c.item_id, 'title', c.title, 'reason', c.reason,
                    'open', cca_open_target(c.type, c.item_id)) ORDER BY c.ord), '[]'::jsonb)
@@ -741,8 +761,11 @@ $$;
 -- the best of the rest; the result is ordered by score.
 CREATE FUNCTION cca_recommendation_candidates(p_limit integer DEFAULT 10)
 RETURNS TABLE (type text, item_id text, title text, score float8, reason text, rule text)
-LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp
 AS $$
+#variable_conflict use_column
+BEGIN
+RETURN QUERY
 WITH me AS MATERIALIZED (SELECT cca_auth.uid() AS id),
 mine AS MATERIALIZED (
     SELECT lp.skill_id, lp.course_id, lp.content_id, lp.progress
@@ -924,7 +947,8 @@ FROM (
     ORDER BY k.rn <= 3 DESC, k.score DESC, k.rank, k.title, k.item_id
     LIMIT greatest(coalesce(p_limit, 10), 0)
 ) x
-ORDER BY x.score DESC, x.rank, x.title, x.item_id
+ORDER BY x.score DESC, x.rank, x.title, x.item_id;
+END
 $$;
 
 -- cca_recommendations(refresh boolean DEFAULT false, limit integer DEFAULT 10) -> jsonb
