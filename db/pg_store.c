@@ -376,6 +376,33 @@ static enum err pgs_search_passages(struct store *st, const char *query,
     return e;
 }
 
+static enum err pgs_term_stats(struct store *st, const char *const *words, size_t count,
+                               double *df, double *total)
+{
+    struct pg *pg = impl(st)->pg;
+    *total = 0;
+    for (size_t i = 0; i < count; i++)
+        df[i] = -1;
+    if (count == 0)
+        return ERR_OK;
+    char *arr = text_array_literal(words, count);
+    const char *params[] = {arr};
+    struct pg_res *res = NULL;
+    enum err e = pg_exec(pg, "SELECT ord, df, n FROM passage_term_stats($1::text[])", 1, params,
+                         &res);
+    if (e == ERR_OK) {
+        for (size_t r = 0; r < pg_res_rows(res); r++) {
+            double ord = pg_res_double(res, r, 0, 0);
+            if (ord >= 1 && ord <= (double)count)
+                df[(size_t)ord - 1] = pg_res_double(res, r, 1, -1);
+            *total = pg_res_double(res, r, 2, 0);
+        }
+    }
+    pg_res_free(res);
+    free(arr);
+    return e;
+}
+
 /* --- documents --------------------------------------------------------------------------- */
 
 static enum err pgs_doc_lookup(struct store *st, const char *source_path, char **content_id,
@@ -1031,6 +1058,7 @@ static const struct store_ops pg_store_ops = {
     .set_embed_meta = pgs_set_embed_meta,
     .match_passages = pgs_match_passages,
     .search_passages = pgs_search_passages,
+    .term_stats = pgs_term_stats,
     .doc_lookup = pgs_doc_lookup,
     .doc_replace = pgs_doc_replace,
     .reindex_list = pgs_reindex_list,
