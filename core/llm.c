@@ -55,7 +55,7 @@ struct llm_request {
     const struct llm_provider_ops *ops;
     char *url;
     char *body;
-    char *auth; /* holds the key: wiped when freed */
+    struct secret *auth; /* the authentication header, in guarded memory */
     bool is_stream;
     size_t embed_count;
 
@@ -203,7 +203,7 @@ static void request_free(struct llm_request *req)
     attempt_reset(req);
     free(req->url);
     free(req->body);
-    secret_free_string(req->auth);
+    secret_free(req->auth);
     free(req);
 }
 
@@ -518,7 +518,7 @@ static enum err attempt_start(struct llm_request *req)
     headers[n++] = req->kind == LLM_KIND_CHAT && req->is_stream ? "Accept: text/event-stream"
                                                                : "Accept: application/json";
     if (req->auth)
-        headers[n++] = req->auth;
+        headers[n++] = secret_str(req->auth);
     struct http_options opts = {
         .method = "POST",
         .url = req->url,
@@ -567,7 +567,7 @@ static bool is_http_url(const char *url)
 }
 
 static enum err endpoint_init(struct llm_endpoint *ep, const char *provider, const char *base_url,
-                              const char *api_version, const char *model, const char *key,
+                              const char *api_version, const char *model, struct secret *key,
                               const char *section, char *err, size_t errlen)
 {
     ep->is_azure = provider && strcasecmp(provider, "azure") == 0;
@@ -585,10 +585,8 @@ static enum err endpoint_init(struct llm_endpoint *ep, const char *provider, con
     ep->base_url = xstrndup(base_url, len);
     ep->api_version = xstrdup(api_version && *api_version ? api_version : "2024-06-01");
     ep->model = xstrdup(model ? model : "");
-    enum err e = secret_new(key, &ep->key);
-    if (e)
-        snprintf(err, errlen, "cannot allocate guarded memory for the API key");
-    return e;
+    ep->key = secret_ref(key); /* shared: the key stays one copy in guarded memory */
+    return ERR_OK;
 }
 
 static void endpoint_cleanup(struct llm_endpoint *ep)
@@ -652,8 +650,8 @@ enum err llm_new(const struct config *cfg, struct loop *loop, struct llm **out, 
         }
         const char *base = cfg->embed_base_url && *cfg->embed_base_url ? cfg->embed_base_url
                                                                          : cfg->llm_base_url;
-        const char *key = cfg->embed_api_key && *cfg->embed_api_key ? cfg->embed_api_key
-                                                                      : cfg->llm_api_key;
+        struct secret *key =
+            !secret_is_empty(cfg->embed_api_key) ? cfg->embed_api_key : cfg->llm_api_key;
         e = endpoint_init(&llm->embed, cfg->embed_provider, base, cfg->llm_api_version,
                           cfg->embed_model, key, "embeddings", err, errlen);
         if (e)

@@ -35,13 +35,14 @@ static char *openai_embed_url(const struct llm_endpoint *ep)
     return endpoint_url(ep, "/embeddings");
 }
 
-static char *openai_auth_header(const struct llm_endpoint *ep)
+static struct secret *openai_auth_header(const struct llm_endpoint *ep)
 {
     if (secret_is_empty(ep->key))
         return NULL;
-    if (ep->is_azure)
-        return xasprintf("api-key: %s", secret_str(ep->key));
-    return xasprintf("Authorization: Bearer %s", secret_str(ep->key));
+    struct secret *h = NULL;
+    if (secret_new_prefixed(ep->is_azure ? "api-key: " : "Authorization: Bearer ", ep->key, &h))
+        xmalloc((size_t)-1); /* no guarded memory: abort like any allocation failure */
+    return h;
 }
 
 static const char *role_name(enum llm_role role)

@@ -50,6 +50,7 @@
 #include "core/llm.h"
 #include "core/loop.h"
 #include "core/mem.h"
+#include "core/secret.h"
 #include "tests/fakes/fake_llm.h"
 
 #define SSE_DIR "tests/fixtures/sse/"
@@ -121,12 +122,19 @@ static void set_str(char **field, const char *value)
     *field = value ? xstrdup(value) : NULL;
 }
 
+static void set_key(struct secret **field, const char *value)
+{
+    secret_free(*field);
+    *field = NULL;
+    assert_int_equal(secret_new(value, field), ERR_OK);
+}
+
 static void cfg_for(struct config *c, const char *base_url)
 {
     config_init(c);
     set_str(&c->llm_provider, "openai");
     set_str(&c->llm_base_url, base_url);
-    set_str(&c->llm_api_key, "sk-test-123");
+    set_key(&c->llm_api_key, "sk-test-123");
     set_str(&c->llm_model, "test-model");
     c->llm_connect_timeout_ms = 3000;
     c->llm_idle_timeout_ms = 5000;
@@ -857,7 +865,7 @@ static void test_llm_request_json_and_bearer_key(void **state)
     free(log);
     chat_cleanup(&c);
     /* A wrong key is refused by the server and typed as an authentication error. */
-    set_str(&env.cfg.llm_api_key, "sk-wrong");
+    set_key(&env.cfg.llm_api_key, "sk-wrong");
     llm_free(env.llm);
     char err[128];
     assert_int_equal(llm_new(&env.cfg, env.loop, &env.llm, err, sizeof err), ERR_OK);
@@ -876,7 +884,7 @@ static void test_llm_azure_deployment_url_and_api_key_header(void **state)
     snprintf(url, sizeof url, "http://127.0.0.1:%d/openai/deployments/gpt4o/", env.fake.port);
     env_open(&env, url);
     set_str(&env.cfg.llm_provider, "azure");
-    set_str(&env.cfg.llm_api_key, "az-key");
+    set_key(&env.cfg.llm_api_key, "az-key");
     set_str(&env.cfg.llm_api_version, "2024-06-01");
     env_connect(&env);
     struct chat c;
