@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -80,6 +81,9 @@ static int count_in_memory(const unsigned char *masked, size_t len)
             continue;
         if (strstr(line, "[vvar]") || strstr(line, "[vsyscall]"))
             continue;
+        /* Sanitizer shadow memory: terabytes reserved, nothing of ours. */
+        if (hi - lo > (1ul << 30))
+            continue;
         for (unsigned long at = lo; at < hi;) {
             size_t want = hi - at > (1u << 20) ? (1u << 20) : (size_t)(hi - at);
             if (fseek(mem, (long)at, SEEK_SET) != 0)
@@ -133,18 +137,18 @@ static void test_secret_key_exists_once(void **state)
     char dir[] = "/tmp/cca-secret-test-XXXXXX";
     assert_non_null(mkdtemp(dir));
     char *path = xasprintf("%s/config.ini", dir);
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
+    /* write(2) from a buffer wiped afterwards: stdio would leave a copy in its buffer. */
     char key[KEY_LEN + 1];
-    fprintf(fp, "[llm]\nbase_url = http://127.0.0.1:9/v1\napi_key = \"%s\"\n",
-            unmask(masked, KEY_LEN, key));
+    char text[256];
+    int text_len = snprintf(text, sizeof text,
+                            "[llm]\nbase_url = http://127.0.0.1:9/v1\napi_key = \"%s\"\n",
+                            unmask(masked, KEY_LEN, key));
     secret_memzero(key, sizeof key);
-    fclose(fp);
-    chmod(path, 0600);
-    /* stdio's buffer for that FILE is freed without a wipe: that copy is the test's. */
-    char *junk = xmalloc(8192);
-    memset(junk, 0, 8192);
-    free(junk);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, (size_t)text_len), text_len);
+    close(fd);
+    secret_memzero(text, sizeof text);
 
     struct config c;
     config_init(&c);
