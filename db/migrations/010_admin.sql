@@ -269,7 +269,8 @@ BEGIN
     FOREACH t IN ARRAY ARRAY['users', 'skills', 'courses', 'learning_content', 'content_passages',
                              'learning_progress', 'conversations', 'chat_messages',
                              'recommendations', 'assessments', 'assessment_keys',
-                             'assessment_results', 'assessment_attempts', 'cca_settings'] LOOP
+                             'assessment_results', 'assessment_attempts', 'assessment_answers',
+                             'cca_settings'] LOOP
         EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON public.%I'
                        ' FOR EACH ROW EXECUTE FUNCTION public.cca_audit_row()',
                        t || '_row_audit_trigger', t);
@@ -1043,7 +1044,7 @@ BEGIN
                                               a.attname::text)
                       LIMIT 1);
         EXECUTE format('SELECT coalesce(jsonb_agg(to_jsonb(x) - ''embedding'' - ''tsv'''
-                       ' ORDER BY %s x.id), ''[]''::jsonb) FROM public.%I x WHERE %s',
+                       ' ORDER BY %s to_jsonb(x)::text), ''[]''::jsonb) FROM public.%I x WHERE %s',
                        CASE WHEN order_col IS NOT NULL THEN format('x.%I,', order_col)
                             ELSE '' END,
                        t.table_name,

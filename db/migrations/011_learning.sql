@@ -30,6 +30,7 @@ BEGIN
     FROM public.users u
     JOIN pg_catalog.pg_roles r ON r.rolname = u.db_role
     WHERE u.db_role = role_name COLLATE "default"
+      AND u.deactivated_at IS NULL
       AND pg_catalog.pg_has_role(session_user, r.oid, 'MEMBER');
 END
 $$;
@@ -251,7 +252,8 @@ AS $$
       AND (lp.skill_id IS NOT NULL OR lp.course_id IS NOT NULL)
 $$;
 
--- The completion audit row names the content too (005 knew only skills and courses).
+-- The completion audit row names the content too (005 knew only skills and courses); as in
+-- 010, user_id is left to the stamp (the acting person) and the learner is the subject.
 CREATE OR REPLACE FUNCTION log_progress_completion() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
 AS $$
@@ -265,8 +267,8 @@ BEGIN
     ELSE
         RETURN NULL;
     END IF;
-    INSERT INTO audit_log (table_name, record_id, action, user_id, changes)
-    VALUES ('learning_progress', NEW.id, action, NEW.user_id,
+    INSERT INTO audit_log (table_name, record_id, action, user_id, subject_id, changes)
+    VALUES ('learning_progress', NEW.id, action, NULL, NEW.user_id,
             jsonb_build_object('skill_id', NEW.skill_id, 'course_id', NEW.course_id,
                                'content_id', NEW.content_id,
                                'level', NEW.level, 'progress', NEW.progress));
@@ -1541,3 +1543,9 @@ GRANT EXECUTE ON FUNCTION cca_auth.require_uid(), cca_join_names(text[], integer
     TO cca_learner, cca_hr_manager, cca_trainer, cca_admin;
 
 RESET ROLE;
+
+-- Privileged changes to the new tables are audited like every other table's (010).
+CREATE TRIGGER course_contents_row_audit_trigger AFTER INSERT OR UPDATE OR DELETE
+    ON course_contents FOR EACH ROW EXECUTE FUNCTION cca_audit_row();
+CREATE TRIGGER learning_time_row_audit_trigger AFTER INSERT OR UPDATE OR DELETE
+    ON learning_time FOR EACH ROW EXECUTE FUNCTION cca_audit_row();

@@ -184,8 +184,8 @@ SELECT is((SELECT array_agg(g || ' ' || c.relname ORDER BY c.relname, g)
            WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'
              AND has_any_column_privilege('cca_learner', c.oid, 'INSERT')
              AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid
-                         AND a.attname = 'id' AND NOT a.attisdropped)
-             AND has_column_privilege(g, c.oid, 'id', 'INSERT')), NULL,
+                         AND a.attname = 'id' AND NOT a.attisdropped
+                         AND has_column_privilege(g, c.oid, a.attnum, 'INSERT'))), NULL,
           'no role may choose the id on any table a learner inserts into');
 SET LOCAL ROLE cca_u_alice;
 SELECT throws_ok($$INSERT INTO chat_messages (id, message) VALUES ('msg-bob-1', 'probe')$$,
