@@ -1,4 +1,4 @@
--- 004_course_lessons: the lessons of the sample courses, in order (course_contents, 011), so
+-- 005_course_lessons: the lessons of the sample courses, in order (course_contents, 011), so
 -- the Progress tab can say what comes next and the reader can roll reading up into a course.
 -- No progress rows here: the sample progress of 003 stays as it is.
 
