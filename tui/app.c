@@ -174,7 +174,7 @@ static void user_clear(struct app *a)
 
 static char *clean_dup(const char *s)
 {
-    return s ? utf8_sanitize(s, strlen(s), NULL) : NULL;
+    return s ? utf8_sanitize_line(s, strlen(s), NULL) : NULL;
 }
 
 static void screens_for_role(struct app *a);
@@ -189,7 +189,7 @@ static void set_user_line(struct app *a)
     struct store_user u = {0};
     if (a->store && store_whoami(a->store, &u) == ERR_OK) {
         if (u.email)
-            a->user_email = utf8_sanitize(u.email, strlen(u.email), NULL);
+            a->user_email = clean_dup(u.email);
         user_clear(a);
         a->user_id = clean_dup(u.id);
         a->user_name = clean_dup(u.name);
@@ -203,7 +203,7 @@ static void set_user_line(struct app *a)
             buf_printf(&b, " \xC2\xB7 %s", u.role);
         if (u.department && u.department[0])
             buf_printf(&b, " \xC2\xB7 %s", u.department);
-        a->user_line = utf8_sanitize(b.data, b.len, NULL);
+        a->user_line = utf8_sanitize_line(b.data, b.len, NULL);
         buf_cleanup(&b);
         store_user_cleanup(&u);
         a->user = (struct screen_user){.id = a->user_id,
@@ -271,14 +271,14 @@ static bool try_connect(struct app *a)
 }
 
 /* Questions kept in the unsent file while the database was down. */
-static size_t unsent_waiting(void)
+static size_t unsent_waiting(const char *user)
 {
     struct unsent_entry *e = NULL;
     size_t n = 0, waiting = 0;
     if (unsent_load(&e, &n) != ERR_OK)
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (strcmp(e[i].kind, "question") == 0)
+        if (strcmp(e[i].kind, "question") == 0 && unsent_entry_is_from(&e[i], user))
             waiting++;
     unsent_entries_free(e, n);
     return waiting;
@@ -287,7 +287,7 @@ static size_t unsent_waiting(void)
 /* The database is reachable (again): say so, and what is waiting to be asked. */
 static void report_db_up(struct app *a, bool was_down)
 {
-    size_t waiting = unsent_waiting();
+    size_t waiting = unsent_waiting(a->cfg->user);
     if (waiting == 0) {
         if (was_down)
             report(a, false, "The database is back.");

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/config.h"
+#include "core/draft.h"
 #include "core/err.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -68,7 +70,13 @@ struct chat {
 
     struct layout layout; /* of the last draw */
     bool has_layout;
+
+    /* The typed, unsent question kept on disk (core/draft) so a closed terminal loses none. */
+    char *draft_saved;   /* the text last written, "" when none */
+    uint64_t draft_timer;
 };
+
+#define DRAFT_SAVE_MS 1000
 
 /* --- helpers -------------------------------------------------------------------------------- */
 
@@ -217,10 +225,10 @@ static char *outcome_note(const struct rag_answer *a)
 
 /* The question is stored now: copies kept in the unsent file while the database was down
  * (by this screen or an earlier `cca ask`) are no longer waiting. */
-static void forget_unsent(const char *question)
+static void forget_unsent(const char *user, const char *question)
 {
     size_t removed = 0;
-    enum err e = unsent_forget_question(question, &removed);
+    enum err e = unsent_forget_question_of(user, question, &removed);
     if (e != ERR_OK)
         log_warn("chat: could not update the unsent file: %s", err_str(e));
     else if (removed)
@@ -247,7 +255,7 @@ static void ev_done(void *userdata, const struct rag_answer *a)
         c->conversation_id = xstrdup(a->conversation_id);
     }
     if (a->message_id && a->question)
-        forget_unsent(a->question);
+        forget_unsent(c->ctx->cfg->user, a->question);
     if (a->state == RAG_STATE_DONE) {
         transcript_set_state(c->transcript, idx, TRANSCRIPT_DONE);
         char *note = outcome_note(a);
@@ -301,6 +309,8 @@ static void cancel_turn(struct chat *c)
     c->turn = NULL;
 }
 
+static void draft_write(struct chat *c);
+
 static void send_question(struct chat *c)
 {
     if (editor_is_blank(c->editor))
@@ -345,6 +355,8 @@ static void send_question(struct chat *c)
     } else if (!c->is_turn_finished) {
         c->turn = turn;
     }
+    /* The question is in the database or the unsent file now: the draft goes at once. */
+    draft_write(c);
     free(q);
     invalidate(c, SCREEN_DIRTY_ALL);
 }
@@ -561,7 +573,9 @@ static void retry_unanswered(struct chat *c)
     size_t waiting = 0;
     if (unsent_load(&e, &n) == ERR_OK) {
         for (size_t i = 0; i < n; i++) {
-            if (strcmp(e[i].kind, "question") != 0)
+            /* Only this person's questions: the file may hold another --user's. */
+            if (strcmp(e[i].kind, "question") != 0 ||
+                !unsent_entry_is_from(&e[i], c->ctx->cfg->user))
                 continue;
             if (!oldest)
                 oldest = &e[i];
@@ -729,10 +743,83 @@ static bool key_in_sources(struct chat *c, enum action a, const struct input_eve
     return false;
 }
 
+/* --- the draft on disk ------------------------------------------------------------------ */
+
+static void draft_write(struct chat *c)
+{
+    size_t len = 0;
+    const char *text = editor_text(c->editor, &len);
+    if (strcmp(text, c->draft_saved) == 0)
+        return;
+    char err[512] = "";
+    enum err e = len ? draft_save(c->ctx->cfg->user, text, len, err, sizeof err)
+                     : draft_clear(c->ctx->cfg->user, err, sizeof err);
+    if (e != ERR_OK) {
+        log_warn("chat: draft not kept: %s", err[0] ? err : err_str(e));
+        return;
+    }
+    free(c->draft_saved);
+    c->draft_saved = xstrdup(text);
+}
+
+static void on_draft_timer(struct loop *loop, uint64_t id, void *userdata)
+{
+    (void)loop;
+    (void)id;
+    struct chat *c = userdata;
+    c->draft_timer = 0;
+    draft_write(c);
+}
+
+/* After a key: the input changed, so write it a moment after typing pauses. */
+static void draft_touch(struct chat *c)
+{
+    const char *text = editor_text(c->editor, NULL);
+    if (strcmp(text, c->draft_saved) == 0)
+        return;
+    if (c->draft_timer)
+        loop_timer_cancel(c->ctx->loop, c->draft_timer);
+    c->draft_timer = loop_timer_add(c->ctx->loop, DRAFT_SAVE_MS, 0, on_draft_timer, c);
+}
+
+static void draft_restore(struct chat *c)
+{
+    char *text = NULL;
+    size_t len = 0;
+    char err[512] = "";
+    enum err e = draft_load(c->ctx->cfg->user, &text, &len, err, sizeof err);
+    if (e != ERR_OK) {
+        log_warn("chat: draft not read: %s", err[0] ? err : err_str(e));
+        return;
+    }
+    if (!text)
+        return;
+    char *safe = utf8_sanitize(text, len, NULL);
+    editor_set_text(c->editor, safe);
+    free(c->draft_saved);
+    c->draft_saved = xstrdup(editor_text(c->editor, NULL));
+    free(safe);
+    free(text);
+    transcript_add(c->transcript, TRANSCRIPT_NOTICE,
+                   "The question you were typing last time is back in the input.",
+                   strlen("The question you were typing last time is back in the input."));
+}
+
+static bool chat_on_key_inner(struct chat *c, enum action a, int arg,
+                              const struct input_event *ev);
+
 static bool chat_on_key(void *self, enum action a, int arg, const struct input_event *ev)
 {
-    (void)arg;
     struct chat *c = self;
+    bool is_handled = chat_on_key_inner(c, a, arg, ev);
+    draft_touch(c);
+    return is_handled;
+}
+
+static bool chat_on_key_inner(struct chat *c, enum action a, int arg,
+                              const struct input_event *ev)
+{
+    (void)arg;
     if (c->overlay != OVERLAY_NONE)
         return key_in_overlay(c, a, ev);
     if (c->focus == FOCUS_SOURCES && key_in_sources(c, a, ev))
@@ -994,6 +1081,10 @@ static void chat_free(void *self)
     struct chat *c = self;
     if (!c)
         return;
+    if (c->draft_timer)
+        loop_timer_cancel(c->ctx->loop, c->draft_timer);
+    draft_write(c); /* quitting keeps what was typed */
+    free(c->draft_saved);
     cancel_turn(c);
     overlay_close(c);
     sources_clear(c);
@@ -1031,9 +1122,11 @@ struct screen screen_chat_new(struct screen_ctx *ctx)
     c->transcript = transcript_new();
     c->editor = editor_new();
     c->first_token_ms = -1;
+    c->draft_saved = xstrdup("");
     const char *hello = "Welcome to CCA, the Contextual Corporate Assistant. Ask a question "
                         "about the company's policies, courses and tools; answers cite their "
                         "sources as [1], [2]. F1 lists every key.";
     transcript_add(c->transcript, TRANSCRIPT_NOTICE, hello, strlen(hello));
+    draft_restore(c);
     return (struct screen){.ops = &chat_ops, .self = c};
 }
