@@ -30,6 +30,7 @@ struct source_copy {
     char *detail; /* heading and path */
     char *text;
     double similarity;
+    bool is_cited;
 };
 
 /* The chat's own dirty regions inside its body. */
@@ -48,6 +49,7 @@ struct chat {
     struct source_copy *sources;
     size_t source_count;
     bool is_sources_open;
+    bool has_final_sources; /* the sources carry the final answer's cited flags */
     enum focus focus;
     size_t selected_source;
 
@@ -159,6 +161,7 @@ static void ev_state(void *userdata, enum rag_state state)
 static void sources_set(struct chat *c, const struct rag_source *src, size_t count)
 {
     sources_clear(c);
+    c->has_final_sources = false;
     if (count == 0)
         return;
     c->sources = xcalloc(count, sizeof *c->sources);
@@ -179,6 +182,7 @@ static void sources_set(struct chat *c, const struct rag_source *src, size_t cou
         buf_cleanup(&d);
         s->text = clean(src[i].text);
         s->similarity = src[i].similarity;
+        s->is_cited = src[i].is_cited;
     }
     c->source_count = count;
     invalidate(c, CHAT_DIRTY_SOURCES | SCREEN_DIRTY_STATUS);
@@ -211,6 +215,9 @@ static char *outcome_note(const struct rag_answer *a)
         buf_append_str(&b, "offline answer (no LLM configured) \xC2\xB7 ");
     if (a->abstain)
         buf_append_str(&b, "nothing relevant in the knowledge base \xC2\xB7 ");
+    /* In words first: a number alone does not say whether to trust the answer. */
+    if (a->confidence_label && a->confidence_label[0] && !a->abstain)
+        buf_printf(&b, "%s \xC2\xB7 ", a->confidence_label);
     buf_printf(&b, "confidence %.2f", a->confidence);
     if (a->source_count)
         buf_printf(&b, " \xC2\xB7 %zu source%s (F3)", a->source_count,
@@ -245,10 +252,17 @@ static void ev_done(void *userdata, const struct rag_answer *a)
     c->rag_state = a->state;
     size_t have = 0;
     transcript_text(c->transcript, idx, &have);
-    if (have == 0 && a->text && a->text[0]) {
+    /* A finished answer is shown as stored: citations the model invented are gone from it,
+     * and an answer with no supporting citation has become the refusal. */
+    if (a->text && a->text[0] && (have == 0 || a->state == RAG_STATE_DONE)) {
         char *safe = clean(a->text);
-        transcript_append(c->transcript, idx, safe, strlen(safe));
+        transcript_replace(c->transcript, idx, safe, strlen(safe));
         free(safe);
+        have = strlen(a->text);
+    }
+    if (a->state == RAG_STATE_DONE) {
+        sources_set(c, a->sources, a->source_count);
+        c->has_final_sources = true;
     }
     if (a->conversation_id && a->conversation_id[0]) {
         free(c->conversation_id);
@@ -1003,7 +1017,10 @@ static void chat_draw(void *self, struct render *r, const struct layout_rect *bo
             items[i] = (struct render_source){.number = c->sources[i].number,
                                               .title = c->sources[i].title,
                                               .detail = c->sources[i].detail,
-                                              .score = c->sources[i].similarity};
+                                              .score = c->sources[i].similarity,
+                                              .tag = !c->has_final_sources ? NULL
+                                                     : c->sources[i].is_cited ? "cited"
+                                                                              : "not cited"};
         render_separator(r, &l.separator, l.is_sources_beside);
         render_sources(r, &l.sources, items, n, c->selected_source,
                        c->focus == FOCUS_SOURCES && c->overlay == OVERLAY_NONE,

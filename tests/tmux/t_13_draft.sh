@@ -5,6 +5,7 @@ type_text "a question I was still typing"
 sleep 1.5 # the draft is written a second after typing pauses
 kill -9 "$(cca_pid)"
 check "draft: after kill -9 cca is gone" wait_for 'EXITED 137'
+E2E_KEEP_DRAFT=1
 start_cca 100x30
 check "draft: the next start offers the draft back" wait_for 'typing last time is back in the input'
 check "draft: the text is in the input" wait_for '› a question I was still typing'
@@ -22,3 +23,4 @@ start_cca 100x30
 check "draft: an emptied input leaves no draft behind" wait_gone 'typing last time is back' 1
 keys C-q
 wait_for '^EXITED' >/dev/null
+E2E_KEEP_DRAFT=0
