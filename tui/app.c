@@ -464,7 +464,7 @@ static void on_tick(struct loop *loop, uint64_t id, void *userdata)
     if ((s->ops->is_busy && s->ops->is_busy(s->self)) || a->reconnect_timer)
         a->dirty |= SCREEN_DIRTY_STATUS;
     if (s->ops->on_tick)
-        s->ops->on_tick(s->self, loop_now_ms());
+        s->ops->on_tick(s->self, uiclock_now_ms());
     /* A connection that dropped while idle shows up here, not only on the next question. */
     if (a->store && a->ctx.is_db_up && !store_is_connected(a->store)) {
         a->ctx.is_db_up = false;
