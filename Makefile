@@ -22,6 +22,7 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CPPFLAGS += -I. -DCCA_VERSION='"$(VERSION)"' -DCCA_ASSETS_DIR='"$(CURDIR)/assets"'
 CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(OPT_$(FLAVOR)) $(WARN) $(WERROR) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS_asan := -fsanitize=address,undefined
+LDFLAGS_fuzz := -fsanitize=fuzzer,address,undefined
 LDLIBS := $(PKG_LIBS) -lwordnet -lm
 
 CORE_SRC := $(wildcard core/*.c)
@@ -44,7 +45,7 @@ WN_TABLE := build/wordnet/wordnet.tbl
 
 .PHONY: all run stop deps vector-install vector-uninstall test unit asan test-db test-vector \
         test-e2e test-screen valgrind bench eval lint check-layers clean distclean install doctor \
-        fakes
+        fakes fuzz fuzz-smoke fuzz-build
 
 all: cca $(WN_TABLE)
 
@@ -109,13 +110,13 @@ vector-uninstall:
 run: deps
 	@$(MAKE) -s --no-print-directory all
 	@scripts/setup_db.sh $(PG_DIR)
-	@CCA_DATABASE_URL="$$(scripts/pg.sh url $(PG_DIR))" ./cca --user "$${CCA_USER:-$(CCA_USER_DEMO)}"
+	@CCA_DATABASE_URL="$$(scripts/pg.sh url $(PG_DIR) demo)" ./cca --user "$${CCA_USER:-$(CCA_USER_DEMO)}"
 
 stop:
 	@scripts/pg.sh stop $(PG_DIR) && echo "private PostgreSQL in $(PG_DIR) stopped"
 
 doctor: all
-	@CCA_DATABASE_URL="$$(scripts/pg.sh url $(PG_DIR))" ./cca doctor
+	@CCA_DATABASE_URL="$$(scripts/pg.sh url $(PG_DIR) demo)" ./cca --user "$${CCA_USER:-$(CCA_USER_DEMO)}" doctor
 
 # --- tests ---------------------------------------------------------------------------------
 unit: $(UNIT_BIN) $(FAKE_SERVER) $(WN_TABLE)
@@ -149,6 +150,26 @@ bench: all
 
 eval: all
 	@tests/eval/run.sh
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c) built with clang in their own flavour; `make fuzz`
+# runs each for FUZZ_SECONDS (default 60), `make fuzz-smoke` for 10 s (the "fuzz" suite of
+# make test); clang warns about things gcc does not, so warnings are not errors here. Seeds: tests/fuzz/corpus/<target>; what the fuzzer learns goes to build/fuzz.
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS_$(FLAVOR)) -o $@ $< $(LIB) $(LDLIBS)
+
+fuzz-build: $(patsubst %,$(BUILD)/fuzz_%,$(FUZZ_TARGETS))
+
+fuzz:
+	@$(MAKE) --no-print-directory FLAVOR=fuzz CC=clang WERROR= fuzz-build
+	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke:
+	@mkdir -p build && $(MAKE) -s --no-print-directory FLAVOR=fuzz CC=clang WERROR= fuzz-build \
+	    2> build/fuzz-build.log || { cat build/fuzz-build.log; exit 1; }
+	@scripts/tap_suite.sh fuzz scripts/fuzz.sh 10 $(FUZZ_TARGETS)
 
 check-layers:
 	@scripts/check_layers.sh

@@ -3,6 +3,7 @@
  * PostgreSQL (definer functions and row-level security), the CLI only reports it. */
 #include "cli/commands.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,31 @@
 #include "core/json_out.h"
 #include "core/store.h"
 #include "core/utf8.h"
+
+/* Prints text from the database or the command line, sanitised (no escape sequences or
+ * controls reach the terminal). */
+static void put_safe(const char *s)
+{
+    char *clean = utf8_sanitize(s ? s : "", s ? strlen(s) : 0, NULL);
+    fputs(clean, stdout);
+    free(clean);
+}
+
+/* A one-line label: no controls, escapes, bidi overrides or invisible characters, which
+ * would spoof what admins and the status bar show (and an email must not hold a blank). */
+static bool is_clean_label(const char *s, bool allow_space)
+{
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t n = utf8_decode(s + i, len - i, &cp);
+        if ((cp == UTF8_REPLACEMENT && n == 1) || utf8_cp_is_unsafe(cp) ||
+            utf8_cp_is_invisible(cp) || (!allow_space && (cp == ' ' || cp == 0xA0)))
+            return false;
+        i += n;
+    }
+    return true;
+}
 
 static bool is_help(const char *arg)
 {
@@ -84,7 +110,7 @@ int cmd_migrate(struct cli *cli, int argc, char **argv)
     char *report = NULL;
     enum err e = store_migrate(s, status_only, &report);
     if (report)
-        fputs(report, stdout);
+        put_safe(report);
     free(report);
     int status = e == ERR_OK ? 0 : report_failure(s, e, "migrate");
     store_free(s);
@@ -111,7 +137,7 @@ int cmd_seed(struct cli *cli, int argc, char **argv)
     char *report = NULL;
     enum err e = store_seed(s, &report);
     if (report)
-        fputs(report, stdout);
+        put_safe(report);
     free(report);
     int status = e == ERR_OK ? 0 : report_failure(s, e, "seed");
     store_free(s);
@@ -185,8 +211,15 @@ static int user_add(struct cli *cli, int argc, char **argv)
         user_usage(stderr);
         return 2;
     }
-    if (!strchr(email, '@')) {
-        cli_error("user add: '%s' is not an email address", email);
+    if (!strchr(email, '@') || !is_clean_label(email, false)) {
+        cli_error("user add: '%s' is not an email address (no spaces, control or invisible "
+                  "characters)",
+                  email);
+        return 2;
+    }
+    if (!is_clean_label(name, true) || (dept && !is_clean_label(dept, true))) {
+        cli_error("user add: the name and department may not hold control characters, escape "
+                  "sequences, bidi overrides or invisible characters");
         return 2;
     }
     if (!is_valid_role(role)) {
@@ -200,8 +233,15 @@ static int user_add(struct cli *cli, int argc, char **argv)
     char *id = NULL;
     enum err e = store_user_add(s, &in, &id);
     int status = 0;
-    if (e == ERR_OK)
-        printf("added %s (%s) as %s, user id %s\n", email, name, role, id ? id : "?");
+    if (e == ERR_OK) {
+        fputs("added ", stdout);
+        put_safe(email);
+        fputs(" (", stdout);
+        put_safe(name);
+        printf(") as %s, user id ", role);
+        put_safe(id ? id : "?");
+        fputc('\n', stdout);
+    }
     else
         status = report_user_failure(s, e, "user add");
     free(id);
@@ -226,8 +266,10 @@ static int user_set_role(struct cli *cli, int argc, char **argv)
         return 1;
     enum err e = store_user_set_role(s, email, role);
     int status = 0;
-    if (e == ERR_OK)
-        printf("%s is now %s\n", email, role);
+    if (e == ERR_OK) {
+        put_safe(email);
+        printf(" is now %s\n", role);
+    }
     else
         status = report_user_failure(s, e, "user set-role");
     store_free(s);

@@ -47,13 +47,11 @@ static void ask_on_sigint(int sig)
 
 /* ---- shared helpers ------------------------------------------------------------------------ */
 
-/* Writes untrusted text to a stream: sanitised when it is a terminal. */
+/* Writes untrusted text to a stream, sanitised: text output through a pipe still ends on a
+ * terminal most of the time (`cca ask ... | cat`, `| less -R`); --json is for programs. */
 static void put_text(FILE *out, bool is_tty, const char *s, size_t len)
 {
-    if (!is_tty) {
-        fwrite(s, 1, len, out);
-        return;
-    }
+    (void)is_tty;
     size_t clean_len = 0;
     char *clean = utf8_sanitize(s, len, &clean_len);
     fwrite(clean, 1, clean_len, out);
@@ -282,16 +280,18 @@ static void ask_on_done(void *userdata, const struct rag_answer *a)
 }
 
 /* The database could not even be opened: keep the question so nothing is lost. */
-static void keep_unsent(const char *conversation, const char *question, const char *reason)
+static void keep_unsent(const char *user, const char *conversation, const char *question,
+                        const char *reason)
 {
     struct unsent_record rec = {
-        .kind = "question", .conversation_id = conversation, .question = question,
-        .reason = reason};
+        .kind = "question", .user = user, .conversation_id = conversation,
+        .question = question, .reason = reason};
     char *path = NULL;
-    if (unsent_append(&rec, &path) == ERR_OK)
+    char why[1024] = "";
+    if (unsent_add(&rec, &path, why, sizeof why) == ERR_OK)
         cli_error("your question was kept in %s; ask again when the database is back", path);
     else
-        cli_error("your question could not be kept locally either");
+        cli_error("your question could not be kept locally either: %s", why);
     free(path);
 }
 
@@ -350,7 +350,7 @@ int cmd_ask(struct cli *cli, int argc, char **argv)
     enum err e = cli->open_store(cli->cfg, true, &store, err, sizeof err);
     if (e != ERR_OK) {
         cli_error("%s", err[0] ? err : err_str(e));
-        keep_unsent(conversation, question, err[0] ? err : err_str(e));
+        keep_unsent(cli->cfg->user, conversation, question, err[0] ? err : err_str(e));
         goto out;
     }
     loop = loop_new();

@@ -56,6 +56,11 @@ static void usage(FILE *out)
           out);
 }
 
+static char *safe_line(const char *s)
+{
+    return utf8_sanitize_line(s, strlen(s), NULL);
+}
+
 static bool is_remote_embed(const struct config *cfg)
 {
     return cfg->embed_provider && strcmp(cfg->embed_provider, "local") != 0;
@@ -70,9 +75,13 @@ static int check_chat(struct llm *llm, struct loop *loop, const struct config *c
     };
     struct check c = {0};
     buf_init(&c.answer, LLM_CHECK_ANSWER_MAX);
-    printf("endpoint:     %s at %s\n", cfg->llm_provider,
-           cfg->llm_base_url ? cfg->llm_base_url : "?");
-    printf("model:        %s\n", llm_model(llm));
+    /* Configuration text (the environment too) is printed sanitised like any other. */
+    char *url = safe_line(cfg->llm_base_url ? cfg->llm_base_url : "?");
+    char *model = safe_line(llm_model(llm));
+    printf("endpoint:     %s at %s\n", cfg->llm_provider, url);
+    printf("model:        %s\n", model);
+    free(url);
+    free(model);
     fflush(stdout);
     enum err e = llm_chat_start(llm, messages, 2, stream, on_delta, on_done, &c, NULL);
     if (e) {
@@ -112,10 +121,7 @@ static int check_chat(struct llm *llm, struct loop *loop, const struct config *c
         size_t shown = c.answer.len;
         if (shown > LLM_CHECK_ANSWER_SHOWN)
             shown = utf8_prev(c.answer.data, c.answer.len, LLM_CHECK_ANSWER_SHOWN + 1);
-        char *safe = utf8_sanitize(c.answer.data, shown, NULL);
-        for (char *p = safe; *p; p++)
-            if (*p == '\n' || *p == '\t')
-                *p = ' ';
+        char *safe = utf8_sanitize_line(c.answer.data, shown, NULL);
         printf("answer:       %s%s\n", safe, shown < c.answer.len ? "..." : "");
         free(safe);
     }
@@ -139,8 +145,10 @@ static int check_embeddings(struct llm *llm, struct loop *loop, const struct con
                   errmsg ? errmsg : "");
         status = 1;
     } else {
-        printf("embeddings:   %s, dimension %d, %ld ms%s\n", cfg->embed_model, dim, took,
+        char *model = safe_line(cfg->embed_model);
+        printf("embeddings:   %s, dimension %d, %ld ms%s\n", model, dim, took,
                dim != cfg->embed_dim ? " (differs from [embeddings] dim)" : "");
+        free(model);
     }
     free(vectors);
     free(errmsg);

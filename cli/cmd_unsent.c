@@ -1,7 +1,9 @@
 /* cmd_unsent.c: `cca unsent [--send | --clear] [--json]`: what was kept in the local unsent
  * file (core/unsent) because the database could not take it. Lists it, asks each question
  * again through the normal pipeline (core/rag) and removes it once it is stored, or discards
- * everything. The file is only ever changed through core/unsent, record by record.
+ * everything. The file is only ever changed through core/unsent, record by record. A record
+ * is only sent again as the person who asked it: another person's records are skipped (and
+ * stay in the file); lines that are not records are reported by number and kept.
  * Exit status: 0 nothing left to send, 1 something could not be sent (it stays in the file),
  * 2 usage error, 130 interrupted with Ctrl-C. */
 #include <signal.h>
@@ -46,7 +48,9 @@ static void usage(FILE *out)
             "as are answers whose outcome could not be saved. Without options, lists them.\n\n"
             "  --send   ask each question again (as the configured user, in its conversation)\n"
             "           and remove it from the file once it is stored; save each kept answer\n"
-            "           to its question. What still cannot be sent stays in the file.\n"
+            "           to its question. What still cannot be sent stays in the file, and so\n"
+            "           do questions another person asked (each is sent only as its asker:\n"
+            "           cca --user THEIR-EMAIL unsent --send).\n"
             "  --clear  discard everything in the file\n"
             "  --json   print one JSON object instead of text\n\n"
             "In the full-screen assistant, Ctrl-R puts the oldest unsent question back in the\n"
@@ -57,13 +61,11 @@ static void usage(FILE *out)
 
 /* ---- output helpers ------------------------------------------------------------------------ */
 
-/* Writes text from the file or the model: sanitised when stdout is a terminal. */
+/* Writes text from the file or the model, sanitised: even through a pipe it usually ends on a
+ * terminal (`cca unsent | less -R`, `| cat`). */
 static void put_text(bool is_tty, const char *s, size_t len)
 {
-    if (!is_tty) {
-        fwrite(s, 1, len, stdout);
-        return;
-    }
+    (void)is_tty;
     size_t clean_len = 0;
     char *clean = utf8_sanitize(s, len, &clean_len);
     fwrite(clean, 1, clean_len, stdout);
@@ -107,14 +109,42 @@ static void print_json(struct json_out *j)
 
 static void json_entry_fields(struct json_out *j, const struct unsent_entry *e)
 {
-    const char *keys[] = {"saved_at", "kind",   "conversation_id", "message_id",
-                          "question", "answer", "status",          "reason"};
-    const char *values[] = {e->saved_at, e->kind,   e->conversation_id, e->message_id,
-                            e->question, e->answer, e->status,          e->reason};
+    const char *keys[] = {"saved_at", "kind",   "user",   "conversation_id", "message_id",
+                          "question", "answer", "status", "reason"};
+    const char *values[] = {e->saved_at, e->kind,   e->user,   e->conversation_id, e->message_id,
+                            e->question, e->answer, e->status, e->reason};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         json_out_key(j, keys[i]);
         json_out_string(j, values[i]);
     }
+}
+
+/* Tells about the lines of the file that are not records: they are kept, never dropped. */
+static void report_bad_lines(const struct unsent_file *f, const char *path)
+{
+    if (f->bad_count == 0)
+        return;
+    struct buf b;
+    buf_init(&b, 4096);
+    for (size_t i = 0; i < f->bad_count && i < 20; i++)
+        buf_printf(&b, "%s%zu", i ? ", " : "", f->bad_lines[i]);
+    if (f->bad_count > 20)
+        buf_printf(&b, " and %zu more", f->bad_count - 20);
+    cli_error("unsent: %s %s of %s %s not a readable record; kept as %s (look at %s, fix or "
+              "delete %s by hand, or discard everything with cca unsent --clear)",
+              f->bad_count == 1 ? "line" : "lines", buf_str(&b), path,
+              f->bad_count == 1 ? "is" : "are", f->bad_count == 1 ? "it is" : "they are",
+              f->bad_count == 1 ? "it" : "them", f->bad_count == 1 ? "it" : "them");
+    buf_cleanup(&b);
+}
+
+static void json_bad_lines(struct json_out *j, const struct unsent_file *f)
+{
+    json_out_key(j, "unreadable_lines");
+    json_out_array_begin(j);
+    for (size_t i = 0; i < f->bad_count; i++)
+        json_out_int(j, (long)f->bad_lines[i]);
+    json_out_array_end(j);
 }
 
 static size_t count_questions(const struct unsent_entry *e, size_t n)
@@ -130,13 +160,15 @@ static size_t count_questions(const struct unsent_entry *e, size_t n)
 
 static int list(const char *path, bool is_json, bool is_tty)
 {
-    struct unsent_entry *e = NULL;
-    size_t n = 0;
-    enum err err = unsent_load(&e, &n);
+    struct unsent_file f;
+    char why[1024] = "";
+    enum err err = unsent_read(&f, why, sizeof why);
     if (err != ERR_OK) {
-        cli_error("unsent: cannot read %s: %s", path, err_str(err));
+        cli_error("unsent: %s", why[0] ? why : err_str(err));
         return 1;
     }
+    struct unsent_entry *e = f.entries;
+    size_t n = f.count;
     if (is_json) {
         struct json_out j;
         json_out_init(&j, UNSENT_JSON_MAX);
@@ -153,6 +185,7 @@ static int list(const char *path, bool is_json, bool is_tty)
             json_out_object_end(&j);
         }
         json_out_array_end(&j);
+        json_bad_lines(&j, &f);
         json_out_object_end(&j);
         print_json(&j);
     } else if (n == 0) {
@@ -187,16 +220,29 @@ static int list(const char *path, bool is_json, bool is_tty)
                 fputs(" \xC2\xB7 ", stdout);
                 put_str(is_tty, e[i].reason);
             }
+            fputs(" \xC2\xB7 asked by ", stdout);
+            put_str(is_tty, e[i].user ? e[i].user : "this account's own database identity");
             fputc('\n', stdout);
         }
         printf("\n`cca unsent --send` asks them again; `cca unsent --clear` discards them.\n");
     }
-    unsent_entries_free(e, n);
+    if (!is_json)
+        report_bad_lines(&f, path);
+    unsent_file_cleanup(&f);
     return 0;
 }
 
 static int clear(const char *path, bool is_json)
 {
+    struct unsent_file f;
+    char why[1024] = "";
+    enum err re = unsent_read(&f, why, sizeof why);
+    if (re != ERR_OK) {
+        cli_error("unsent: %s", why[0] ? why : err_str(re));
+        return 1;
+    }
+    size_t bad = f.bad_count;
+    unsent_file_cleanup(&f);
     size_t removed = 0;
     enum err e = unsent_clear(&removed);
     if (e != ERR_OK) {
@@ -214,7 +260,11 @@ static int clear(const char *path, bool is_json)
         json_out_object_end(&j);
         print_json(&j);
     } else {
-        printf("Removed %zu record%s from %s.\n", removed, removed == 1 ? "" : "s", path);
+        printf("Removed %zu record%s from %s", removed - (bad < removed ? bad : removed),
+               removed - (bad < removed ? bad : removed) == 1 ? "" : "s", path);
+        if (bad)
+            printf(" (and %zu unreadable line%s)", bad, bad == 1 ? "" : "s");
+        printf(".\n");
     }
     return 0;
 }
@@ -224,6 +274,7 @@ static int clear(const char *path, bool is_json)
 /* What one record became. */
 struct send_result {
     bool is_sent;           /* stored: it left the file */
+    bool is_skipped;        /* another person's record: not sent, kept */
     char *message_id;
     char *conversation_id;
     char *status;           /* answered | cancelled | failed, or NULL */
@@ -318,6 +369,30 @@ static size_t copies_of(const char *question, const char *conversation_id)
     return copies;
 }
 
+/* The pipeline kept a fresh copy of e (with today's reason): one of the two goes. The old one,
+ * unless the fresh copy does not say who asked (a pipeline that does not record the user),
+ * in which case the fresh one goes so the record keeps its asker. */
+static void drop_one_copy(const struct unsent_entry *e)
+{
+    struct unsent_entry *all = NULL;
+    size_t n = 0;
+    if (unsent_load(&all, &n) != ERR_OK)
+        return;
+    const struct unsent_entry *fresh = NULL;
+    for (size_t i = 0; i < n; i++) {
+        bool same_conv = (!all[i].conversation_id && !e->conversation_id) ||
+                         (all[i].conversation_id && e->conversation_id &&
+                          strcmp(all[i].conversation_id, e->conversation_id) == 0);
+        if (strcmp(all[i].kind, "question") == 0 && same_conv &&
+            strcmp(all[i].question, e->question) == 0)
+            fresh = &all[i];
+    }
+    bool is_same_asker = fresh && ((!fresh->user && !e->user) ||
+                                   (fresh->user && unsent_entry_is_from(e, fresh->user)));
+    (void)unsent_remove(fresh && !is_same_asker ? fresh : e);
+    unsent_entries_free(all, n);
+}
+
 /* Asks one kept question again; on_done fills res. */
 static void send_question(struct rag *rag, struct send_run *run, const struct unsent_entry *e,
                           struct send_result *res)
@@ -347,8 +422,7 @@ static void send_question(struct rag *rag, struct send_run *run, const struct un
         if (re != ERR_OK && re != ERR_NOT_FOUND)
             res->remove_error = re;
     } else if (copies_of(e->question, e->conversation_id) > copies_before) {
-        /* The pipeline kept a fresh copy (with today's reason): drop the old one. */
-        (void)unsent_remove(e);
+        drop_one_copy(e);
     }
 }
 
@@ -434,8 +508,12 @@ static void json_result(struct json_out *j, const struct unsent_entry *e,
     json_out_string(j, e->kind);
     json_out_key(j, "question");
     json_out_string(j, e->question);
+    json_out_key(j, "user");
+    json_out_string(j, e->user);
     json_out_key(j, "sent");
     json_out_bool(j, r->is_sent);
+    json_out_key(j, "skipped");
+    json_out_bool(j, r->is_skipped);
     json_out_key(j, "status");
     json_out_string(j, r->status);
     json_out_key(j, "conversation_id");
@@ -454,16 +532,30 @@ static void json_result(struct json_out *j, const struct unsent_entry *e,
     json_out_object_end(j);
 }
 
+/* Whether this session may send e: only as the person who asked. me is --user (or
+ * CCA_USER), NULL for the account's own identity, whose email the database told (db_email). */
+static bool may_send(const struct unsent_entry *e, const char *me, const char *db_email)
+{
+    if (me)
+        return unsent_entry_is_from(e, me);
+    return !e->user || (db_email && unsent_entry_is_from(e, db_email));
+}
+
 static int send_all(struct cli *cli, const char *path, bool is_json)
 {
     bool is_tty = cli->is_stdout_tty;
-    struct unsent_entry *e = NULL;
-    size_t n = 0;
-    enum err err = unsent_load(&e, &n);
+    struct unsent_file file;
+    char why[1024] = "";
+    enum err err = unsent_read(&file, why, sizeof why);
     if (err != ERR_OK) {
-        cli_error("unsent: cannot read %s: %s", path, err_str(err));
+        cli_error("unsent: %s", why[0] ? why : err_str(err));
         return 1;
     }
+    struct unsent_entry *e = file.entries;
+    size_t n = file.count;
+    const char *me = cli->cfg->user && *cli->cfg->user ? cli->cfg->user : NULL;
+    struct store_user who = {0};
+    size_t skipped = 0;
     int status = 1;
     char errbuf[512] = "";
     struct store *store = NULL;
@@ -484,6 +576,9 @@ static int send_all(struct cli *cli, const char *path, bool is_json)
                       n, path);
             goto out;
         }
+        /* Without --user the session is the account's own database identity: ask who. */
+        if (!me && store_whoami(store, &who) != ERR_OK)
+            memset(&who, 0, sizeof who);
         loop = loop_new();
         if (needs_llm_client(cli->cfg) &&
             llm_new(cli->cfg, loop, &llm, errbuf, sizeof errbuf) != ERR_OK) {
@@ -507,6 +602,25 @@ static int send_all(struct cli *cli, const char *path, bool is_json)
     struct send_run run = {.loop = loop, .is_json = is_json, .is_tty = is_tty};
     for (size_t i = 0; i < n && !unsent_interrupted; i++) {
         bool is_answer = strcmp(e[i].kind, "answer") == 0;
+        if (!may_send(&e[i], me, who.email)) {
+            res[i].is_skipped = true;
+            res[i].error = xasprintf("asked by %s, not by %s: it stays in the file",
+                                     e[i].user ? e[i].user : "this account's own identity",
+                                     me ? me : who.email ? who.email : "this session");
+            attempted++;
+            skipped++;
+            if (!is_json) {
+                printf("[%zu/%zu] skipped, ", i + 1, n);
+                put_str(is_tty, res[i].error);
+                fputs("; to send it: cca", stdout);
+                if (e[i].user) {
+                    fputs(" --user ", stdout);
+                    put_str(is_tty, e[i].user);
+                }
+                fputs(" unsent --send\n", stdout);
+            }
+            continue;
+        }
         if (!is_json) {
             printf("[%zu/%zu] %s", i + 1, n, is_answer ? "saving the answer to: " : "");
             put_preview(is_tty, e[i].question, UNSENT_PREVIEW_LEN);
@@ -547,8 +661,11 @@ static int send_all(struct cli *cli, const char *path, bool is_json)
         json_out_int(&j, (long)sent);
         json_out_key(&j, "remaining");
         json_out_int(&j, (long)left_count);
+        json_out_key(&j, "skipped");
+        json_out_int(&j, (long)skipped);
         json_out_key(&j, "interrupted");
         json_out_bool(&j, unsent_interrupted != 0);
+        json_bad_lines(&j, &file);
         json_out_object_end(&j);
         print_json(&j);
     } else if (n == 0) {
@@ -556,9 +673,14 @@ static int send_all(struct cli *cli, const char *path, bool is_json)
     } else if (left_count == 0) {
         printf("Sent %zu of %zu; nothing is left in %s.\n", sent, n, path);
     } else {
-        printf("Sent %zu of %zu; %zu record%s still waiting in %s.\n", sent, n, left_count,
+        printf("Sent %zu of %zu; %zu record%s still waiting in %s", sent, n, left_count,
                left_count == 1 ? " is" : "s are", path);
+        if (skipped)
+            printf(" (%zu asked by someone else)", skipped);
+        printf(".\n");
     }
+    if (!is_json)
+        report_bad_lines(&file, path);
     status = unsent_interrupted ? 130 : left_count == 0 ? 0 : 1;
 
 out:
@@ -571,7 +693,8 @@ out:
     llm_free(llm);
     loop_free(loop);
     store_free(store);
-    unsent_entries_free(e, n);
+    store_user_cleanup(&who);
+    unsent_file_cleanup(&file);
     return status;
 }
 

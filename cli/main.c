@@ -1,7 +1,6 @@
 /* main: the wiring point. Parses global options, loads the configuration, connects core, db
  * and tui, and dispatches to a subcommand (cli/cmd_*.c) or the full-screen app. The only file
  * that sees core/, db/ and tui/ together. */
-#include <errno.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/store.h"
+#include "core/utf8.h"
 #include "db/pg_store.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -39,12 +39,17 @@ static const struct command commands[] = {
 
 void cli_error(const char *fmt, ...)
 {
+    /* Messages quote servers, files and arguments: sanitised, so stderr never carries an
+     * escape sequence or control character to the terminal. */
+    char text[4096];
     va_list ap;
-    fputs("cca: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    int n = vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof text ? (size_t)n : sizeof text - 1;
+    char *clean = utf8_sanitize(text, len, NULL);
+    fprintf(stderr, "cca: %s\n", clean);
+    free(clean);
 }
 
 static void usage(FILE *out)
@@ -106,7 +111,7 @@ int main(int argc, char **argv)
     setlocale(LC_NUMERIC, "C");
     /* Without a log file, only warnings and errors reach stderr (and never while curses
      * runs: the TUI turns stderr logging off). */
-    log_open(NULL, LOG_WARN);
+    log_open(NULL, LOG_WARN, NULL, 0);
     log_set_stderr(true);
 
     const char *config_path = NULL, *user = NULL, *db_url = NULL;
@@ -175,8 +180,10 @@ int main(int argc, char **argv)
         free(cfg.db_url);
         cfg.db_url = xstrdup(db_url);
     }
-    if (cfg.log_file && log_open(cfg.log_file, LOG_INFO) != ERR_OK)
-        cli_error("warning: cannot open log file %s: %s", cfg.log_file, strerror(errno));
+    if (cfg.log_file && log_open(cfg.log_file, LOG_INFO, errbuf, sizeof errbuf) != ERR_OK) {
+        cli_error("warning: %s (no log file is written)", errbuf);
+        log_open(NULL, LOG_WARN, NULL, 0);
+    }
 
     struct cli cli = {
         .cfg = &cfg,

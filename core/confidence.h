@@ -1,25 +1,36 @@
 /* confidence: one number in [0,1] saying how far an answer can be trusted, from retrieval and
- * citation evidence only (never from the model's own words), plus a one-line reason. Pure.
+ * citation evidence only (never from the model's own words), a label in words, one line of
+ * reasons, and the decision to refuse. Pure.
  *
  * Definition (the README copies it):
  *   v1, v2  = the best and second-best cosine similarity among the passages given
  *             (-1 when the vector retriever found nothing), t = the match threshold.
+ *   E (evidence)  = the share of the question's words, weighted by their rarity in the
+ *                   knowledge base (core/evidence), that the best passage holds (a synonym
+ *                   counts partly); 0.5 when unknown.
  *   S (strength)  = clamp((v1 - t) / (0.60 - t)); when no passage has a similarity (only
  *                   full-text matched) S = 0.30 if full-text found anything, else 0.
- *   M (margin)    = clamp((v1 - v2) / 0.10); 0.5 when fewer than two passages have one;
- *                   a clear winner is more trustworthy than a tie among many weak ones.
  *   A (agreement) = the share of the top min(3, n) passages that BOTH retrievers returned.
+ *   M (margin)    = clamp((v1 - v2) / 0.10); 0.5 when fewer than two passages have one.
  *   C (support)   = online: the share of the answer's sentences carrying a valid citation;
  *                   offline: the share of the question's terms found in the quoted sentences.
- *   confidence = 0.45*S + 0.15*M + 0.20*A + 0.20*C, rounded to two decimals. When C is
- *   unknown (no answer text) the other weights are scaled up to sum to 1. An abstention
- *   (nothing relevant) has confidence 0.
+ *   confidence = 0.55*E + 0.25*S + 0.05*A + 0.05*M + 0.10*C, rounded to two decimals. When
+ *   C is unknown the other weights are scaled up to sum to 1. A refusal has confidence 0.
+ *   (Weights from tests/eval: E alone separates answerable from unanswerable questions best.)
+ *
+ * Refusal (confidence_should_abstain), before any answer is written: nothing retrieved, or
+ * E below CONFIDENCE_MIN_EVIDENCE (the best passage holds too little of what was asked). The
+ * reasons then name the important words the knowledge base never mentions, nor any word
+ * WordNet relates to them ("can I bring my dog": no passage knows dogs). Such words alone do
+ * not refuse: paraphrases are full of them ("groceries", "cinema").
  */
 #ifndef CCA_CONFIDENCE_H
 #define CCA_CONFIDENCE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#define CONFIDENCE_MIN_EVIDENCE 0.20
 
 struct confidence_passage {
     double similarity; /* cosine, -1 when only full-text found it */
@@ -32,13 +43,25 @@ struct confidence_input {
     size_t count;
     double threshold;  /* the configured cosine threshold */
     double support;    /* C in [0,1], or -1 when unknown */
+    double evidence;   /* E in [0,1], or -1 when unknown */
+    size_t unknown_count;  /* important words the knowledge base has no word for */
+    const char *unknown;   /* those words, quoted and comma-separated, or NULL */
     bool is_offline;   /* only changes the wording of the reasons */
     bool abstain;
+    const char *abstain_reason; /* why it was refused (reasons), or NULL */
 };
 
 /* The confidence in [0,1]; reasons (reasons_len bytes, may be 0) receives one line such as
- * "strong match (similarity 0.71); clear margin; 2/3 top passages found by both searches;
- * 4/4 sentences cited". */
+ * "the best passage holds 80% of the question's key words; strong match (similarity 0.71);
+ * 2/3 top passages found by both searches; 4/4 sentences cited". */
 double confidence_score(const struct confidence_input *in, char *reasons, size_t reasons_len);
+
+/* Whether to refuse rather than answer, from in (support is not used); why (whylen bytes)
+ * receives the reason in words. */
+bool confidence_should_abstain(const struct confidence_input *in, char *why, size_t whylen);
+
+/* The confidence in words, for the screen: "strong evidence", "moderate evidence",
+ * "weak evidence: check the sources", or "no answer" for a refusal. Static string. */
+const char *confidence_label(double confidence, bool abstain);
 
 #endif

@@ -5,6 +5,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +22,7 @@
 
 #include "core/buf.h"
 #include "core/mem.h"
+#include "core/secret.h"
 
 #ifndef CCA_ASSETS_DIR
 #define CCA_ASSETS_DIR "assets"
@@ -35,7 +39,7 @@
 
 enum key_type {
     KT_STRING, /* any text without control characters */
-    KT_SECRET, /* like KT_STRING, never echoed, wiped on cleanup */
+    KT_SECRET, /* a struct secret * (guarded memory, shared by reference); never echoed */
     KT_URL,    /* http:// or https:// with a host; trailing slashes removed */
     KT_TOKEN,  /* letters, digits, '.', '-', '_' (file names, api versions) */
     KT_ENUM,   /* one of choices, separated by '|' */
@@ -135,9 +139,35 @@ static const char *const sections[] = {"database",  "llm", "embeddings",
                                        "retrieval", "ui",  "general"};
 #define SECTION_COUNT (sizeof sections / sizeof sections[0])
 
+/* Types stored as a heap char * (KT_SECRET is a struct secret *). */
 static bool is_string_type(enum key_type t)
 {
-    return t == KT_STRING || t == KT_SECRET || t == KT_URL || t == KT_TOKEN || t == KT_ENUM;
+    return t == KT_STRING || t == KT_URL || t == KT_TOKEN || t == KT_ENUM;
+}
+
+/* Keys that let whoever can change the file decide where requests (and the API key) go,
+ * which database the password is sent to, whom CCA acts as, or which files it writes and
+ * reads its prompts from. */
+static bool key_is_sensitive(const struct key_def *k)
+{
+    static const size_t sensitive[] = {
+        F(db_url),         F(llm_base_url), F(llm_api_key), F(embed_base_url),
+        F(embed_api_key),  F(user),         F(log_file),    F(assets_dir),
+    };
+    for (size_t i = 0; i < sizeof sensitive / sizeof sensitive[0]; i++)
+        if (k->offset == sensitive[i])
+            return true;
+    return false;
+}
+
+static struct secret **secret_field(struct config *c, const struct key_def *k)
+{
+    return (struct secret **)((char *)c + k->offset);
+}
+
+static const struct secret *secret_value(const struct config *c, const struct key_def *k)
+{
+    return *(struct secret *const *)((const char *)c + k->offset);
 }
 
 static char **str_field(struct config *c, const struct key_def *k)
@@ -214,12 +244,18 @@ static void set_str(char **field, const char *value)
     *field = copy;
 }
 
-static void set_secret(char **field, const char *value)
+/* value NULL unsets; the bytes go straight into guarded memory. */
+static enum err set_secret(struct secret **field, const char *value)
 {
-    char *copy = value ? xstrdup(value) : NULL;
-    wipe(*field);
-    free(*field);
-    *field = copy;
+    struct secret *s = NULL;
+    if (value) {
+        enum err e = secret_new(value, &s);
+        if (e != ERR_OK)
+            return e;
+    }
+    secret_free(*field);
+    *field = s;
+    return ERR_OK;
 }
 
 static void msg_set(char *err, size_t errlen, const char *fmt, ...)
@@ -373,6 +409,17 @@ static const char *url_problem(const char *s)
     return NULL;
 }
 
+/* True when the URL carries user:password@ before the host: a password there would be shown
+ * by every message and status line that names the endpoint. */
+static bool url_has_credentials(const char *s)
+{
+    const char *p = strstr(s, "://");
+    if (!p)
+        return false;
+    p += 3;
+    return memchr(p, '@', strcspn(p, "/?#")) != NULL;
+}
+
 /* Levenshtein distance, capped: only used to suggest a key name for a typo. */
 static size_t edit_distance(const char *a, const char *b)
 {
@@ -412,7 +459,7 @@ static enum err key_set(struct config *c, const struct key_def *k, const char *v
         msg_set(msg, msglen, "the value is longer than %d bytes", CONFIG_MAX_VALUE_LEN);
         return ERR_CONFIG;
     }
-    if (is_string_type(k->type) && has_control_char(value)) {
+    if ((is_string_type(k->type) || is_secret) && has_control_char(value)) {
         msg_set(msg, msglen, "the value contains a control character");
         return ERR_CONFIG;
     }
@@ -424,15 +471,25 @@ static enum err key_set(struct config *c, const struct key_def *k, const char *v
             msg_set(msg, msglen, "the value must not be empty");
             return ERR_CONFIG;
         }
-        if (is_secret)
-            set_secret(str_field(c, k), *value ? value : NULL);
-        else
+        if (is_secret) {
+            if (set_secret(secret_field(c, k), *value ? value : NULL) != ERR_OK) {
+                msg_set(msg, msglen, "cannot allocate guarded memory for the key");
+                return ERR_NOMEM;
+            }
+        } else
             set_str(str_field(c, k), (*value || !k->is_optional) ? value : NULL);
         return ERR_OK;
     case KT_URL: {
         if (*value == '\0') {
             set_str(str_field(c, k), NULL);
             return ERR_OK;
+        }
+        if (url_has_credentials(value)) {
+            /* Never echoed: the point is that the password is not shown. */
+            msg_set(msg, msglen,
+                    "the URL holds a user name or password (user:password@host); give the "
+                    "URL without it and put the key in api_key (or CCA_LLM_API_KEY)");
+            return ERR_CONFIG;
         }
         const char *why = url_problem(value);
         if (why) {
@@ -517,7 +574,9 @@ void config_init(struct config *c)
     memset(c, 0, sizeof *c);
     for (size_t i = 0; i < KEY_COUNT; i++) {
         const struct key_def *k = &keys[i];
-        if (is_string_type(k->type))
+        if (k->type == KT_SECRET)
+            *secret_field(c, k) = NULL;
+        else if (is_string_type(k->type))
             *str_field(c, k) = k->def_str ? xstrdup(k->def_str) : NULL;
         else if (k->type == KT_INT)
             *int_field(c, k) = (int)k->def_num;
@@ -532,11 +591,14 @@ void config_cleanup(struct config *c)
 {
     for (size_t i = 0; i < KEY_COUNT; i++) {
         const struct key_def *k = &keys[i];
+        if (k->type == KT_SECRET) {
+            secret_free(*secret_field(c, k));
+            *secret_field(c, k) = NULL;
+            continue;
+        }
         if (!is_string_type(k->type))
             continue;
         char **f = str_field(c, k);
-        if (k->type == KT_SECRET)
-            wipe(*f);
         free(*f);
         *f = NULL;
     }
@@ -602,6 +664,20 @@ static char *value_from_line(const char *sep_end, size_t len)
     return xstrndup(s, (size_t)(e - s));
 }
 
+/* True for an "api_key = ..." line: its value is kept away from inih's line buffer (which
+ * nobody wipes) and handed over through the marker, like an over-long value. */
+static bool line_is_secret(const char *s, size_t len)
+{
+    size_t name_len = 0;
+    while (name_len < len && s[name_len] != '=' && s[name_len] != ':')
+        name_len++;
+    if (name_len == len)
+        return false;
+    while (name_len > 0 && (s[name_len - 1] == ' ' || s[name_len - 1] == '\t'))
+        name_len--;
+    return name_len == 7 && strncasecmp(s, "api_key", 7) == 0;
+}
+
 static char *ctx_reader(char *str, int num, void *stream)
 {
     struct parse_ctx *ctx = stream;
@@ -621,13 +697,13 @@ static char *ctx_reader(char *str, int num, void *stream)
         s++;
     size_t len = line_len - (size_t)(s - start);
 
-    if (len + 2 <= (size_t)num) {
+    if (len + 2 <= (size_t)num && !line_is_secret(s, len)) {
         memcpy(str, s, len);
         str[len] = '\n';
         str[len + 1] = '\0';
         return str;
     }
-    /* Too long for inih's buffer. */
+    /* Too long for inih's buffer, or a secret. */
     str[0] = '\n';
     str[1] = '\0';
     if (*s == ';' || *s == '#')
@@ -745,8 +821,9 @@ static const char *line_start(const char *text, int n)
     return p ? p : "";
 }
 
-enum err config_parse_string(struct config *c, const char *text, const char *name, char *err,
-                             size_t errlen)
+/* config_parse_string, also telling on which line each key was set (0: not set). */
+static enum err parse_text(struct config *c, const char *text, const char *name, char *err,
+                           size_t errlen, int seen_line[KEY_COUNT])
 {
     struct parse_ctx ctx = {.c = c, .text = text};
     int rc = ini_parse_stream(ctx_reader, &ctx, ctx_handler, &ctx);
@@ -778,10 +855,32 @@ enum err config_parse_string(struct config *c, const char *text, const char *nam
     const struct key_def *url = key_by_field(F(llm_base_url));
     if (!ctx.seen_line[prov - keys] && ctx.seen_line[url - keys] && c->llm_base_url)
         set_str(&c->llm_provider, "openai");
+    if (seen_line)
+        memcpy(seen_line, ctx.seen_line, sizeof ctx.seen_line);
     return ERR_OK;
 }
 
+enum err config_parse_string(struct config *c, const char *text, const char *name, char *err,
+                             size_t errlen)
+{
+    return parse_text(c, text, name, err, errlen, NULL);
+}
+
 /* ---- environment --------------------------------------------------------------------------- */
+
+extern char **environ;
+
+/* Wipes the value of the environment variable name in place and removes it, so the key read
+ * from it is not left in the process's environment block (which core dumps, /proc/PID/environ
+ * and child processes would see). */
+static void scrub_env(const char *name)
+{
+    size_t n = strlen(name);
+    for (char **e = environ; e && *e; e++)
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+            secret_memzero(*e + n + 1, strlen(*e + n + 1));
+    unsetenv(name);
+}
 
 enum err config_apply_env(struct config *c, char *err, size_t errlen)
 {
@@ -797,6 +896,8 @@ enum err config_apply_env(struct config *c, char *err, size_t errlen)
             msg_set(err, errlen, "environment variable %s: %s", k->env, why);
             return ERR_CONFIG;
         }
+        if (k->type == KT_SECRET)
+            scrub_env(k->env);
         if (k->offset == F(llm_base_url) && strcmp(c->llm_provider, "none") == 0)
             set_str(&c->llm_provider, "openai");
     }
@@ -820,7 +921,7 @@ static enum err config_resolve(struct config *c, const char *name, char *err, si
     if (!c->embed_base_url && c->llm_base_url)
         set_str(&c->embed_base_url, c->llm_base_url);
     if (!c->embed_api_key && c->llm_api_key)
-        set_secret(&c->embed_api_key, c->llm_api_key);
+        c->embed_api_key = secret_ref(c->llm_api_key); /* the same bytes, not a copy */
     if (strcmp(c->embed_provider, "local") != 0) {
         if (!c->embed_base_url && strcmp(c->embed_provider, "openai") == 0)
             set_str(&c->embed_base_url, CONFIG_OPENAI_URL);
@@ -853,27 +954,34 @@ static enum err config_resolve(struct config *c, const char *name, char *err, si
 
 /* ---- files --------------------------------------------------------------------------------- */
 
-/* Reads a whole regular file of at most CONFIG_MAX_FILE_LEN bytes. */
-static enum err read_file(const char *path, char **text, mode_t *mode, char *err, size_t errlen)
+/* Reads a whole regular file of at most CONFIG_MAX_FILE_LEN bytes into one allocation (a
+ * growing buffer would leave copies of an API key in freed memory); *st gets what was opened
+ * (the target, for a symbolic link). */
+static enum err read_file(const char *path, char **text, struct stat *st, char *err,
+                          size_t errlen)
 {
     enum err e = ERR_IO;
-    struct buf b;
-    buf_init(&b, CONFIG_MAX_FILE_LEN);
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    char *data = NULL;
+    size_t cap = 0, len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         msg_set(err, errlen, "%s: cannot open the configuration file: %s", path, strerror(errno));
         e = errno == ENOENT ? ERR_NOT_FOUND : ERR_IO;
         goto out;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
         msg_set(err, errlen, "%s: not a regular file", path);
         goto out;
     }
-    *mode = st.st_mode;
-    char chunk[8192];
+    if (st->st_size > CONFIG_MAX_FILE_LEN) {
+        msg_set(err, errlen, "%s: larger than %d bytes", path, CONFIG_MAX_FILE_LEN);
+        e = ERR_TOO_LARGE;
+        goto out;
+    }
+    cap = (size_t)st->st_size + 1; /* + 1: a byte more than expected means it grew */
+    data = xmalloc(cap + 1);
     for (;;) {
-        ssize_t n = read(fd, chunk, sizeof chunk);
+        ssize_t n = read(fd, data + len, cap - len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -882,23 +990,144 @@ static enum err read_file(const char *path, char **text, mode_t *mode, char *err
         }
         if (n == 0)
             break;
-        if (memchr(chunk, '\0', (size_t)n)) {
-            msg_set(err, errlen, "%s: contains a NUL byte (not a text file?)", path);
-            e = ERR_CONFIG;
-            goto out;
-        }
-        if (buf_append(&b, chunk, (size_t)n) != ERR_OK) {
-            msg_set(err, errlen, "%s: larger than %d bytes", path, CONFIG_MAX_FILE_LEN);
-            e = ERR_TOO_LARGE;
+        len += (size_t)n;
+        if (len == cap) {
+            msg_set(err, errlen, "%s: the file changed while it was read; try again", path);
             goto out;
         }
     }
-    *text = buf_detach(&b);
+    data[len] = '\0';
+    if (memchr(data, '\0', len)) {
+        msg_set(err, errlen, "%s: contains a NUL byte (not a text file?)", path);
+        e = ERR_CONFIG;
+        goto out;
+    }
+    *text = data;
+    data = NULL;
     e = ERR_OK;
 out:
     if (fd >= 0)
         close(fd);
-    buf_cleanup(&b);
+    if (data) {
+        secret_memzero(data, cap + 1);
+        free(data);
+    }
+    return e;
+}
+
+/* ---- who may change the file --------------------------------------------------------------- */
+
+static void owner_name(uid_t uid, char *out, size_t outlen)
+{
+    struct passwd *pw = getpwuid(uid);
+    if (pw && pw->pw_name)
+        snprintf(out, outlen, "user %s (uid %ld)", pw->pw_name, (long)uid);
+    else
+        snprintf(out, outlen, "uid %ld", (long)uid);
+}
+
+/* Describes the most important thing the file sets that others must not control, into out;
+ * false when it sets nothing of the kind. */
+static bool describe_sensitive(const struct config *c, const int seen_line[KEY_COUNT], char *out,
+                               size_t outlen)
+{
+    if (c->llm_api_key || c->embed_api_key) {
+        const struct key_def *k = key_by_field(c->llm_api_key ? F(llm_api_key) : F(embed_api_key));
+        snprintf(out, outlen, "an API key ([%s] api_key, line %d)", k->section,
+                 seen_line[k - keys]);
+        return true;
+    }
+    for (size_t i = 0; i < KEY_COUNT; i++) {
+        const struct key_def *k = &keys[i];
+        if (!seen_line[i] || !key_is_sensitive(k) || !is_string_type(k->type))
+            continue;
+        const char *v = str_value(c, k);
+        if (!v || !*v)
+            continue;
+        snprintf(out, outlen, "[%s] %s (line %d)", k->section, k->name, seen_line[i]);
+        return true;
+    }
+    return false;
+}
+
+/* Decides whether a configuration file may be used: a file that others can change (another
+ * user's, writable by group or others, or in a folder they can write to) must not decide
+ * where requests go or hold a key, and a key must not be readable by every user. Root's files
+ * are trusted like the user's own (an /etc/cca/config.ini). Refusals return ERR_CONFIG with
+ * the fix; lesser problems become *warning. */
+static enum err check_file_safety(const char *path, const struct stat *st,
+                                  const struct config *c, const int seen_line[KEY_COUNT],
+                                  char **warning, char *err, size_t errlen)
+{
+    uid_t me = geteuid();
+    char what[160];
+    bool is_sensitive = describe_sensitive(c, seen_line, what, sizeof what);
+    bool has_secret = c->llm_api_key || c->embed_api_key;
+    unsigned mode = (unsigned)(st->st_mode & 07777);
+
+    char *real = realpath(path, NULL);
+    const char *shown = real ? real : path;
+    struct stat lst;
+    char link_note[PATH_MAX + 64] = "";
+    if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && real)
+        snprintf(link_note, sizeof link_note, " (%s is a symbolic link to it)", path);
+    char *dir_copy = xstrdup(shown);
+    const char *dir = dirname(dir_copy);
+    struct stat dst;
+    bool is_dir_shared = false;
+    if (real && stat(dir, &dst) == 0)
+        is_dir_shared = ((dst.st_mode & 022) && !(dst.st_mode & S_ISVTX)) ||
+                        (dst.st_uid != me && dst.st_uid != 0);
+    bool is_other_owner = st->st_uid != me && st->st_uid != 0;
+    bool is_writable = (st->st_mode & 022) != 0;
+    enum err e = ERR_OK;
+    char who[96];
+    owner_name(st->st_uid, who, sizeof who);
+
+    if (is_other_owner && is_sensitive) {
+        msg_set(err, errlen,
+                "%s: refused: it belongs to %s, who can change it at any time, and it sets %s. "
+                "Use a configuration file of your own (cp %s ~/.config/cca/config.ini) or have "
+                "this one owned by you or root%s",
+                shown, who, what, shown, link_note);
+        e = ERR_CONFIG;
+    } else if (is_writable && is_sensitive) {
+        msg_set(err, errlen,
+                "%s: refused: other users can write to it (mode %04o) and it sets %s, so anyone "
+                "could redirect your requests and collect your key; run: chmod %s %s%s",
+                shown, mode, what, has_secret ? "600" : "go-w", shown, link_note);
+        e = ERR_CONFIG;
+    } else if (is_dir_shared && is_sensitive) {
+        msg_set(err, errlen,
+                "%s: refused: other users can replace it (its folder %s is writable by others "
+                "or not yours) and it sets %s; keep it in a folder only you can write to%s",
+                shown, dir, what, link_note);
+        e = ERR_CONFIG;
+    } else if (has_secret && (st->st_mode & 004)) {
+        msg_set(err, errlen,
+                "%s: refused: it holds an API key that every user can read (mode %04o); run: "
+                "chmod 600 %s%s",
+                shown, mode, shown, link_note);
+        e = ERR_CONFIG;
+    } else if (has_secret && (st->st_mode & 040)) {
+        *warning = xasprintf("%s holds an API key that its group can read (mode %04o); unless "
+                             "the group is meant to share it, run: chmod 600 %s",
+                             shown, mode, shown);
+    } else if (is_other_owner || is_writable || is_dir_shared) {
+        char how[128];
+        if (is_other_owner)
+            snprintf(how, sizeof how, "it belongs to %s", who);
+        else if (is_writable)
+            snprintf(how, sizeof how, "mode %04o", mode);
+        else
+            snprintf(how, sizeof how, "its folder is writable by others");
+        *warning = xasprintf("%s can be changed by other users (%s); it sets nothing that "
+                             "decides where requests go or whom CCA acts as, but check who "
+                             "can write it (chmod go-w)",
+                             shown, how);
+    }
+    free(dir_copy);
+    free(real);
     return e;
 }
 
@@ -949,22 +1178,22 @@ enum err config_load(struct config *c, const char *explicit_path, char **warning
         path = find_implicit();
 
     if (path) {
-        mode_t mode = 0;
+        struct stat st;
         char why[600];
-        e = read_file(path, &text, &mode, why, sizeof why);
+        int seen_line[KEY_COUNT];
+        e = read_file(path, &text, &st, why, sizeof why);
         if (e != ERR_OK) {
             msg_set(err, errlen, "%s%s", why, origin);
             e = ERR_CONFIG;
             goto out;
         }
-        e = config_parse_string(c, text, path, err, errlen);
+        e = parse_text(c, text, path, err, errlen, seen_line);
+        if (e != ERR_OK)
+            goto out;
+        e = check_file_safety(path, &st, c, seen_line, warning, err, errlen);
         if (e != ERR_OK)
             goto out;
         set_str(&c->path, path);
-        if ((c->llm_api_key || c->embed_api_key) && (mode & 077))
-            *warning = xasprintf("%s holds an API key and is readable by other users "
-                                 "(mode %03o); run: chmod 600 %s",
-                                 path, (unsigned)(mode & 0777), path);
     }
     e = config_apply_env(c, err, errlen);
     if (e != ERR_OK)
@@ -1067,7 +1296,7 @@ char *config_dump(const struct config *c)
         }
         buf_printf(&b, "%s = ", k->name);
         if (k->type == KT_SECRET) {
-            buf_append_str(&b, str_value(c, k) ? "(set)" : "");
+            buf_append_str(&b, secret_value(c, k) ? "(set)" : "");
         } else if (k->offset == F(db_url)) {
             dump_conninfo(&b, c->db_url ? c->db_url : "");
         } else if (is_string_type(k->type)) {

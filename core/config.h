@@ -8,6 +8,8 @@
 
 #include "core/err.h"
 
+struct secret;
+
 /* One [keys] line: an action's config name and the keys it gets. */
 struct config_key {
     char *action;
@@ -30,8 +32,8 @@ struct config {
     char *llm_provider;
     char *llm_base_url;        /* e.g. https://api.openai.com/v1 ; for azure the deployment URL;
                                 * no trailing '/'; NULL when unset (provider none) */
-    char *llm_api_key;         /* secret: never logged or shown; wiped by config_cleanup; NULL
-                                * when unset */
+    struct secret *llm_api_key; /* guarded memory (core/secret), never logged or shown; NULL
+                                 * when unset */
     char *llm_api_version;     /* azure only, default "2024-06-01" */
     char *llm_model;           /* default "gpt-4o-mini" */
     double llm_temperature;    /* default 0.2, range [0,2] */
@@ -43,7 +45,8 @@ struct config {
     /* [embeddings] provider: "local" (the default, offline) or "openai" / "azure". */
     char *embed_provider;
     char *embed_base_url;      /* default (config_load): llm_base_url; NULL when unset */
-    char *embed_api_key;       /* secret; default (config_load): llm_api_key; NULL when unset */
+    struct secret *embed_api_key; /* default (config_load): a reference to llm_api_key (the
+                                   * same bytes); NULL when unset */
     char *embed_model;         /* default "cca-local-v1" for local, else "text-embedding-3-small" */
     int embed_dim;             /* default 1536 */
     int embed_batch_size;      /* default 64 */
@@ -89,12 +92,20 @@ enum err config_parse_string(struct config *c, const char *text, const char *nam
  * file is an error; missing implicit ones are skipped. Then applies the environment overrides
  * (CCA_DATABASE_URL, CCA_LLM_BASE_URL, CCA_LLM_API_KEY, CCA_LLM_MODEL, CCA_EMBED_BASE_URL,
  * CCA_EMBED_MODEL, CCA_EMBED_DIM, CCA_USER, NO_COLOR) and validates.
- * *warning receives a heap string (or NULL) when a file holding an API key is readable by
- * group/others. */
+ * A file others can change (it belongs to another user than you or root, group or others may
+ * write it, or its folder is writable by others) is refused with ERR_CONFIG and the fix in err
+ * when it holds an API key or sets a key that decides where requests go, whom CCA acts as or
+ * what it writes (database url, base_url, user, log_file, assets_dir); so is a file holding a
+ * key that every user can read. Symbolic links are followed and the target is checked.
+ * *warning receives a heap string (or NULL) for lesser problems: a key readable by the file's
+ * group, or a file others can change that sets nothing of the kind. */
 enum err config_load(struct config *c, const char *explicit_path, char **warning, char *err,
                      size_t errlen);
 
-/* Applies the environment overrides only (used by config_load; exposed for tests). */
+/* Applies the environment overrides only (used by config_load; exposed for tests). A key read
+ * from CCA_LLM_API_KEY is moved into guarded memory and the variable is wiped and removed from
+ * the environment, so the process holds one copy. A base_url with user:password@ is refused
+ * (from the file too), without echoing it. */
 enum err config_apply_env(struct config *c, char *err, size_t errlen);
 
 /* After the environment, config_load fills the derived defaults (embeddings endpoint and key

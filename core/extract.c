@@ -10,8 +10,9 @@
  * A sentence is quoted on its merit only when it shares a term with the question or is
  * close in meaning, and is not itself a question: the best, then those within KEEP_RATIO of
  * it, up to four. When fewer than two qualify, clean sentences of the strongest passage fill
- * in, because retrieval already judged that passage relevant. The quotes are listed passage
- * by passage, the passage with the best quote first, each passage's in document order.
+ * in, because retrieval already judged that passage relevant. The best quote comes first;
+ * the others follow passage by passage (by their best quote), each passage's in document
+ * order.
  * Weights were set on tests/eval/questions.tsv (which sentence answers each question) and
  * checked on questions_heldout.tsv. */
 #include "core/extract.h"
@@ -675,8 +676,18 @@ static enum err write_answer(const struct candidate *v, size_t count,
     enum err e = buf_printf(&b, "%s\n\n", EXTRACT_HEADER);
     uint64_t covered = 0;
     size_t quoted = 0;
-    /* Passages in the order of their best quote; v is in passage order, then sentence order,
-     * so each passage's quotes read like the source. */
+    /* The best quote of all comes first: it is what a reader sees first. */
+    size_t top = count;
+    for (size_t i = 0; i < count; i++)
+        if (v[i].is_picked && (top == count || v[i].score > v[top].score))
+            top = i;
+    if (top < count && e == ERR_OK) {
+        e = buf_printf(&b, "- %s [%d]\n", v[top].text, passages[v[top].passage].number);
+        quoted++;
+        covered |= v[top].term_mask;
+    }
+    /* Then passages in the order of their best quote; v is in passage order, then sentence
+     * order, so each passage's other quotes read like the source. */
     for (;;) {
         size_t p = passage_count;
         for (size_t k = 0; k < passage_count; k++)
@@ -686,7 +697,7 @@ static enum err write_answer(const struct candidate *v, size_t count,
             break;
         has_pick[p] = false;
         for (size_t i = 0; e == ERR_OK && i < count; i++) {
-            if (!v[i].is_picked || v[i].passage != p)
+            if (!v[i].is_picked || v[i].passage != p || i == top)
                 continue;
             e = buf_printf(&b, "- %s [%d]\n", v[i].text, passages[p].number);
             quoted++;

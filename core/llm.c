@@ -20,6 +20,7 @@
 #include "core/mem.h"
 #include "core/secret.h"
 #include "core/sse.h"
+#include "core/utf8.h"
 
 enum {
     LLM_MAX_ANSWER_BYTES = 4 << 20,     /* one answer */
@@ -28,6 +29,8 @@ enum {
     LLM_MAX_RETRY_DELAY_MS = 60000,     /* a longer Retry-After is not waited for */
     LLM_BACKOFF_BASE_MS = 500,
     LLM_BACKOFF_MAX_MS = 8000,
+    LLM_MAX_MESSAGE_BYTES = 400, /* of a server's error message passed on */
+    LLM_EXCERPT_BYTES = 120,     /* of an event we could not use, quoted in an error */
 };
 static const size_t LLM_MAX_EMBED_BYTES = (size_t)64 << 20;
 
@@ -55,7 +58,7 @@ struct llm_request {
     const struct llm_provider_ops *ops;
     char *url;
     char *body;
-    char *auth; /* holds the key: wiped when freed */
+    struct secret *auth; /* the authentication header, in guarded memory */
     bool is_stream;
     size_t embed_count;
 
@@ -73,6 +76,7 @@ struct llm_request {
     long retry_after_ms; /* what the server asked for, -1 when it did not */
     enum err fail; /* decided while parsing */
     char *failmsg;
+    char *last_unused; /* excerpt of the last event that said nothing we know */
 
     size_t text_bytes;
     struct llm_usage usage;
@@ -185,6 +189,8 @@ static void attempt_reset(struct llm_request *req)
     req->fail = ERR_OK;
     free(req->failmsg);
     req->failmsg = NULL;
+    free(req->last_unused);
+    req->last_unused = NULL;
 }
 
 static void request_free(struct llm_request *req)
@@ -203,15 +209,34 @@ static void request_free(struct llm_request *req)
     attempt_reset(req);
     free(req->url);
     free(req->body);
-    secret_free_string(req->auth);
+    secret_free(req->auth);
     free(req);
 }
 
+/* One line of at most max bytes of untrusted text, sanitised (heap). Server messages travel on
+ * to status lines, logs and the database: no escapes, no newlines, no pages of text. */
+static char *clean_excerpt(const char *text, size_t len, size_t max)
+{
+    char *clean = utf8_sanitize_line(text, len, &len);
+    if (len > max) {
+        size_t cut = max;
+        while (cut > 0 && ((unsigned char)clean[cut] & 0xC0) == 0x80)
+            cut--;
+        char *cut_copy = xmalloc(cut + 4);
+        memcpy(cut_copy, clean, cut);
+        memcpy(cut_copy + cut, "...", 4);
+        free(clean);
+        clean = cut_copy;
+    }
+    return clean;
+}
+
 /* Ends the request with its one callback, then frees it. */
-static void request_finish(struct llm_request *req, enum err e, const char *msg,
+static void request_finish(struct llm_request *req, enum err e, const char *raw_msg,
                            const float *vectors, size_t count, int dim)
 {
     req->is_finishing = true;
+    char *msg = raw_msg ? clean_excerpt(raw_msg, strlen(raw_msg), LLM_MAX_MESSAGE_BYTES) : NULL;
     req->usage.total_ms = (long)(loop_now_ms() - req->start_ms);
     if (e) /* the caller reports it to the user; this is the trace */
         log_debug("llm: %s request failed: %s: %s", req->kind == LLM_KIND_CHAT ? "chat" : "embed",
@@ -221,6 +246,7 @@ static void request_finish(struct llm_request *req, enum err e, const char *msg,
     else if (req->kind == LLM_KIND_EMBED && req->on_embed)
         req->on_embed(req->userdata, e, e ? (msg ? msg : err_str(e)) : "", e ? NULL : vectors,
                       e ? 0 : count, e ? 0 : dim);
+    free(msg);
     request_free(req);
 }
 
@@ -266,8 +292,15 @@ static enum err apply_parsed(struct llm_request *req, struct llm_parsed *p)
         req->usage.prompt_tokens = p->prompt_tokens;
     if (p->completion_tokens >= 0)
         req->usage.completion_tokens = p->completion_tokens;
-    if (p->finish_reason)
+    if (p->finish_reason) {
         req->saw_finish = true;
+        if (strcmp(p->finish_reason, "content_filter") == 0 && req->text_bytes == 0 &&
+            p->text_len == 0) {
+            set_fail(req, ERR_SERVER,
+                     xstrdup("the server's content filter withheld the answer"));
+            return ERR_SERVER;
+        }
+    }
     return deliver_text(req, p->text, p->text_len);
 }
 
@@ -280,9 +313,12 @@ static enum err on_sse_event(void *userdata, const struct sse_event *ev)
         req->saw_done = true;
         return ERR_OK;
     }
-    if (strcmp(ev->type, "error") == 0) {
+    if (strcmp(ev->type, "error") == 0 || ev->error) {
+        /* "event: error" and the non-standard "error:" field: the payload is the error. */
+        const char *body = ev->error ? ev->error : ev->data;
+        size_t body_len = ev->error ? ev->error_len : ev->data_len;
         char *message = NULL, *code = NULL;
-        req->ops->parse_error(ev->data, ev->data_len, &message, &code);
+        req->ops->parse_error(body, body_len, &message, &code);
         enum err e = classify_inband(code, message);
         set_fail(req, e, message ? message : xstrdup("the server reported an error"));
         free(code);
@@ -294,10 +330,17 @@ static enum err on_sse_event(void *userdata, const struct sse_event *ev)
     llm_parsed_init(&p);
     char *errmsg = NULL;
     enum err e = req->ops->parse_chat(ev->data, ev->data_len, true, &p, &errmsg);
-    if (e)
+    if (e) {
         set_fail(req, e, errmsg);
-    else
+    } else {
+        bool is_unused = !p.text && !p.finish_reason && !p.error_message &&
+                         p.prompt_tokens < 0 && p.completion_tokens < 0;
+        if (is_unused) {
+            free(req->last_unused);
+            req->last_unused = clean_excerpt(ev->data, ev->data_len, LLM_EXCERPT_BYTES);
+        }
         e = apply_parsed(req, &p);
+    }
     llm_parsed_cleanup(&p);
     return e;
 }
@@ -390,6 +433,26 @@ static bool maybe_retry(struct llm_request *req, const char *code)
     return true;
 }
 
+/* The standard reason phrase of an HTTP status, "" for unusual ones. */
+static const char *status_reason(long status)
+{
+    static const struct {
+        long status;
+        const char *reason;
+    } reasons[] = {
+        {400, "Bad Request"},         {401, "Unauthorized"},          {403, "Forbidden"},
+        {404, "Not Found"},           {405, "Method Not Allowed"},    {408, "Request Timeout"},
+        {413, "Payload Too Large"},   {429, "Too Many Requests"},     {500, "Internal Server Error"},
+        {502, "Bad Gateway"},         {503, "Service Unavailable"},   {504, "Gateway Timeout"},
+        {520, "Unknown Error"},       {521, "Web Server Is Down"},    {522, "Connection Timed Out"},
+        {524, "A Timeout Occurred"},
+    };
+    for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
+        if (reasons[i].status == status)
+            return reasons[i].reason;
+    return status >= 500 ? "Server Error" : "Error";
+}
+
 static void finish_status_error(struct llm_request *req)
 {
     char *message = NULL, *code = NULL;
@@ -401,7 +464,18 @@ static void finish_status_error(struct llm_request *req)
     }
     enum err e = classify_status(req->status, code, message);
     char *text;
-    if (req->attempt > 0)
+    if (code && strcmp(code, "html") == 0) {
+        /* A proxy or gateway answered instead of the model server. */
+        const char *reason = status_reason(req->status);
+        char plain[96];
+        snprintf(plain, sizeof plain, "%ld %s", req->status, reason);
+        bool is_title_useful = message && strcasecmp(message, reason) != 0 &&
+                               strcasecmp(message, plain) != 0;
+        text = xasprintf("HTTP %ld %s from the LLM server (an HTML error page%s%s%s)%s",
+                         req->status, reason, is_title_useful ? ": \"" : "",
+                         is_title_useful ? message : "", is_title_useful ? "\"" : "",
+                         req->attempt > 0 ? " after retries" : "");
+    } else if (req->attempt > 0)
         text = xasprintf("HTTP %ld: %s (after %d retries)", req->status,
                          message ? message : err_str(e), req->attempt);
     else
@@ -426,13 +500,22 @@ static void finish_chat(struct llm_request *req)
             request_finish(req, req->fail ? req->fail : e, req->failmsg, NULL, 0, 0);
             return;
         }
-        if (req->saw_done || req->saw_finish)
+        /* [DONE] alone proves nothing: a stream with no text and no finish reason never
+         * answered, whatever its last line says. */
+        if (req->saw_finish || (req->saw_done && req->usage.delta_count > 0)) {
             request_finish(req, ERR_OK, NULL, NULL, 0, 0);
-        else if (req->usage.delta_count > 0)
+        } else if (req->usage.delta_count > 0) {
             request_finish(req, ERR_TRUNCATED, "the stream ended before the answer was complete",
                            NULL, 0, 0);
-        else
-            request_finish(req, ERR_PROTOCOL, "the stream ended without an answer", NULL, 0, 0);
+        } else {
+            char *m = xasprintf("the stream ended without an answer (no text and no finish "
+                                "reason%s%s%s)",
+                                req->last_unused ? "; last event: " : "",
+                                req->last_unused ? req->last_unused : "",
+                                req->saw_done ? ", then [DONE]" : "");
+            request_finish(req, ERR_PROTOCOL, m, NULL, 0, 0);
+            free(m);
+        }
         return;
     }
     /* A whole completion: asked for, or sent by a server that does not stream. */
@@ -518,7 +601,7 @@ static enum err attempt_start(struct llm_request *req)
     headers[n++] = req->kind == LLM_KIND_CHAT && req->is_stream ? "Accept: text/event-stream"
                                                                : "Accept: application/json";
     if (req->auth)
-        headers[n++] = req->auth;
+        headers[n++] = secret_str(req->auth);
     struct http_options opts = {
         .method = "POST",
         .url = req->url,
@@ -567,7 +650,7 @@ static bool is_http_url(const char *url)
 }
 
 static enum err endpoint_init(struct llm_endpoint *ep, const char *provider, const char *base_url,
-                              const char *api_version, const char *model, const char *key,
+                              const char *api_version, const char *model, struct secret *key,
                               const char *section, char *err, size_t errlen)
 {
     ep->is_azure = provider && strcasecmp(provider, "azure") == 0;
@@ -585,10 +668,8 @@ static enum err endpoint_init(struct llm_endpoint *ep, const char *provider, con
     ep->base_url = xstrndup(base_url, len);
     ep->api_version = xstrdup(api_version && *api_version ? api_version : "2024-06-01");
     ep->model = xstrdup(model ? model : "");
-    enum err e = secret_new(key, &ep->key);
-    if (e)
-        snprintf(err, errlen, "cannot allocate guarded memory for the API key");
-    return e;
+    ep->key = secret_ref(key); /* shared: the key stays one copy in guarded memory */
+    return ERR_OK;
 }
 
 static void endpoint_cleanup(struct llm_endpoint *ep)
@@ -652,8 +733,8 @@ enum err llm_new(const struct config *cfg, struct loop *loop, struct llm **out, 
         }
         const char *base = cfg->embed_base_url && *cfg->embed_base_url ? cfg->embed_base_url
                                                                          : cfg->llm_base_url;
-        const char *key = cfg->embed_api_key && *cfg->embed_api_key ? cfg->embed_api_key
-                                                                      : cfg->llm_api_key;
+        struct secret *key =
+            !secret_is_empty(cfg->embed_api_key) ? cfg->embed_api_key : cfg->llm_api_key;
         e = endpoint_init(&llm->embed, cfg->embed_provider, base, cfg->llm_api_version,
                           cfg->embed_model, key, "embeddings", err, errlen);
         if (e)

@@ -43,7 +43,8 @@ typedef void (*llm_embed_fn)(void *userdata, enum err e, const char *errmsg,
                              const float *vectors, size_t count, int dim);
 
 /* Creates a client from the [llm] section (chat) and [embeddings] section (embed) of cfg
- * (copies what it needs, including the API key into guarded memory). Requests run on loop. */
+ * (copies what it needs; the API key is shared by reference, never copied). Requests run on
+ * loop. */
 enum err llm_new(const struct config *cfg, struct loop *loop, struct llm **out, char *err,
                  size_t errlen);
 /* Cancels every request in flight (no callbacks fire) and wipes the key. NULL is a no-op. */

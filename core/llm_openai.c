@@ -12,6 +12,7 @@
 #include "core/llm_provider.h"
 #include "core/mem.h"
 #include "core/secret.h"
+#include "core/utf8.h"
 
 /* Embeddings larger than this are refused rather than allocated. */
 enum { OPENAI_MAX_DIM = 65536 };
@@ -35,13 +36,14 @@ static char *openai_embed_url(const struct llm_endpoint *ep)
     return endpoint_url(ep, "/embeddings");
 }
 
-static char *openai_auth_header(const struct llm_endpoint *ep)
+static struct secret *openai_auth_header(const struct llm_endpoint *ep)
 {
     if (secret_is_empty(ep->key))
         return NULL;
-    if (ep->is_azure)
-        return xasprintf("api-key: %s", secret_str(ep->key));
-    return xasprintf("Authorization: Bearer %s", secret_str(ep->key));
+    struct secret *h = NULL;
+    if (secret_new_prefixed(ep->is_azure ? "api-key: " : "Authorization: Bearer ", ep->key, &h))
+        xmalloc((size_t)-1); /* no guarded memory: abort like any allocation failure */
+    return h;
 }
 
 static const char *role_name(enum llm_role role)
@@ -172,10 +174,21 @@ static enum err openai_parse_chat(const char *json, size_t len, bool is_stream,
         return ERR_PROTOCOL;
     }
     const cJSON *err = cJSON_GetObjectItemCaseSensitive(root, "error");
-    if (err && !cJSON_IsNull(err)) {
+    if (err && !cJSON_IsNull(err) && !cJSON_IsFalse(err)) {
         read_error_object(err, &out->error_message, &out->error_code);
         if (!out->error_message)
             out->error_message = xstrdup("unspecified error");
+        cJSON_Delete(root);
+        return ERR_OK;
+    }
+    /* vLLM and others: {"object":"error","message":...,"type":...,"code":400}; some
+     * gateways: {"type":"error","message":...}. The object itself is the error. */
+    const cJSON *object = cJSON_GetObjectItemCaseSensitive(root, "object");
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
+    bool is_error_object = (cJSON_IsString(object) && strcmp(object->valuestring, "error") == 0) ||
+                           (cJSON_IsString(type) && strcmp(type->valuestring, "error") == 0);
+    if (is_error_object && !cJSON_GetObjectItemCaseSensitive(root, "choices")) {
+        read_error_object(root, &out->error_message, &out->error_code);
         cJSON_Delete(root);
         return ERR_OK;
     }
@@ -211,6 +224,13 @@ static enum err openai_parse_chat(const char *json, size_t len, bool is_stream,
         }
         free(out->finish_reason);
         out->finish_reason = dup_string(cJSON_GetObjectItemCaseSensitive(choice, "finish_reason"));
+        /* OpenRouter and others end a failed generation with finish_reason "error". */
+        if (out->finish_reason && strcmp(out->finish_reason, "error") == 0) {
+            const cJSON *e = cJSON_GetObjectItemCaseSensitive(choice, "error");
+            read_error_object(e, &out->error_message, &out->error_code);
+            if (!out->error_message)
+                out->error_message = xstrdup("the server stopped the answer with an error");
+        }
     }
     cJSON_Delete(root);
     return ERR_OK;
@@ -310,27 +330,123 @@ out:
     return e;
 }
 
-/* A short, single-line excerpt of a body that is not JSON (an HTML error page, say). */
-static char *excerpt(const char *body, size_t len)
+enum { HTML_TITLE_MAX = 120 };
+
+/* Case-insensitive search in the first len bytes. */
+static const char *find_nocase(const char *s, size_t len, const char *needle)
 {
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= len; i++) {
+        size_t k = 0;
+        while (k < n && (s[i + k] | 0x20) == (needle[k] | 0x20))
+            k++;
+        if (k == n)
+            return s + i;
+    }
+    return NULL;
+}
+
+static bool looks_like_html(const char *body, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (body[i] == ' ' || body[i] == '\n' || body[i] == '\r' || body[i] == '\t'))
+        i++;
+    if (i >= len || body[i] != '<')
+        return false;
+    size_t head = len - i < 2048 ? len - i : 2048;
+    return find_nocase(body + i, head, "<html") || find_nocase(body + i, head, "<!doctype") ||
+           find_nocase(body + i, head, "<head") || find_nocase(body + i, head, "<body") ||
+           find_nocase(body + i, head, "<title") || find_nocase(body + i, head, "<h1");
+}
+
+/* The text of the first <tag>...</tag> of an HTML page, tags stripped, the common entities
+ * decoded, whitespace collapsed, at most HTML_TITLE_MAX bytes; NULL when absent or empty. */
+static char *html_element_text(const char *body, size_t len, const char *tag)
+{
+    char open[16], close[16];
+    snprintf(open, sizeof open, "<%s", tag);
+    snprintf(close, sizeof close, "</%s", tag);
+    const char *start = find_nocase(body, len, open);
+    if (!start)
+        return NULL;
+    const char *gt = memchr(start, '>', len - (size_t)(start - body));
+    if (!gt)
+        return NULL;
+    gt++;
+    const char *end = find_nocase(gt, len - (size_t)(gt - body), close);
+    if (!end)
+        end = body + len;
+    static const struct {
+        const char *name;
+        char c;
+    } entities[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'},
+                    {"&#39;", '\''}, {"&apos;", '\''}, {"&nbsp;", ' '}};
     struct buf b;
-    buf_init(&b, 200);
-    bool was_space = true;
-    for (size_t i = 0; i < len && b.len < 199; i++) {
-        unsigned char c = (unsigned char)body[i];
+    buf_init(&b, HTML_TITLE_MAX + 8);
+    bool in_tag = false, was_space = true;
+    for (const char *p = gt; p < end && b.len < HTML_TITLE_MAX; p++) {
+        char c = *p;
+        if (in_tag) {
+            in_tag = c != '>';
+            continue;
+        }
+        if (c == '<') {
+            in_tag = true;
+            c = ' ';
+        } else if (c == '&') {
+            for (size_t k = 0; k < sizeof entities / sizeof entities[0]; k++) {
+                size_t n = strlen(entities[k].name);
+                if ((size_t)(end - p) >= n && strncmp(p, entities[k].name, n) == 0) {
+                    c = entities[k].c;
+                    p += n - 1;
+                    break;
+                }
+            }
+        }
         bool is_space = c == ' ' || c == '\n' || c == '\r' || c == '\t';
         if (is_space) {
             if (!was_space)
                 buf_append_char(&b, ' ');
-        } else if (c >= 0x20 && c != 0x7f) {
-            buf_append_char(&b, (char)c);
+        } else if ((unsigned char)c >= 0x20 && c != 0x7f) {
+            buf_append_char(&b, c);
         }
         was_space = is_space;
     }
     while (b.len > 0 && b.data[b.len - 1] == ' ')
         b.data[--b.len] = '\0';
+    /* A cut inside a UTF-8 sequence: drop the partial character. */
+    while (b.len > 0 && ((unsigned char)b.data[b.len - 1] & 0xC0) == 0x80)
+        b.len--;
+    if (b.len > 0 && ((unsigned char)b.data[b.len - 1] & 0xC0) == 0xC0)
+        b.len--;
+    if (b.data)
+        b.data[b.len] = '\0';
     char *s = b.len ? buf_detach(&b) : NULL;
     buf_cleanup(&b);
+    return s;
+}
+
+/* A short, single-line excerpt of a body that is neither JSON nor HTML (plain text), with any
+ * escape sequence removed whole (not just its ESC). */
+static char *excerpt(const char *body, size_t len)
+{
+    size_t clean_len = 0;
+    char *clean = utf8_sanitize_line(body, len < 4096 ? len : 4096, &clean_len);
+    struct buf b;
+    buf_init(&b, 200);
+    bool was_space = true;
+    for (size_t i = 0; i < clean_len && b.len < 199; i++) {
+        bool is_space = clean[i] == ' ';
+        if (!is_space || !was_space)
+            buf_append_char(&b, clean[i]);
+        was_space = is_space;
+    }
+    while (b.len > 0 && b.data[b.len - 1] == ' ')
+        b.data[--b.len] = '\0';
+    /* A character cut at the cap becomes U+FFFD when the message is sanitised again. */
+    char *s = b.len ? buf_detach(&b) : NULL;
+    buf_cleanup(&b);
+    free(clean);
     return s;
 }
 
@@ -356,6 +472,15 @@ static void openai_parse_error(const char *body, size_t len, char **message, cha
         }
     }
     cJSON_Delete(root);
+    if (!*message && looks_like_html(body, len)) {
+        /* A proxy's error page: its title (or first heading) says it; the markup does not
+         * belong in a status line, a log or the stored answer. */
+        *message = html_element_text(body, len, "title");
+        if (!*message)
+            *message = html_element_text(body, len, "h1");
+        *code = xstrdup("html");
+        return;
+    }
     if (!*message)
         *message = excerpt(body, len);
 }

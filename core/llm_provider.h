@@ -18,7 +18,7 @@ struct llm_endpoint {
     char *base_url;           /* without a trailing '/' */
     char *api_version;        /* azure only */
     char *model;
-    struct secret *key;       /* may hold "" (no Authorization header then) */
+    struct secret *key;       /* shared with the config; NULL or "" means no key */
 };
 
 /* What one streamed chunk or one whole completion said. Strings are heap-owned. */
@@ -40,8 +40,9 @@ struct llm_provider_ops {
     /* Heap URLs for the endpoint. */
     char *(*chat_url)(const struct llm_endpoint *ep);
     char *(*embed_url)(const struct llm_endpoint *ep);
-    /* The authentication header line (heap, the caller wipes it), NULL without a key. */
-    char *(*auth_header)(const struct llm_endpoint *ep);
+    /* The authentication header line in guarded memory (the caller frees it with
+     * secret_free), NULL without a key. */
+    struct secret *(*auth_header)(const struct llm_endpoint *ep);
     /* Request bodies (heap JSON). */
     char *(*chat_body)(const struct llm_endpoint *ep, const struct llm_message *messages,
                        size_t count, double temperature, int max_tokens, bool stream);

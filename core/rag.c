@@ -14,8 +14,10 @@
 #include "core/confidence.h"
 #include "core/config.h"
 #include "core/embed.h"
+#include "core/evidence.h"
 #include "core/extract.h"
 #include "core/json_out.h"
+#include "core/lang.h"
 #include "core/llm.h"
 #include "core/log.h"
 #include "core/loop.h"
@@ -25,6 +27,7 @@
 #include "core/store.h"
 #include "core/unsent.h"
 #include "core/utf8.h"
+#include "core/wordnet.h"
 
 #ifndef CCA_ASSETS_DIR
 #define CCA_ASSETS_DIR "assets"
@@ -47,6 +50,7 @@ struct rag {
     struct llm *llm;              /* NULL or unused when offline */
     struct embedder *embedder;
     struct prompt_templates templates;
+    struct wordnet *wn;           /* related words for the evidence checks; may be unavailable */
     bool is_online;
     struct rag_turn *turns;       /* in flight, for rag_free */
 };
@@ -72,6 +76,8 @@ struct rag_turn {
     struct rag_source *sources;
     size_t source_count;
     size_t both_hits;
+    struct evidence *evidence;    /* the question's weighted words */
+    struct retrieve_stats stats;  /* of the retrieval that gave the sources */
     struct buf answer;            /* exactly what on_delta received */
     char tail[4];                 /* an incomplete UTF-8 sequence held back between deltas */
     size_t tail_len;
@@ -79,6 +85,7 @@ struct rag_turn {
     bool is_offline;
     double offline_support;       /* question-term coverage of the extractive answer */
     bool is_quiet;                /* rag_free: finish without callbacks */
+    char *abstain_reason;         /* why the question was refused, or NULL */
 };
 
 /* ---- small helpers ----------------------------------------------------------------------- */
@@ -138,6 +145,8 @@ static void turn_free(struct rag_turn *t)
     free(t->conversation_id);
     free(t->vector);
     free(t->degraded);
+    free(t->evidence);
+    free(t->abstain_reason);
     sources_free(t->sources, t->source_count);
     buf_cleanup(&t->answer);
     free(t);
@@ -248,6 +257,35 @@ static const char *status_of(enum rag_state s)
     return s == RAG_STATE_DONE ? "answered" : s == RAG_STATE_CANCELLED ? "cancelled" : "failed";
 }
 
+/* Whether text holds the citation [n], alone or in a list such as [1, 3] or [2-4]. */
+static bool text_cites(const char *text, int n)
+{
+    for (const char *p = strchr(text, '['); p; p = strchr(p + 1, '[')) {
+        const char *q = p + 1;
+        long prev = -1;
+        bool is_range = false;
+        for (;;) {
+            if (*q < '0' || *q > '9')
+                break;
+            char *end;
+            long v = strtol(q, &end, 10);
+            if (v == n || (is_range && prev <= n && n <= v))
+                return true;
+            prev = v;
+            q = end;
+            while (*q == ' ')
+                q++;
+            is_range = *q == '-';
+            if (*q != ',' && *q != '-')
+                break;
+            q++;
+            while (*q == ' ')
+                q++;
+        }
+    }
+    return false;
+}
+
 /* Ends the turn: scores, stores and reports it, then frees it. errmsg is copied. */
 static void turn_finish(struct rag_turn *t, enum rag_state state, enum err error,
                         const char *errmsg, bool abstain)
@@ -290,12 +328,25 @@ static void turn_finish(struct rag_turn *t, enum rag_state state, enum err error
             cr.text = NULL;
             if (!t->is_offline)
                 support = cite_sentence_coverage(&cr);
+            /* Online, an answer that cites no passage has no support: it is refused, and the
+             * screen shows a.text (the refusal) in place of what streamed. */
+            if (!t->is_offline && state == RAG_STATE_DONE && cr.valid_count == 0) {
+                free(text);
+                text = xasprintf("%s\nThe model's answer cited none of the passages it was "
+                                 "given, so it is not shown.", RAG_ABSTAIN_TEXT);
+                abstain = true;
+                a.abstain = true;
+                free(t->abstain_reason);
+                t->abstain_reason = xstrdup("the model's answer cited no passage");
+            }
             cite_report_cleanup(&cr);
         }
     }
     if (!text)
         text = xstrdup(buf_str(&t->answer));
     a.text = text;
+    for (size_t i = 0; i < t->source_count; i++)
+        t->sources[i].is_cited = !abstain && text_cites(text, t->sources[i].number);
 
     struct confidence_passage *cp = xcalloc(t->source_count + 1, sizeof *cp);
     for (size_t i = 0; i < t->source_count; i++) {
@@ -303,15 +354,21 @@ static void turn_finish(struct rag_turn *t, enum rag_state state, enum err error
         cp[i].is_vector_hit = t->sources[i].similarity >= 0;
         cp[i].is_fts_hit = t->sources[i].fts_score >= 0;
     }
+    char unknown[128] = "";
     struct confidence_input ci = {
         .passages = cp,
         .count = t->source_count,
         .threshold = rag->cfg->rag_match_threshold,
         .support = t->is_offline ? t->offline_support : support,
+        .evidence = t->stats.best_coverage,
+        .unknown_count = t->evidence ? evidence_unknown(t->evidence, unknown, sizeof unknown) : 0,
+        .unknown = unknown,
         .is_offline = t->is_offline,
         .abstain = abstain,
+        .abstain_reason = t->abstain_reason,
     };
     a.confidence = confidence_score(&ci, reasons, sizeof reasons);
+    a.confidence_label = confidence_label(a.confidence, abstain);
     free(cp);
     if (t->degraded) {
         size_t used = strlen(reasons);
@@ -474,6 +531,8 @@ static char *abstain_text(struct rag_turn *t)
     struct buf b;
     buf_init(&b, 4096);
     (void)buf_append_str(&b, RAG_ABSTAIN_TEXT);
+    if (t->abstain_reason)
+        (void)buf_printf(&b, "\nWhy: %s.", t->abstain_reason);
     struct store_passage *near = NULL;
     size_t n = 0;
     if (t->vector &&
@@ -727,9 +786,27 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
     struct rag *rag = t->rag;
     const struct config *cfg = rag->cfg;
     t->timer = 0;
+    const char *lang = lang_guess(t->question);
+    if (strcmp(lang, "en") != 0) {
+        /* Quoting English passages for a question in another language helps nobody. */
+        t->is_offline = !rag->is_online;
+        t->abstain_reason = xasprintf("the question seems to be in %s; the knowledge base is "
+                                      "in English", lang);
+        if (t->ev.on_sources && !t->is_quiet)
+            t->ev.on_sources(t->userdata, NULL, 0);
+        char *text = xasprintf("The knowledge base is in English, and this question seems to "
+                               "be in %s. Please ask it in English.", lang);
+        (void)emit_text(t, text, strlen(text), true);
+        free(text);
+        turn_finish(t, RAG_STATE_DONE, ERR_OK, NULL, true);
+        return;
+    }
+    t->evidence = xcalloc(1, sizeof *t->evidence);
+    retrieve_evidence(rag->store, t->question, rag->wn, t->evidence);
     struct retrieve_params p = {
         .mode = RETRIEVE_HYBRID,
         .text = t->question,
+        .evidence = t->evidence,
         .vector = t->vector,
         .dim = t->dim,
         .threshold = cfg->rag_match_threshold,
@@ -741,6 +818,7 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
     size_t n = 0;
     struct retrieve_stats st;
     enum err e = retrieve_run(rag->store, &p, &hits, &n, &st);
+    t->stats = st;
     if (e != ERR_OK) {
         const char *detail = store_errmsg(rag->store);
         char *msg = xasprintf("Searching the knowledge base failed: %s%s%s. Your question was "
@@ -769,13 +847,28 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
             .similarity = h->vector_rank > 0 ? h->vector_score : -1,
             .fts_score = h->fts_rank > 0 ? h->fts_score : -1,
             .fused_score = h->fused_score,
+            .coverage = h->coverage,
         };
         free(h->content_type);
     }
     free(hits); /* the strings moved into the sources */
     t->source_count = n;
 
-    if (n == 0) {
+    /* Refusal is decided on the evidence before any answer is written, online too. */
+    char unknown[128] = "";
+    char why[256] = "";
+    struct confidence_input ci = {
+        .count = n,
+        .support = -1,
+        .evidence = st.best_coverage,
+        .unknown_count = evidence_unknown(t->evidence, unknown, sizeof unknown),
+        .unknown = unknown,
+    };
+    if (confidence_should_abstain(&ci, why, sizeof why)) {
+        sources_free(t->sources, t->source_count);
+        t->sources = NULL;
+        t->source_count = 0;
+        t->abstain_reason = xstrdup(why);
         t->is_offline = !rag->is_online;
         if (t->ev.on_sources && !t->is_quiet)
             t->ev.on_sources(t->userdata, NULL, 0);
@@ -807,6 +900,11 @@ enum err rag_new(const struct config *cfg, struct loop *loop, struct store *stor
     rag->store = store;
     rag->llm = llm;
     rag->is_online = llm && config_has_llm(cfg);
+    rag->wn = wordnet_new();
+    if (!wordnet_is_available(rag->wn)) {
+        wordnet_free(rag->wn);
+        rag->wn = NULL;
+    }
     enum err e = embedder_new(cfg, llm, loop, &rag->embedder, err, errlen);
     if (e != ERR_OK)
         goto fail;
@@ -838,6 +936,7 @@ void rag_free(struct rag *rag)
         turn_finish(t, RAG_STATE_CANCELLED, ERR_CANCELLED, "The application closed.", false);
     }
     embedder_free(rag->embedder);
+    wordnet_free(rag->wn);
     prompt_templates_cleanup(&rag->templates);
     free(rag);
 }
@@ -926,9 +1025,12 @@ enum err rag_retrieve(struct rag *rag, const char *query, const char *const *typ
         vec = NULL;
     }
     free(errmsg);
+    struct evidence *ev = xcalloc(1, sizeof *ev);
+    retrieve_evidence(rag->store, query, rag->wn, ev);
     struct retrieve_params p = {
         .mode = RETRIEVE_HYBRID,
         .text = query,
+        .evidence = ev,
         .vector = vec,
         .dim = vec ? dim : 0,
         .types = types,
@@ -939,6 +1041,7 @@ enum err rag_retrieve(struct rag *rag, const char *query, const char *const *typ
         .rrf_k = rag->cfg->rag_rrf_k,
     };
     e = retrieve_run(rag->store, &p, out, out_count, NULL);
+    free(ev);
     free(vec);
     return e;
 }

@@ -39,6 +39,8 @@ struct rag_source {
     double similarity;   /* cosine similarity, -1 if only full-text found it */
     double fts_score;    /* -1 if only the vector retriever found it */
     double fused_score;
+    double coverage;     /* share of the question's key words the passage holds, -1 unknown */
+    bool is_cited;       /* the final answer cites it as [n] (set in the answer of on_done) */
 };
 
 struct rag_answer {
@@ -51,6 +53,8 @@ struct rag_answer {
     bool abstain;           /* nothing relevant was found */
     double confidence;      /* [0,1] */
     char *confidence_reasons; /* one line, human readable */
+    const char *confidence_label; /* the confidence in words for the screen ("weak evidence:
+                                     check the sources"); static, never NULL */
     struct rag_source *sources;
     size_t source_count;
     long processing_ms;

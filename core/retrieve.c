@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/evidence.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/store.h"
+#include "core/wordnet.h"
 
 bool retrieve_mode_parse(const char *name, enum retrieve_mode *out)
 {
@@ -114,6 +116,74 @@ void retrieve_fuse(struct store_passage *vec, size_t vec_count, struct store_pas
     *out_count = keep;
 }
 
+/* The rerank blend (see retrieve.h). */
+#define RETRIEVE_W_FUSED 0.5
+#define RETRIEVE_W_COVER 0.5
+
+static int rerank_cmp(const void *a, const void *b)
+{
+    const struct store_passage *x = a, *y = b;
+    if (x->fused_score != y->fused_score)
+        return x->fused_score < y->fused_score ? 1 : -1;
+    return 0;
+}
+
+static bool same_doc(const struct store_passage *a, const struct store_passage *b)
+{
+    return a->content_id && b->content_id && strcmp(a->content_id, b->content_id) == 0;
+}
+
+/* Reranks all n fused candidates by evidence and keeps the best count. */
+static void rerank(const struct evidence *ev, struct store_passage *v, size_t n, int count,
+                   size_t *out_count, struct retrieve_stats *stats)
+{
+    double best = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].fused_score > best)
+            best = v[i].fused_score;
+    for (size_t i = 0; i < n; i++) {
+        v[i].coverage = evidence_coverage(ev, v[i].title, v[i].heading, v[i].text, NULL);
+        double f = best > 0 ? v[i].fused_score / best : 0;
+        v[i].fused_score = RETRIEVE_W_FUSED * f + RETRIEVE_W_COVER * v[i].coverage;
+    }
+    /* qsort is not stable; the input order breaks ties (it is the fused order). */
+    for (size_t i = 0; i < n; i++)
+        v[i].fused_score -= (double)i * 1e-9;
+    qsort(v, n, sizeof *v, rerank_cmp);
+    size_t keep = count >= 0 && (size_t)count < n ? (size_t)count : n;
+    for (size_t i = keep; i < n; i++)
+        store_passage_cleanup(&v[i]);
+    *out_count = keep;
+    if (keep > 0) {
+        stats->best_coverage = v[0].coverage;
+        (void)evidence_coverage(ev, v[0].title, v[0].heading, v[0].text, &stats->best_covered);
+        for (size_t i = 1; i < keep; i++) {
+            if (!same_doc(&v[0], &v[i])) {
+                stats->doc_margin = v[0].fused_score - v[i].fused_score;
+                break;
+            }
+        }
+    }
+}
+
+void retrieve_evidence(struct store *s, const char *question, struct wordnet *wn,
+                       struct evidence *ev)
+{
+    evidence_init(ev, question, wn);
+    if (ev->count == 0)
+        return;
+    enum { MAX_WORDS = EVIDENCE_MAX_TERMS * (EVIDENCE_MAX_ALTS + 1) };
+    const char *words[MAX_WORDS];
+    double df[MAX_WORDS];
+    double n = 0;
+    size_t count = evidence_stat_words(ev, true, words, MAX_WORDS);
+    enum err e = store_term_stats(s, words, count, df, &n);
+    if (e == ERR_OK && n >= 1)
+        evidence_set_stats_all(ev, df, count, n);
+    else if (e != ERR_UNSUPPORTED)
+        log_warn("retrieve: word statistics unavailable: %s (%s)", err_str(e), store_errmsg(s));
+}
+
 enum err retrieve_run(struct store *s, const struct retrieve_params *p, struct store_passage **out,
                       size_t *out_count, struct retrieve_stats *stats)
 {
@@ -172,7 +242,25 @@ enum err retrieve_run(struct store *s, const struct retrieve_params *p, struct s
     }
     stats->vector_hits = vec_count;
     stats->fts_hits = fts_count;
-    retrieve_fuse(vec, vec_count, fts, fts_count, p->rrf_k, p->count, out, out_count);
+    stats->best_coverage = -1;
+    const struct evidence *ev = p->evidence;
+    struct evidence *own = NULL;
+    if (!ev && p->mode == RETRIEVE_HYBRID && p->text) {
+        struct wordnet *wn = wordnet_new();
+        own = xcalloc(1, sizeof *own);
+        retrieve_evidence(s, p->text, wordnet_is_available(wn) ? wn : NULL, own);
+        wordnet_free(wn);
+        ev = own;
+    }
+    if (ev) {
+        retrieve_fuse(vec, vec_count, fts, fts_count, p->rrf_k, -1, out, out_count);
+        rerank(ev, *out, *out_count, p->count, out_count, stats);
+        free(own);
+    } else {
+        retrieve_fuse(vec, vec_count, fts, fts_count, p->rrf_k, p->count, out, out_count);
+        for (size_t i = 0; i < *out_count; i++)
+            (*out)[i].coverage = -1;
+    }
     for (size_t i = 0; i < *out_count; i++)
         stats->both_hits += (*out)[i].vector_rank > 0 && (*out)[i].fts_rank > 0;
     return ERR_OK;

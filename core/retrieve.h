@@ -7,11 +7,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/err.h"
 
+struct evidence;
 struct store;
 struct store_passage;
+struct wordnet;
 
 enum retrieve_mode { RETRIEVE_HYBRID, RETRIEVE_VECTOR, RETRIEVE_FTS };
 
@@ -26,6 +29,8 @@ struct retrieve_params {
     int candidates;            /* asked from each retriever before fusion */
     int count;                 /* results kept after fusion */
     int rrf_k;                 /* the fusion constant k (60 by default) */
+    const struct evidence *evidence; /* the question's weighted words (retrieve_evidence);
+                                        NULL: hybrid mode builds them, other modes only fuse */
 };
 
 /* What happened on each side, for reasons and logs. */
@@ -35,13 +40,25 @@ struct retrieve_stats {
     size_t both_hits;          /* kept results that both retrievers returned */
     enum err vector_err;       /* ERR_OK, or why the vector side failed (hybrid carries on) */
     enum err fts_err;
+    double best_coverage;      /* evidence coverage of the best kept passage, -1 without */
+    uint64_t best_covered;     /* its covered terms (evidence_coverage's mask) */
+    double doc_margin;         /* rerank score of the best passage minus that of the best
+                                  passage of another document, 0 with one document */
 };
 
-/* Runs the retrievers of p->mode and fuses. In hybrid mode one failing side is tolerated
+/* Runs the retrievers of p->mode and fuses. With p->evidence, every fused candidate is then
+ * reranked: score = RETRIEVE_W_FUSED * fused / best fused + RETRIEVE_W_COVER * coverage, so a
+ * passage that holds the question's rare words (or their synonyms) rises above one that only
+ * ranked well on common words or on n-gram noise. In hybrid mode one failing side is tolerated
  * (its error is in stats) unless both fail or the failure is ERR_DB_DOWN. *out (caller owns,
  * store_passages_free) is best first with vector/fts scores and ranks and fused_score set. */
 enum err retrieve_run(struct store *s, const struct retrieve_params *p, struct store_passage **out,
                       size_t *out_count, struct retrieve_stats *stats);
+
+/* Fills ev with the question's words (evidence_init, with WordNet when wn is not NULL),
+ * weighted by the store's collection statistics when it has them. */
+void retrieve_evidence(struct store *s, const char *question, struct wordnet *wn,
+                       struct evidence *ev);
 
 /* Reciprocal rank fusion of two ranked lists (either may be empty), identified by passage_id.
  * Takes ownership of both arrays (they are freed); *out (caller owns) holds at most count

@@ -21,8 +21,10 @@ struct sse_parser {
     struct buf data;
     struct buf type;
     struct buf id;
+    struct buf error; /* the non-standard error: field */
     long retry_ms;
     bool has_data;      /* at least one data: line since the last dispatch */
+    bool has_error;     /* at least one error: line since the last dispatch */
     bool skip_lf;       /* the previous byte was a CR ending a line */
     bool is_first_line; /* a BOM may only appear before the first line */
     bool is_finished;
@@ -39,6 +41,7 @@ struct sse_parser *sse_parser_new(size_t max_event_len, sse_event_fn on_event, v
     buf_init(&p->data, p->max_event_len + 1); /* + the '\n' every data line adds */
     buf_init(&p->type, SSE_SMALL_FIELD_MAX);
     buf_init(&p->id, SSE_SMALL_FIELD_MAX);
+    buf_init(&p->error, SSE_SMALL_FIELD_MAX * 64);
     p->retry_ms = -1;
     p->is_first_line = true;
     return p;
@@ -52,6 +55,7 @@ void sse_parser_free(struct sse_parser *p)
     buf_cleanup(&p->data);
     buf_cleanup(&p->type);
     buf_cleanup(&p->id);
+    buf_cleanup(&p->error);
     free(p);
 }
 
@@ -62,7 +66,8 @@ long sse_parser_retry_ms(const struct sse_parser *p)
 
 static enum err dispatch(struct sse_parser *p)
 {
-    if (!p->has_data) {
+    bool is_error_type = p->type.len == 5 && memcmp(p->type.data, "error", 5) == 0;
+    if (!p->has_data && !p->has_error && !is_error_type) {
         buf_reset(&p->type);
         return ERR_OK;
     }
@@ -74,13 +79,21 @@ static enum err dispatch(struct sse_parser *p)
         .data = p->data.data ? p->data.data : "",
         .data_len = len,
         .id = buf_str(&p->id),
+        .error = p->has_error ? buf_str(&p->error) : NULL,
+        .error_len = p->error.len > 0 && p->error.data[p->error.len - 1] == '\n'
+                         ? p->error.len - 1
+                         : p->error.len,
     };
+    if (p->has_error && p->error.len > 0 && p->error.data[p->error.len - 1] == '\n')
+        p->error.data[p->error.len - 1] = '\0';
     if (p->data.data)
         p->data.data[len] = '\0';
     enum err e = p->on_event ? p->on_event(p->userdata, &ev) : ERR_OK;
     buf_reset(&p->data);
     buf_reset(&p->type);
+    buf_reset(&p->error);
     p->has_data = false;
+    p->has_error = false;
     return e;
 }
 
@@ -120,6 +133,11 @@ static enum err process_line(struct sse_parser *p)
         if (!e)
             e = buf_append_char(&p->data, '\n');
         p->has_data = true;
+    } else if (field_is(line, name_len, "error")) {
+        e = buf_append(&p->error, value, value_len);
+        if (!e)
+            e = buf_append_char(&p->error, '\n');
+        p->has_error = true;
     } else if (field_is(line, name_len, "event")) {
         buf_reset(&p->type);
         e = buf_append(&p->type, value, value_len);

@@ -18,6 +18,10 @@ struct sse_event {
     const char *data; /* the data: lines joined with '\n' (no trailing '\n'); may hold NULs */
     size_t data_len;  /* bytes in data */
     const char *id;   /* the last id: field seen so far, "" when none */
+    /* Not in the standard: some LLM servers report a failure in an "error:" field. Its value
+     * (several joined with '\n'), NUL-terminated, or NULL when the event had none. */
+    const char *error;
+    size_t error_len;
 };
 
 /* Receives each event; returning anything but ERR_OK stops the parser, and that error is
@@ -32,6 +36,8 @@ void sse_parser_free(struct sse_parser *p);
 
 /* Feeds len bytes, split anywhere (inside a line, a CRLF or a UTF-8 sequence). Lines may end
  * with CRLF, LF or CR; a leading UTF-8 BOM is skipped; comment lines (":...") are ignored.
+ * Beyond the standard, so a server's failure is never lost: an event with an "error:" field,
+ * or of type "error", is dispatched even without data.
  * Returns ERR_TOO_LARGE when a line or an event's data exceeds the cap, or the callback's
  * error. Errors are sticky: later calls return the same error without parsing. */
 enum err sse_parser_feed(struct sse_parser *p, const void *data, size_t len);

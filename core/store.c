@@ -68,6 +68,12 @@ enum err store_search_passages(struct store *s, const char *query, const char *c
     return STORE_CALL(s, search_passages, query, types, type_count, count, out, out_count);
 }
 
+enum err store_term_stats(struct store *s, const char *const *words, size_t count, double *df,
+                          double *total)
+{
+    return STORE_CALL(s, term_stats, words, count, df, total);
+}
+
 enum err store_doc_lookup(struct store *s, const char *source_path, char **content_id,
                           char **content_hash)
 {

@@ -59,7 +59,9 @@ struct store_passage {
     double fts_score;    /* ts_rank_cd, or -1 when full-text did not return it */
     int vector_rank;     /* 1-based, 0 when absent */
     int fts_rank;        /* 1-based, 0 when absent */
-    double fused_score;  /* set by core/retrieve (RRF), 0 from the store */
+    double fused_score;  /* set by core/retrieve (RRF, then the rerank), 0 from the store */
+    double coverage;     /* set by core/retrieve: the share of the question's weighted words the
+                            passage covers (core/evidence), -1 when not judged */
 };
 
 /* A passage to store with a document. Borrowed by store_doc_replace. */
@@ -140,6 +142,8 @@ struct store_ops {
     enum err (*search_passages)(struct store *s, const char *query, const char *const *types,
                                 size_t type_count, int count, struct store_passage **out,
                                 size_t *out_count);
+    enum err (*term_stats)(struct store *s, const char *const *words, size_t count, double *df,
+                           double *total);
     enum err (*doc_lookup)(struct store *s, const char *source_path, char **content_id,
                            char **content_hash);
     enum err (*doc_replace)(struct store *s, const struct store_doc_in *doc, char **content_id);
@@ -195,6 +199,11 @@ enum err store_match_passages(struct store *s, const float *query, int dim, doub
 enum err store_search_passages(struct store *s, const char *query, const char *const *types,
                                size_t type_count, int count, struct store_passage **out,
                                size_t *out_count);
+/* How common each of count words (lower-case) is: df[i] = the number of passages holding its
+ * English stem, -1 for a stop word; *total = the number of passages. Collection-wide figures
+ * (BM25's statistics), never passage text. ERR_UNSUPPORTED when the store cannot tell. */
+enum err store_term_stats(struct store *s, const char *const *words, size_t count, double *df,
+                          double *total);
 /* The stored document for source_path: ERR_NOT_FOUND when absent. */
 enum err store_doc_lookup(struct store *s, const char *source_path, char **content_id,
                           char **content_hash);
@@ -213,7 +222,10 @@ enum err store_message_finish(struct store *s, const char *message_id,
 /* The caller's conversations, most recent first. */
 enum err store_conversations(struct store *s, int limit, struct store_conversation **out,
                              size_t *out_count);
-/* The messages of one conversation, oldest first. */
+/* The newest messages of a conversation shown or sent as history; older ones stay stored. */
+#define STORE_CONVERSATION_WINDOW 500
+/* The newest STORE_CONVERSATION_WINDOW messages of one conversation, oldest first, so a
+ * conversation of any length opens in bounded time and memory. */
 enum err store_conversation_messages(struct store *s, const char *conversation_id,
                                      struct store_message **out, size_t *out_count);
 enum err store_user_add(struct store *s, const struct store_user_in *in, char **user_id);

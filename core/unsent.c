@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "core/json_out.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/private_file.h"
 
 enum {
     UNSENT_LINE_MAX = 8u << 20,  /* one record */
@@ -27,37 +29,7 @@ enum {
 
 enum err unsent_path(char **out)
 {
-    *out = NULL;
-    const char *state = getenv("XDG_STATE_HOME");
-    if (state && state[0] == '/') {
-        *out = xasprintf("%s/cca/unsent.jsonl", state);
-        return ERR_OK;
-    }
-    const char *home = getenv("HOME");
-    if (!home || home[0] != '/')
-        return ERR_NOT_FOUND;
-    *out = xasprintf("%s/.local/state/cca/unsent.jsonl", home);
-    return ERR_OK;
-}
-
-/* mkdir -p for the folders of path (not the file itself), mode 0700. */
-static enum err make_parents(const char *path)
-{
-    char *dir = xstrdup(path);
-    enum err e = ERR_OK;
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-            log_warn("unsent: cannot create %s: %s", dir, strerror(errno));
-            e = ERR_IO;
-            break;
-        }
-        *p = '/';
-    }
-    free(dir);
-    return e;
+    return private_file_path("unsent.jsonl", out);
 }
 
 /* Takes the write lock on path + ".lock" (waiting for it); the descriptor, or -1 when the
@@ -65,9 +37,11 @@ static enum err make_parents(const char *path)
 static int lock_take(const char *path)
 {
     char *lock_path = xasprintf("%s.lock", path);
-    int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    enum err e;
+    char why[512];
+    int fd = private_file_open(lock_path, O_RDWR | O_CREAT, &e, why, sizeof why);
     if (fd < 0) {
-        log_warn("unsent: cannot open %s: %s", lock_path, strerror(errno));
+        log_warn("unsent: %s", why);
         free(lock_path);
         return -1;
     }
@@ -97,25 +71,42 @@ static void add_field(struct json_out *j, const char *key, const char *value)
     json_out_string(j, value);
 }
 
-enum err unsent_append(const struct unsent_record *r, char **path_out)
+/* A user as recorded and compared: emails are not case-sensitive. */
+static char *user_key(const char *user)
+{
+    if (!user || !*user)
+        return NULL;
+    char *u = xstrdup(user);
+    for (char *p = u; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    return u;
+}
+
+enum err unsent_add(const struct unsent_record *r, char **path_out, char *err, size_t errlen)
 {
     if (path_out)
         *path_out = NULL;
-    char *path = NULL;
+    char *path = NULL, *line = NULL, *user = NULL;
     enum err e = unsent_path(&path);
-    if (e != ERR_OK)
+    if (e != ERR_OK) {
+        if (err && errlen)
+            snprintf(err, errlen, "neither XDG_STATE_HOME nor HOME is an absolute path");
         return e;
+    }
     char stamp[32] = "";
     time_t now = time(NULL);
     struct tm tm;
     if (gmtime_r(&now, &tm))
         strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
 
+    user = user_key(r->user);
     struct json_out j;
     json_out_init(&j, UNSENT_LINE_MAX);
     json_out_object_begin(&j);
     add_field(&j, "saved_at", stamp);
     add_field(&j, "kind", r->kind ? r->kind : "question");
+    add_field(&j, "user", user);
     add_field(&j, "conversation_id", r->conversation_id);
     add_field(&j, "message_id", r->message_id);
     add_field(&j, "question", r->question);
@@ -123,33 +114,34 @@ enum err unsent_append(const struct unsent_record *r, char **path_out)
     add_field(&j, "status", r->status);
     add_field(&j, "reason", r->reason);
     json_out_object_end(&j);
-    char *line = NULL;
     e = json_out_finish(&j, &line);
     json_out_cleanup(&j);
-    if (e != ERR_OK)
+    if (e != ERR_OK) {
+        if (err && errlen)
+            snprintf(err, errlen, "the record is larger than %u bytes", (unsigned)UNSENT_LINE_MAX);
         goto out;
-    size_t len = strlen(line);
+    }
     char *with_nl = xasprintf("%s\n", line);
     free(line);
     line = with_nl;
-    len++;
+    size_t len = strlen(line);
 
-    e = make_parents(path);
+    e = private_file_prepare_dir(path, err, errlen);
     if (e != ERR_OK)
         goto out;
     /* Without the lock the record is still appended: losing the question would be worse than
      * racing a rewrite. */
     int lock = lock_take(path);
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    int fd = private_file_open(path, O_WRONLY | O_CREAT | O_APPEND, &e, err, errlen);
     if (fd < 0) {
-        log_warn("unsent: cannot open %s: %s", path, strerror(errno));
-        e = ERR_IO;
         lock_release(lock);
         goto out;
     }
     ssize_t w = write(fd, line, len);
     if (w < 0 || (size_t)w != len) {
-        log_warn("unsent: cannot write %s: %s", path, w < 0 ? strerror(errno) : "short write");
+        if (err && errlen)
+            snprintf(err, errlen, "cannot write %s: %s", path,
+                     w < 0 ? strerror(errno) : "short write");
         e = ERR_IO;
     }
     if (close(fd) != 0 && e == ERR_OK)
@@ -157,6 +149,7 @@ enum err unsent_append(const struct unsent_record *r, char **path_out)
     lock_release(lock);
 out:
     free(line);
+    free(user);
     if (e == ERR_OK && path_out) {
         *path_out = path;
         path = NULL;
@@ -165,43 +158,27 @@ out:
     return e;
 }
 
-/* --- reading back ------------------------------------------------------------------------- */
-
-/* Reads the whole file into b; a missing file leaves b empty. */
-static enum err read_file(const char *path, struct buf *b)
+enum err unsent_append(const struct unsent_record *r, char **path_out)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return ERR_OK;
-        log_warn("unsent: cannot open %s: %s", path, strerror(errno));
-        return ERR_IO;
-    }
-    enum err e = ERR_OK;
-    char chunk[65536];
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            log_warn("unsent: cannot read %s: %s", path, strerror(errno));
-            e = ERR_IO;
-            break;
-        }
-        if (n == 0)
-            break;
-        e = buf_append(b, chunk, (size_t)n);
-        if (e != ERR_OK) {
-            log_warn("unsent: %s is larger than %u bytes", path, (unsigned)UNSENT_FILE_MAX);
-            break;
-        }
-    }
-    close(fd);
+    char why[1024] = "";
+    enum err e = unsent_add(r, path_out, why, sizeof why);
+    if (e != ERR_OK)
+        log_warn("unsent: %s", why[0] ? why : err_str(e));
     return e;
 }
 
+/* --- reading back ------------------------------------------------------------------------- */
+
+/* Reads the whole file into b; a missing file leaves b empty. */
+static enum err read_file(const char *path, struct buf *b, char *err, size_t errlen)
+{
+    enum err e = private_file_read(path, UNSENT_FILE_MAX, b, err, errlen);
+    return e == ERR_NOT_FOUND ? ERR_OK : e;
+}
+
 static const char *const entry_keys[] = {"saved_at", "kind",   "conversation_id", "message_id",
-                                         "question", "answer", "status",          "reason"};
+                                         "question", "answer", "status",          "reason",
+                                         "user"};
 enum { ENTRY_KEY_COUNT = sizeof entry_keys / sizeof entry_keys[0] };
 
 static void entry_cleanup(struct unsent_entry *e)
@@ -214,6 +191,7 @@ static void entry_cleanup(struct unsent_entry *e)
     free(e->answer);
     free(e->status);
     free(e->reason);
+    free(e->user);
     free(e->line);
     memset(e, 0, sizeof *e);
 }
@@ -237,6 +215,7 @@ static bool entry_parse(const char *line, size_t len, struct unsent_entry *e)
         .answer = v[5],
         .status = v[6],
         .reason = v[7],
+        .user = v[8],
     };
     if (!e->question || !e->question[0]) {
         entry_cleanup(e);
@@ -244,6 +223,11 @@ static bool entry_parse(const char *line, size_t len, struct unsent_entry *e)
     }
     if (!e->kind)
         e->kind = xstrdup("question");
+    if (e->user) {
+        char *u = user_key(e->user);
+        free(e->user);
+        e->user = u;
+    }
     e->line = xstrndup(line, len);
     return true;
 }
@@ -262,50 +246,94 @@ static void for_each_line(const char *data, size_t len,
 }
 
 struct load_ctx {
-    struct unsent_entry *items;
-    size_t count, cap;
-    size_t bad;
+    struct unsent_file *f;
+    size_t cap, bad_cap;
+    size_t line_no;
 };
 
 static void load_line(void *ctx, const char *line, size_t len)
 {
     struct load_ctx *l = ctx;
+    l->line_no++;
     if (len == 0)
         return;
     struct unsent_entry e;
     if (!entry_parse(line, len, &e)) {
-        l->bad++;
+        if (l->f->bad_count == l->bad_cap) {
+            l->bad_cap = l->bad_cap ? l->bad_cap * 2 : 8;
+            l->f->bad_lines = xreallocarray(l->f->bad_lines, l->bad_cap, sizeof *l->f->bad_lines);
+        }
+        l->f->bad_lines[l->f->bad_count++] = l->line_no;
         return;
     }
-    if (l->count == l->cap) {
+    e.line_no = l->line_no;
+    if (l->f->count == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 8;
-        l->items = xreallocarray(l->items, l->cap, sizeof *l->items);
+        l->f->entries = xreallocarray(l->f->entries, l->cap, sizeof *l->f->entries);
     }
-    l->items[l->count++] = e;
+    l->f->entries[l->f->count++] = e;
+}
+
+enum err unsent_read(struct unsent_file *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (err && errlen)
+        err[0] = '\0';
+    char *path = NULL;
+    enum err e = unsent_path(&path);
+    if (e != ERR_OK) {
+        if (err && errlen)
+            snprintf(err, errlen, "neither XDG_STATE_HOME nor HOME is an absolute path");
+        return e;
+    }
+    struct buf b;
+    buf_init(&b, UNSENT_FILE_MAX);
+    e = read_file(path, &b, err, errlen);
+    if (e == ERR_OK && b.len) {
+        struct load_ctx l = {.f = out};
+        for_each_line(b.data, b.len, load_line, &l);
+    }
+    buf_cleanup(&b);
+    free(path);
+    return e;
+}
+
+void unsent_file_cleanup(struct unsent_file *f)
+{
+    unsent_entries_free(f->entries, f->count);
+    free(f->bad_lines);
+    memset(f, 0, sizeof *f);
+}
+
+bool unsent_entry_is_from(const struct unsent_entry *e, const char *user)
+{
+    if (!user || !*user)
+        return !e->user;
+    return e->user && strcasecmp(e->user, user) == 0;
 }
 
 enum err unsent_load(struct unsent_entry **out, size_t *out_count)
 {
     *out = NULL;
     *out_count = 0;
-    char *path = NULL;
-    enum err e = unsent_path(&path);
-    if (e != ERR_OK)
+    struct unsent_file f;
+    char why[1024];
+    enum err e = unsent_read(&f, why, sizeof why);
+    if (e != ERR_OK) {
+        if (e != ERR_NOT_FOUND)
+            log_warn("unsent: %s", why);
         return e;
-    struct buf b;
-    buf_init(&b, UNSENT_FILE_MAX);
-    e = read_file(path, &b);
-    if (e == ERR_OK && b.len) {
-        struct load_ctx l = {0};
-        for_each_line(b.data, b.len, load_line, &l);
-        if (l.bad)
-            log_warn("unsent: %zu unreadable line(s) in %s left as they are", l.bad, path);
-        *out = l.items;
-        *out_count = l.count;
     }
-    buf_cleanup(&b);
-    free(path);
-    return e;
+    if (f.bad_count)
+        log_warn("unsent: %zu line(s) of the unsent file are not records (line %zu%s); they "
+                 "are kept as they are (cca unsent lists them)",
+                 f.bad_count, f.bad_lines[0], f.bad_count > 1 ? " and more" : "");
+    *out = f.entries;
+    *out_count = f.count;
+    f.entries = NULL;
+    f.count = 0;
+    unsent_file_cleanup(&f);
+    return ERR_OK;
 }
 
 void unsent_entries_free(struct unsent_entry *e, size_t count)
@@ -342,50 +370,6 @@ static void rewrite_line(void *ctx, const char *line, size_t len)
         r->err = buf_append_char(&r->out, '\n');
 }
 
-/* Writes data to a fresh sibling file and renames it over path. */
-static enum err replace_file(const char *path, const char *data, size_t len)
-{
-    if (len == 0) {
-        if (unlink(path) != 0 && errno != ENOENT) {
-            log_warn("unsent: cannot remove %s: %s", path, strerror(errno));
-            return ERR_IO;
-        }
-        return ERR_OK;
-    }
-    char *tmp = xasprintf("%s.tmp", path);
-    enum err e = ERR_OK;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        log_warn("unsent: cannot create %s: %s", tmp, strerror(errno));
-        free(tmp);
-        return ERR_IO;
-    }
-    size_t done = 0;
-    while (done < len && e == ERR_OK) {
-        ssize_t w = write(fd, data + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            log_warn("unsent: cannot write %s: %s", tmp, w < 0 ? strerror(errno) : "no space");
-            e = ERR_IO;
-            break;
-        }
-        done += (size_t)w;
-    }
-    if (e == ERR_OK && fsync(fd) != 0)
-        e = ERR_IO;
-    if (close(fd) != 0 && e == ERR_OK)
-        e = ERR_IO;
-    if (e == ERR_OK && rename(tmp, path) != 0) {
-        log_warn("unsent: cannot replace %s: %s", path, strerror(errno));
-        e = ERR_IO;
-    }
-    if (e != ERR_OK)
-        unlink(tmp);
-    free(tmp);
-    return e;
-}
-
 /* Keeps the lines keep() accepts, under the lock; *removed gets how many went. */
 static enum err rewrite(keep_fn keep, void *keep_ctx, size_t *removed)
 {
@@ -395,10 +379,11 @@ static enum err rewrite(keep_fn keep, void *keep_ctx, size_t *removed)
     if (e != ERR_OK)
         return e;
     struct stat st;
-    if (stat(path, &st) != 0 && errno == ENOENT) {
+    if (lstat(path, &st) != 0 && errno == ENOENT) {
         free(path);
         return ERR_OK; /* nothing to rewrite; no need to create the folder for a lock */
     }
+    char why[1024] = "";
     int lock = lock_take(path);
     if (lock < 0) {
         free(path);
@@ -408,13 +393,15 @@ static enum err rewrite(keep_fn keep, void *keep_ctx, size_t *removed)
     buf_init(&in, UNSENT_FILE_MAX);
     struct rewrite_ctx r = {.keep = keep, .keep_ctx = keep_ctx};
     buf_init(&r.out, UNSENT_FILE_MAX);
-    e = read_file(path, &in);
+    e = read_file(path, &in, why, sizeof why);
     if (e == ERR_OK && in.len)
         for_each_line(in.data, in.len, rewrite_line, &r);
     if (e == ERR_OK)
         e = r.err;
     if (e == ERR_OK && r.removed)
-        e = replace_file(path, r.out.data, r.out.len);
+        e = private_file_replace(path, r.out.data, r.out.len, why, sizeof why);
+    if (e != ERR_OK && why[0])
+        log_warn("unsent: %s", why);
     if (e == ERR_OK)
         *removed = r.removed;
     buf_cleanup(&r.out);
@@ -453,6 +440,8 @@ enum err unsent_remove(const struct unsent_entry *e)
 
 struct forget_ctx {
     const char *question;
+    const char *user;
+    bool is_any_user;
 };
 
 static bool keep_unless_question(void *ctx, const char *line, size_t len)
@@ -461,23 +450,35 @@ static bool keep_unless_question(void *ctx, const char *line, size_t len)
     struct unsent_entry e;
     if (!entry_parse(line, len, &e))
         return true;
-    bool is_match = strcmp(e.kind, "question") == 0 && strcmp(e.question, f->question) == 0;
+    bool is_match = strcmp(e.kind, "question") == 0 && strcmp(e.question, f->question) == 0 &&
+                    (f->is_any_user || unsent_entry_is_from(&e, f->user));
     entry_cleanup(&e);
     return !is_match;
 }
 
-enum err unsent_forget_question(const char *question, size_t *removed)
+static enum err forget(const char *user, bool is_any_user, const char *question,
+                       size_t *removed)
 {
     size_t n = 0;
     if (removed)
         *removed = 0;
     if (!question || !question[0])
         return ERR_INVALID;
-    struct forget_ctx f = {.question = question};
+    struct forget_ctx f = {.question = question, .user = user, .is_any_user = is_any_user};
     enum err e = rewrite(keep_unless_question, &f, &n);
     if (removed)
         *removed = n;
     return e;
+}
+
+enum err unsent_forget_question_of(const char *user, const char *question, size_t *removed)
+{
+    return forget(user, false, question, removed);
+}
+
+enum err unsent_forget_question(const char *question, size_t *removed)
+{
+    return forget(NULL, true, question, removed);
 }
 
 static bool keep_nothing(void *ctx, const char *line, size_t len)

@@ -216,6 +216,22 @@ size_t utf8_prev(const char *s, size_t len, size_t off)
 
 /* --- sanitising ------------------------------------------------------------------------- */
 
+/* Invisible format characters that only serve to hide or spoof text: zero-width space, word
+ * joiner and invisible operators, BOM, the deprecated format controls, interlinear annotation,
+ * Hangul fillers (blank-looking letters), shorthand format controls, musical format controls
+ * and the tag characters (used to smuggle invisible text). ZWJ/ZWNJ (emoji sequences, Persian
+ * and Indic spelling) and variation selectors stay: real text needs them. */
+static const struct utf8_range invisible[] = {
+    {0x115F, 0x1160}, {0x180E, 0x180E}, {0x200B, 0x200B}, {0x2060, 0x2064},
+    {0x206A, 0x206F}, {0x3164, 0x3164}, {0xFEFF, 0xFEFF}, {0xFFA0, 0xFFA0},
+    {0xFFF9, 0xFFFB}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0000, 0xE007F},
+};
+
+bool utf8_cp_is_invisible(uint32_t cp)
+{
+    return in_table(invisible, COUNT_OF(invisible), cp);
+}
+
 /* Length of an escape sequence starting at s[0] == ESC (or a C1 introducer given as its
  * 7-bit final byte in intro), consuming through its terminator or to the end of input. */
 static size_t string_body_len(const char *s, size_t len, size_t i)
@@ -268,7 +284,7 @@ static size_t sequence_end(const char *s, size_t len, size_t i, unsigned char ki
     }
 }
 
-char *utf8_sanitize(const char *s, size_t len, size_t *out_len)
+static char *sanitize(const char *s, size_t len, size_t *out_len, bool is_line)
 {
     struct buf b;
     /* The output is at most 3 bytes per input byte (one byte -> U+FFFD). */
@@ -304,7 +320,7 @@ char *utf8_sanitize(const char *s, size_t len, size_t *out_len)
             continue;
         }
         if (c == '\n' || c == '\t') {
-            buf_append_char(&b, (char)c);
+            buf_append_char(&b, is_line ? ' ' : (char)c);
             i++;
             continue;
         }
@@ -317,6 +333,10 @@ char *utf8_sanitize(const char *s, size_t len, size_t *out_len)
             continue;
         }
         bool is_invalid = cp == UTF8_REPLACEMENT && n == 1;
+        if (!is_invalid && utf8_cp_is_invisible(cp)) {
+            i += n;
+            continue;
+        }
         if (is_invalid || cp == 0 || utf8_cp_is_unsafe(cp))
             buf_append(&b, repl, 3);
         else
@@ -326,4 +346,14 @@ char *utf8_sanitize(const char *s, size_t len, size_t *out_len)
     if (out_len)
         *out_len = b.len;
     return buf_detach(&b);
+}
+
+char *utf8_sanitize(const char *s, size_t len, size_t *out_len)
+{
+    return sanitize(s, len, out_len, false);
+}
+
+char *utf8_sanitize_line(const char *s, size_t len, size_t *out_len)
+{
+    return sanitize(s, len, out_len, true);
 }

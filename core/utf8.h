@@ -35,11 +35,22 @@ size_t utf8_fit(const char *s, size_t len, size_t max_width, size_t *width);
 size_t utf8_prev(const char *s, size_t len, size_t off);
 size_t utf8_next(const char *s, size_t len, size_t off);
 
+/* True for invisible format characters that can hide or spoof text (U+200B zero-width space,
+ * U+2060-2064, U+FEFF, U+180E, U+206A-206F, Hangul fillers, U+FFF9-FFFB, tag characters
+ * U+E0000-E007F, ...). ZWJ, ZWNJ and variation selectors are not: real text needs them. */
+bool utf8_cp_is_invisible(uint32_t cp);
+
 /* Makes untrusted text (LLM output, documents, names) safe to show: escape sequences (CSI,
- * OSC, DCS, SOS, PM, APC, and two-byte ESC x) are removed whole, CR is dropped, other C0/C1
- * controls and DEL, bidi overrides and isolates (U+202A-202E, U+2066-2069, U+200E/F, U+061C),
- * unassigned code points and invalid UTF-8 become U+FFFD; newline and tab stay. Returns a heap
- * string owned by the caller; *out_len (may be NULL) gets its length. */
+ * OSC, DCS, SOS, PM, APC, and two-byte ESC x) are removed whole, CR is dropped, invisible
+ * format characters (utf8_cp_is_invisible) are dropped, other C0/C1 controls and DEL, bidi
+ * overrides and isolates (U+202A-202E, U+2066-2069, U+200E/F, U+061C), unassigned code points
+ * and invalid UTF-8 become U+FFFD; newline and tab stay. Returns a heap string owned by the
+ * caller; *out_len (may be NULL) gets its length. Right-to-left letters are text and stay (a
+ * bidi-aware terminal still shows them right to left), but no override or isolate survives to
+ * disguise the order of the text around them. */
 char *utf8_sanitize(const char *s, size_t len, size_t *out_len);
+/* The same for one-line labels (names, titles, status text, log lines): newlines and tabs
+ * become spaces as well. */
+char *utf8_sanitize_line(const char *s, size_t len, size_t *out_len);
 
 #endif

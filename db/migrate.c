@@ -121,11 +121,25 @@ static enum err read_ledger(struct pg *pg, struct migration *m, size_t count, in
     enum err e = ledger_exists(pg, &exists);
     if (e != ERR_OK || !exists)
         return e;
+    /* The ledger is closed to application roles (migration 010): they read it through
+     * cca_schema_ledger(); the migrating superuser reads the table itself. */
     struct pg_res *res = NULL;
     e = pg_exec(pg,
-                "SELECT version, checksum,"
-                " to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS TZ')"
-                " FROM public.schema_migrations ORDER BY version",
+                "SELECT has_table_privilege('public.schema_migrations', 'SELECT'),"
+                " to_regprocedure('public.cca_schema_ledger()') IS NOT NULL",
+                0, NULL, &res);
+    if (e != ERR_OK)
+        return e;
+    bool via_function = !pg_res_bool(res, 0, 0, true) && pg_res_bool(res, 0, 1, false);
+    pg_res_free(res);
+    res = NULL;
+    e = pg_exec(pg,
+                via_function ? "SELECT version, checksum,"
+                               " to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS TZ')"
+                               " FROM public.cca_schema_ledger() ORDER BY version"
+                             : "SELECT version, checksum,"
+                               " to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS TZ')"
+                               " FROM public.schema_migrations ORDER BY version",
                 0, NULL, &res);
     if (e != ERR_OK)
         return e;

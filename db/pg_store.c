@@ -91,6 +91,10 @@ static char *text_array_literal(const char *const *items, size_t count)
     return buf_detach(&b);
 }
 
+#define STORE_WINDOW_TEXT STORE_STR(STORE_CONVERSATION_WINDOW)
+#define STORE_STR(x) STORE_STR2(x)
+#define STORE_STR2(x) #x
+
 /* An ISO 8601 UTC timestamp expression for a timestamptz column. */
 #define ISO_TS(col) "to_char((" col ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
@@ -105,7 +109,8 @@ static enum err act_as(struct pg_store *s, struct pg *pg)
     enum err e = pg_exec(pg, "SELECT cca_role_for_email($1)", 1, params, &res);
     if (e == ERR_PERMISSION) {
         pg_set_errmsg(pg, "cannot act as %s: only a connection allowed to act as other users "
-                          "(the demo superuser) may use --user; connect as your own role instead",
+                          "(the demo role cca_demo) may use --user; connect as your own role "
+                          "instead",
                       email);
         return e;
     }
@@ -368,6 +373,33 @@ static enum err pgs_search_passages(struct store *st, const char *query,
         passages_from_rows(res, false, out, out_count);
     pg_res_free(res);
     free(typ);
+    return e;
+}
+
+static enum err pgs_term_stats(struct store *st, const char *const *words, size_t count,
+                               double *df, double *total)
+{
+    struct pg *pg = impl(st)->pg;
+    *total = 0;
+    for (size_t i = 0; i < count; i++)
+        df[i] = -1;
+    if (count == 0)
+        return ERR_OK;
+    char *arr = text_array_literal(words, count);
+    const char *params[] = {arr};
+    struct pg_res *res = NULL;
+    enum err e = pg_exec(pg, "SELECT ord, df, n FROM passage_term_stats($1::text[])", 1, params,
+                         &res);
+    if (e == ERR_OK) {
+        for (size_t r = 0; r < pg_res_rows(res); r++) {
+            double ord = pg_res_double(res, r, 0, 0);
+            if (ord >= 1 && ord <= (double)count)
+                df[(size_t)ord - 1] = pg_res_double(res, r, 1, -1);
+            *total = pg_res_double(res, r, 2, 0);
+        }
+    }
+    pg_res_free(res);
+    free(arr);
     return e;
 }
 
@@ -725,10 +757,13 @@ static enum err pgs_conversation_messages(struct store *st, const char *conversa
     const char *params[] = {conversation_id};
     struct pg_res *res = NULL;
     enum err e = pg_exec(impl(st)->pg,
+                         "SELECT * FROM ("
                          "SELECT id, conversation_id, message, response, status, error,"
                          " sources::text, confidence, processing_time, " ISO_TS("created_at")
+                         " AS created, created_at AS t"
                          " FROM chat_messages WHERE conversation_id = $1"
-                         " ORDER BY created_at, id",
+                         " ORDER BY created_at DESC, id DESC LIMIT " STORE_WINDOW_TEXT
+                         ") newest ORDER BY t, id",
                          1, params, &res);
     if (e != ERR_OK)
         return e;
@@ -1023,6 +1058,7 @@ static const struct store_ops pg_store_ops = {
     .set_embed_meta = pgs_set_embed_meta,
     .match_passages = pgs_match_passages,
     .search_passages = pgs_search_passages,
+    .term_stats = pgs_term_stats,
     .doc_lookup = pgs_doc_lookup,
     .doc_replace = pgs_doc_replace,
     .reindex_list = pgs_reindex_list,

@@ -7,12 +7,17 @@
 #   scripts/pg.sh stop DIR      stop it (data stays)
 #   scripts/pg.sh status DIR    exit 0 when running
 #   scripts/pg.sh destroy DIR   stop and delete it
-#   scripts/pg.sh url DIR       print the libpq conninfo for the bootstrap superuser
+#   scripts/pg.sh url DIR       print the libpq conninfo for the bootstrap superuser (migrate,
+#                               seed, ingest, tests: whatever creates or loads the schema)
+#   scripts/pg.sh url DIR demo  the conninfo of the demo role cca_demo (`make run`, `doctor`):
+#                               not a superuser; it may only SET ROLE to the people's login
+#                               roles (`cca --user EMAIL`). scripts/setup_db.sh creates it.
 set -euo pipefail
 
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|status|destroy|url DIR" >&2; exit 2; }
+who=${3:-super}
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|status|destroy|url DIR [demo]" >&2; exit 2; }
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 data="$dir/data"
@@ -102,7 +107,11 @@ destroy)
     case "$sock" in /tmp/cca-pg-*) rm -rf "$sock" ;; esac
     ;;
 url)
-    echo "host=$sock dbname=cca user=$superuser"
+    case "$who" in
+    super) echo "host=$sock dbname=cca user=$superuser" ;;
+    demo) echo "host=$sock dbname=cca user=cca_demo" ;;
+    *) echo "usage: $0 url DIR [demo]" >&2; exit 2 ;;
+    esac
     ;;
 *)
     echo "usage: $0 start|stop|status|destroy|url DIR" >&2; exit 2

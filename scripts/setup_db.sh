@@ -2,6 +2,8 @@
 # setup_db.sh DIR: the private database for the embedded default (or a test). Starts the
 # cluster in DIR (created on first use), applies migrations, and on an empty database loads
 # the sample data and ingests the sample knowledge base. Safe to run again: data is reused.
+# All of that runs as the bootstrap superuser; the demo then connects as cca_demo
+# (`scripts/pg.sh url DIR demo`), a plain login role that may only act as the people.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-var/pg}
@@ -27,3 +29,7 @@ if [ "$passages" = 0 ]; then
     echo "setup: ingesting the sample knowledge base (assets/kb)"
     ./cca ingest --source sample-kb assets/kb >/dev/null
 fi
+# The demo's own role (see cca_demo_role_setup in db/migrations/010_admin.sql): created when
+# missing, made a member of every person's login role (people added later by `cca user add`
+# join it automatically).
+psql "$url" -XAtqc "select cca_demo_role_setup('cca_demo')" >/dev/null

@@ -435,6 +435,13 @@ static void reopen_selected(struct chat *c)
     char *head = xasprintf("Reopened: %s", title);
     transcript_add(c->transcript, TRANSCRIPT_NOTICE, head, strlen(head));
     free(head);
+    if (n >= STORE_CONVERSATION_WINDOW) {
+        char *older = xasprintf("Showing the newest %d messages; the older ones are kept but "
+                                "not shown.",
+                                STORE_CONVERSATION_WINDOW);
+        transcript_add(c->transcript, TRANSCRIPT_NOTICE, older, strlen(older));
+        free(older);
+    }
     /* Like after a fresh answer, the sources panel holds the last answer's sources. */
     struct rag_source *last_src = NULL;
     size_t last_count = 0;

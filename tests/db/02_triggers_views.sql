@@ -48,9 +48,9 @@ SELECT isnt((SELECT completed_at FROM learning_progress WHERE id = 'lp-alice-dat
 SELECT is((SELECT count(*)::int FROM audit_log
            WHERE record_id = 'lp-alice-data' AND action = 'completed'
              AND table_name = 'learning_progress'
-             AND user_id = '00000000-0000-4000-8000-000000000001'
+             AND subject_id = '00000000-0000-4000-8000-000000000001' AND user_id IS NULL
              AND changes->>'skill_id' = 'skill-data-analysis'), 1,
-          'completion writes one audit_log row with the skill');
+          'completion writes one audit_log row with the skill, about alice (the superuser did it: no actor)');
 UPDATE learning_progress SET level = 3 WHERE id = 'lp-alice-data';
 SELECT is((SELECT count(*)::int FROM audit_log WHERE record_id = 'lp-alice-data'), 1,
           'another update of a completed row writes no second completion');

@@ -67,23 +67,23 @@ SELECT throws_ok($$INSERT INTO conversations (user_id) VALUES ('00000000-0000-40
                  '42501', NULL, 'she cannot open a conversation as someone else');
 SELECT throws_ok($$INSERT INTO chat_messages (message, conversation_id) VALUES ('x', 'conv-bob-planning')$$,
                  '23503', NULL, 'she cannot add to another learner''s conversation');
-SELECT lives_ok($$INSERT INTO chat_messages (id, message, conversation_id)
-                  VALUES ('msg-alice-new', 'What is Scrum?', 'conv-alice-ml')$$,
-                'she stores her own question (user_id defaults to her)');
+SELECT lives_ok($$INSERT INTO chat_messages (message, conversation_id)
+                  VALUES ('What is Scrum?', 'conv-alice-ml')$$,
+                'she stores her own question (user_id defaults to her, the id is the server''s)');
 SELECT lives_ok($$UPDATE chat_messages SET status = 'answered', response = 'An agile framework [1].',
                   confidence = 0.7, sources = '[]', processing_time = 900, is_offline = true,
-                  abstain = false WHERE id = 'msg-alice-new'$$,
+                  abstain = false WHERE message = 'What is Scrum?'$$,
                 'she stores the answer to it');
 SELECT throws_ok($$UPDATE chat_messages SET user_id = '00000000-0000-4000-8000-000000000002'
-                   WHERE id = 'msg-alice-new'$$, '42501', NULL, 'she cannot give a message away');
-SELECT throws_ok($$UPDATE chat_messages SET message = 'rewritten' WHERE id = 'msg-alice-new'$$,
+                   WHERE message = 'What is Scrum?'$$, '42501', NULL, 'she cannot give a message away');
+SELECT throws_ok($$UPDATE chat_messages SET message = 'rewritten' WHERE message = 'What is Scrum?'$$,
                  '42501', NULL, 'a stored question cannot be rewritten');
-SELECT throws_ok($$DELETE FROM chat_messages WHERE id = 'msg-alice-new'$$, '42501', NULL,
+SELECT throws_ok($$DELETE FROM chat_messages WHERE message = 'What is Scrum?'$$, '42501', NULL,
                  'messages cannot be deleted by the client');
 
-SELECT lives_ok($$INSERT INTO conversations (id, title) VALUES ('conv-alice-new', 'Agile')$$,
+SELECT lives_ok($$INSERT INTO conversations (title) VALUES ('Agile')$$,
                 'she opens a conversation of her own');
-SELECT lives_ok($$UPDATE conversations SET title = 'Agile basics' WHERE id = 'conv-alice-new'$$,
+SELECT lives_ok($$UPDATE conversations SET title = 'Agile basics' WHERE title = 'Agile'$$,
                 'she renames her own conversation');
 WITH u AS (UPDATE conversations SET title = 'pwned' WHERE id = 'conv-bob-planning' RETURNING 1)
 SELECT is((SELECT count(*)::int FROM u), 0, 'renaming another learner''s conversation changes nothing');

@@ -61,7 +61,7 @@ SELECT is((SELECT array_agg(p.proname::text) FROM pg_proc p
           'query functions and identity helpers run as the caller (RLS applies)');
 SELECT ok(NOT has_function_privilege('cca_learner', 'cca_role_for_email(text)', 'EXECUTE')
           AND NOT has_function_privilege('cca_admin', 'cca_role_for_email(text)', 'EXECUTE'),
-          'cca_role_for_email is for the superuser only');
+          'cca_role_for_email is not for the people''s roles (superuser and demo role only)');
 SELECT is(cca_role_for_email('Alice@Example.com'), 'cca_u_alice',
           'cca_role_for_email maps an email (any case) to the login role');
 SELECT ok(NOT has_function_privilege('cca_admin', 'cca_user_create(text,text,text,text,text,text,text)', 'EXECUTE'),

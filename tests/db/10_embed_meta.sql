@@ -16,7 +16,7 @@ SELECT has_function('public', 'cca_reset_embeddings', ARRAY['integer', 'text'], 
 
 SET LOCAL ROLE cca_u_erin;
 SELECT lives_ok($$SELECT cca_set_embed_meta(1536, 'local-hash-v1')$$, 'a trainer records the embedder');
-SELECT results_eq($$SELECT key, value FROM cca_settings ORDER BY key$$,
+SELECT results_eq($$SELECT key, value FROM cca_settings WHERE key LIKE 'embed%' ORDER BY key$$,
                   $$VALUES ('embed_dim', '1536'), ('embed_model', 'local-hash-v1')$$,
                   'dimension and model are recorded');
 RESET ROLE;
@@ -68,7 +68,7 @@ SELECT is((SELECT count(*)::int FROM learning_content WHERE embedding IS NOT NUL
           'every embedding is cleared');
 SELECT is(format_type(atttypid, atttypmod), 'vector(1536)', 'the column is vector(1536) again')
 FROM pg_attribute WHERE attrelid = 'learning_content'::regclass AND attname = 'embedding';
-SELECT results_eq($$SELECT value FROM cca_settings ORDER BY key$$,
+SELECT results_eq($$SELECT value FROM cca_settings WHERE key LIKE 'embed%' ORDER BY key$$,
                   $$VALUES ('1536'), ('text-embedding-3-small')$$, 'the new embedder is recorded');
 SELECT is((SELECT count(*)::int FROM audit_log WHERE action = 'reset_embeddings'), 1,
           'the reset is audited');

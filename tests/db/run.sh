@@ -18,6 +18,8 @@ export CCA_DATABASE_URL=$url
 ./cca migrate > "$log" 2>&1 || { cat "$log"; fail "cca migrate"; }
 ./cca seed >> "$log" 2>&1 || { cat "$log"; fail "cca seed"; }
 ./cca ingest --source sample-kb assets/kb >> "$log" 2>&1 || { cat "$log"; fail "cca ingest"; }
+# the demo role, as scripts/setup_db.sh makes it (13_admin tests what it may do)
+psql "$url" -XAtqc "select cca_demo_role_setup('cca_demo')" >> "$log" 2>&1 || fail "demo role"
 out=$(pg_prove -v -h "$sock" -U cca_super -d cca tests/db/*.sql 2>&1); rc=$?
 printf '%s\n' "$out" >> "$log"
 passed=$(grep -cE '^ok ' <<<"$out"); failed=$(grep -cE '^not ok ' <<<"$out")

@@ -18,6 +18,7 @@
 
 #include "core/config.h"
 #include "core/mem.h"
+#include "core/secret.h"
 #include "tests/fakes/fake_llm.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -88,6 +89,13 @@ static void set_str(char **field, const char *value)
     *field = xstrdup(value);
 }
 
+static void set_key(struct secret **field, const char *value)
+{
+    secret_free(*field);
+    *field = NULL;
+    assert_int_equal(secret_new(value, field), ERR_OK);
+}
+
 static void test_cmd_llm_offline_without_llm(void **state)
 {
     (void)state;
@@ -109,7 +117,7 @@ static void config_for_server(struct config *cfg, const char *key)
     config_init(cfg);
     set_str(&cfg->llm_provider, "openai");
     set_str(&cfg->llm_base_url, url);
-    set_str(&cfg->llm_api_key, key);
+    set_key(&cfg->llm_api_key, key);
     set_str(&cfg->llm_model, "check-model");
     set_str(&cfg->embed_provider, "openai");
     set_str(&cfg->embed_model, "check-embed");

@@ -1,5 +1,6 @@
-/* test_confidence: the documented formula, component by component, plus its bounds and the
- * reasons line. */
+/* test_confidence: the documented formula, component by component, plus its bounds, the
+ * reasons line, the refusal decision and the label; and the evidence (core/evidence) and
+ * language guess (core/lang) it is fed. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,35 +11,44 @@
 #include <cmocka.h>
 
 #include "core/confidence.h"
+#include "core/evidence.h"
+#include "core/lang.h"
 
 #define P(sim, v, f) {sim, v, f}
+
+static double score_e(const struct confidence_passage *p, size_t n, double support,
+                      double evidence, char *r, size_t rlen)
+{
+    struct confidence_input in = {.passages = p, .count = n, .threshold = 0.15,
+                                  .support = support, .evidence = evidence};
+    return confidence_score(&in, r, rlen);
+}
 
 static double score(const struct confidence_passage *p, size_t n, double support, char *r,
                     size_t rlen)
 {
-    struct confidence_input in = {
-        .passages = p, .count = n, .threshold = 0.15, .support = support};
-    return confidence_score(&in, r, rlen);
+    return score_e(p, n, support, -1, r, rlen);
 }
 
 static void formula_cases(void **state)
 {
     (void)state;
-    /* S=1 (0.75 >= 0.60), M=1 (margin 0.35), A=1 (both found top 3 of 3), C=1 -> 1.00 */
+    /* E=1, S=1 (0.75 >= 0.60), M=1 (margin 0.35), A=1 (both found top 3 of 3), C=1 -> 1.00 */
     const struct confidence_passage all[] = {P(0.75, 1, 1), P(0.40, 1, 1), P(0.30, 1, 1)};
-    assert_true(fabs(score(all, 3, 1.0, NULL, 0) - 1.00) < 1e-9);
-    /* S=(0.375-0.15)/0.45=0.5, M=(0.375-0.325)/0.1=0.5, A=0, C=0
-       -> 0.45*0.5 + 0.15*0.5 = 0.30 */
+    assert_true(fabs(score_e(all, 3, 1.0, 1.0, NULL, 0) - 1.00) < 1e-9);
+    /* E=0.4, S=(0.375-0.15)/0.45=0.5, M=(0.375-0.325)/0.1=0.5, A=0, C=0
+       -> 0.55*0.4 + 0.25*0.5 + 0.05*0.5 = 0.37 */
     const struct confidence_passage mid[] = {P(0.375, 1, 0), P(0.325, 1, 0)};
-    assert_true(fabs(score(mid, 2, 0.0, NULL, 0) - 0.30) < 1e-9);
-    /* Same with C unknown: 0.30 / 0.80 = 0.375 -> 0.38 (rounded to two decimals). */
-    assert_true(fabs(score(mid, 2, -1, NULL, 0) - 0.38) < 1e-9);
-    /* Keyword-only: S=0.30, M=0.5, A=0, C=0.5 -> 0.135+0.075+0.10 = 0.31 */
+    assert_true(fabs(score_e(mid, 2, 0.0, 0.4, NULL, 0) - 0.37) < 1e-9);
+    /* Same with C unknown: 0.37 / 0.90 = 0.411 -> 0.41 (rounded to two decimals). */
+    assert_true(fabs(score_e(mid, 2, -1, 0.4, NULL, 0) - 0.41) < 1e-9);
+    /* Keyword-only: E=0.2, S=0.30, M=0.5, A=0, C=0.5 -> 0.11+0.075+0.025+0.05 = 0.26 */
     const struct confidence_passage kw[] = {P(-1, 0, 1)};
-    assert_true(fabs(score(kw, 1, 0.5, NULL, 0) - 0.31) < 1e-9);
-    /* Below the threshold gives S=0: 0 + 0.15*M(0.5, single) + 0.20*A(1) + 0 = 0.275 -> 0.28 */
+    assert_true(fabs(score_e(kw, 1, 0.5, 0.2, NULL, 0) - 0.26) < 1e-9);
+    /* E unknown counts 0.5; below the threshold S=0: 0.275 + 0 + 0.05*A(1) + 0.05*M(0.5,
+       single) = 0.35 */
     const struct confidence_passage weak[] = {P(0.10, 1, 1)};
-    assert_true(fabs(score(weak, 1, 0.0, NULL, 0) - 0.28) < 1e-9);
+    assert_true(fabs(score(weak, 1, 0.0, NULL, 0) - 0.35) < 1e-9);
 }
 
 static void more_evidence_scores_higher(void **state)
@@ -75,6 +85,9 @@ static void reasons_line(void **state)
     score(p, 3, 0.75, r, sizeof r);
     assert_string_equal(r, "strong match (similarity 0.72); clear margin over the next; 1/3 top "
                            "passages found by both searches; 75% of sentences cited");
+    score_e(p, 3, 0.75, 0.8, r, sizeof r);
+    assert_true(strncmp(r, "the best passage holds 80% of the question's key words; strong",
+                        62) == 0);
     assert_null(strchr(r, '\n'));
     /* A tiny buffer is truncated, never overrun. */
     char small[8];
@@ -86,6 +99,84 @@ static void reasons_line(void **state)
     assert_non_null(strstr(r, "quotes cover 50% of the question's terms"));
 }
 
+static void refusal_decision(void **state)
+{
+    (void)state;
+    char why[256];
+    struct confidence_input in = {.count = 0, .evidence = -1};
+    assert_true(confidence_should_abstain(&in, why, sizeof why));
+    assert_string_equal(why, "nothing in the knowledge base matched the question");
+    in.count = 3;
+    in.evidence = 0.5;
+    in.unknown_count = 1;
+    in.unknown = "\"groceries\"";
+    /* A word the knowledge base lacks does not refuse on its own: paraphrases have them. */
+    assert_false(confidence_should_abstain(&in, why, sizeof why));
+    in.evidence = 0.1;
+    assert_true(confidence_should_abstain(&in, why, sizeof why));
+    assert_string_equal(why, "the best passage holds only 10% of the question's key words, and "
+                             "the knowledge base never mentions \"groceries\"");
+    in.evidence = -1; /* unknown evidence never refuses */
+    assert_false(confidence_should_abstain(&in, NULL, 0));
+    /* A refusal's reasons are its reason. */
+    char r[128];
+    struct confidence_input ab = {.count = 2, .abstain = true, .abstain_reason = "why not"};
+    assert_true(confidence_score(&ab, r, sizeof r) == 0);
+    assert_string_equal(r, "why not");
+    assert_string_equal(confidence_label(0.9, false), "strong evidence");
+    assert_string_equal(confidence_label(0.5, false), "moderate evidence");
+    assert_string_equal(confidence_label(0.2, false), "weak evidence: check the sources");
+    assert_string_equal(confidence_label(0.9, true), "no answer");
+}
+
+static void evidence_coverage_weights_rare_words(void **state)
+{
+    (void)state;
+    struct evidence ev;
+    evidence_init(&ev, "Can I bring my dog to the office?", NULL);
+    assert_int_equal(ev.count, 3); /* bring, dog, office */
+    assert_string_equal(ev.terms[1].word, "dog");
+    /* Without statistics every word weighs 1. */
+    assert_true(fabs(evidence_coverage(&ev, "Office", NULL, "Bring a badge.", NULL) - 2.0 / 3) <
+                1e-9);
+    /* dog in no passage, office in most: covering the office says little. */
+    const double df[] = {5, 0, 150};
+    evidence_set_stats(&ev, df, 200);
+    uint64_t mask;
+    double c = evidence_coverage(&ev, NULL, "Office hours", "The office opens at 7.", &mask);
+    assert_true(c > 0 && c < 0.1);
+    assert_true(mask == 4);
+    char missing[64];
+    assert_int_equal(evidence_missing(&ev, mask, missing, sizeof missing), 2);
+    assert_string_equal(missing, "\"bring\", \"dog\"");
+    /* A stop word to the store (df -1) weighs nothing. */
+    const double df2[] = {-1, 1, 1};
+    evidence_set_stats(&ev, df2, 10);
+    assert_true(ev.terms[0].idf == 0);
+    /* Unknown words need the alternatives' statistics too. */
+    const double all[] = {5, 0, 150};
+    evidence_set_stats_all(&ev, all, 3, 200);
+    char unknown[64];
+    assert_int_equal(evidence_unknown(&ev, unknown, sizeof unknown), 1);
+    assert_string_equal(unknown, "\"dog\"");
+}
+
+static void language_guess(void **state)
+{
+    (void)state;
+    assert_string_equal(lang_guess("Wie viele Urlaubstage habe ich pro Jahr?"), "German");
+    assert_string_equal(lang_guess("Combien de jours de congé ai-je par an ?"), "French");
+    assert_string_equal(lang_guess("¿Puedo trabajar desde casa dos días por semana?"),
+                        "Spanish");
+    assert_string_equal(lang_guess("Ile dni urlopu mi przysługuje w tym roku?"), "Polish");
+    assert_string_equal(lang_guess("Hoeveel vakantiedagen heb ik per jaar?"), "Dutch");
+    assert_string_equal(lang_guess("What do I get if I work on King's Day?"), "en");
+    assert_string_equal(lang_guess("I celebrate Diwali, can I get that day off?"), "en");
+    assert_string_equal(lang_guess("Is the café in the Gdańsk office open?"), "en");
+    assert_string_equal(lang_guess(""), "en");
+    assert_string_equal(lang_guess(NULL), "en");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -93,6 +184,9 @@ int main(void)
         cmocka_unit_test(more_evidence_scores_higher),
         cmocka_unit_test(abstain_and_bounds),
         cmocka_unit_test(reasons_line),
+        cmocka_unit_test(refusal_decision),
+        cmocka_unit_test(evidence_coverage_weights_rare_words),
+        cmocka_unit_test(language_guess),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/secret.h"
 
 static const char *const env_vars[] = {
     "CCA_CONFIG",    "CCA_DATABASE_URL",   "CCA_LLM_BASE_URL", "CCA_LLM_API_KEY",
@@ -372,7 +373,7 @@ static void syntax_details(void **state)
                        "user = bob;not-a-comment@example.com\n";
     assert_int_equal(config_parse_string(&c, text, "t.ini", err, sizeof err), ERR_OK);
     assert_string_equal(c.llm_model, "gpt-4o");
-    assert_string_equal(c.llm_api_key, "sk-quoted");
+    assert_string_equal(secret_str(c.llm_api_key), "sk-quoted");
     assert_int_equal(c.llm_max_tokens, 300);
     assert_string_equal(c.user, "bob;not-a-comment@example.com");
     config_cleanup(&c);
@@ -390,7 +391,7 @@ static void long_lines(void **state)
     config_init(&c);
     char err[512] = "";
     assert_int_equal(config_parse_string(&c, text, "t.ini", err, sizeof err), ERR_OK);
-    assert_string_equal(c.llm_api_key, key);
+    assert_string_equal(secret_str(c.llm_api_key), key);
     assert_string_equal(c.llm_model, "m");
     free(text);
     config_cleanup(&c);
@@ -495,7 +496,9 @@ static void env_overrides(void **state)
     assert_string_equal(c.db_url, "host=/run/x dbname=cca");
     assert_string_equal(c.llm_base_url, "http://127.0.0.1:8080/v1");
     assert_string_equal(c.llm_provider, "openai"); /* a base URL turns the LLM on */
-    assert_string_equal(c.llm_api_key, "sk-env");
+    assert_string_equal(secret_str(c.llm_api_key), "sk-env");
+    /* The key now lives once, in guarded memory: the variable is wiped and gone. */
+    assert_null(getenv("CCA_LLM_API_KEY"));
     assert_string_equal(c.llm_model, "env-model");
     assert_string_equal(c.embed_base_url, "https://emb.example.com");
     assert_string_equal(c.embed_model, "env-embed");
@@ -751,45 +754,154 @@ static void missing_explicit_file_is_an_error(void **state)
     config_cleanup(&c);
 }
 
+enum perm_outcome { PERM_OK, PERM_WARN, PERM_REFUSED };
+
 struct perm_case {
     const char *text;
     mode_t mode;
-    bool expect_warning;
+    enum perm_outcome want;
+    const char *says; /* in the warning or the error */
 };
 
 static const struct perm_case perm_cases[] = {
-    {"[llm]\napi_key = sk-1\n", 0644, true},
-    {"[llm]\napi_key = sk-1\n", 0640, true},
-    {"[embeddings]\napi_key = sk-1\n", 0604, true},
-    {"[llm]\napi_key = sk-1\n", 0600, false},
-    {"[llm]\napi_key = sk-1\n", 0400, false},
-    {"[llm]\nmodel = m\n", 0644, false},
-    {"[llm]\napi_key =\n", 0644, false},
+    /* A key every user can read is refused; one the group can read is a warning. */
+    {"[llm]\napi_key = sk-1\n", 0644, PERM_REFUSED, "every user can read"},
+    {"[embeddings]\napi_key = sk-1\n", 0604, PERM_REFUSED, "chmod 600"},
+    {"[llm]\napi_key = sk-1\n", 0640, PERM_WARN, "chmod 600"},
+    {"[llm]\napi_key = sk-1\n", 0600, PERM_OK, NULL},
+    {"[llm]\napi_key = sk-1\n", 0400, PERM_OK, NULL},
+    /* A key others can write: anyone could add a base_url of their own and collect it. */
+    {"[llm]\napi_key = sk-1\n", 0666, PERM_REFUSED, "other users can write to it (mode 0666)"},
+    {"[llm]\napi_key = sk-1\n", 0620, PERM_REFUSED, "chmod 600"},
+    /* Without a key, what redirects requests or identity is refused when others can write. */
+    {"[llm]\nbase_url = http://h:1/v1\n", 0666, PERM_REFUSED, "[llm] base_url (line 2)"},
+    {"[llm]\nbase_url = http://h:1/v1\n", 0664, PERM_REFUSED, "chmod go-w"},
+    {"[embeddings]\nbase_url = http://h:1/v1\n", 0646, PERM_REFUSED, "[embeddings] base_url"},
+    {"[database]\nurl = host=evil\n", 0662, PERM_REFUSED, "[database] url"},
+    {"[general]\nuser = boss@example.com\n", 0666, PERM_REFUSED, "[general] user"},
+    {"[general]\nlog_file = /tmp/x\n", 0666, PERM_REFUSED, "[general] log_file"},
+    {"[llm]\nbase_url = http://h:1/v1\n", 0644, PERM_OK, NULL},
+    /* Harmless keys in a shared file: a warning. */
+    {"[llm]\nmodel = m\n", 0666, PERM_WARN, "can be changed by other users"},
+    {"[llm]\nmodel = m\n", 0644, PERM_OK, NULL},
+    {"[llm]\napi_key =\n", 0644, PERM_OK, NULL},
 };
 
-static void permission_warning(void **state)
+/* Loads path and checks the outcome against want / says. */
+static void expect_load(const char *path, enum perm_outcome want, const char *says,
+                        const char *label)
+{
+    struct config c;
+    config_init(&c);
+    char err[1024] = "", *warning = NULL;
+    enum err e = config_load(&c, path, &warning, err, sizeof err);
+    const char *text = want == PERM_REFUSED ? err : warning ? warning : "";
+    if (want == PERM_REFUSED && e != ERR_CONFIG)
+        fail_msg("%s: expected a refusal, got %s (warning '%s')", label, err_name(e),
+                 warning ? warning : "");
+    if (want != PERM_REFUSED && e != ERR_OK)
+        fail_msg("%s: unexpected error '%s'", label, err);
+    if (want == PERM_WARN && !warning)
+        fail_msg("%s: expected a warning", label);
+    if (want == PERM_OK && warning)
+        fail_msg("%s: unexpected warning '%s'", label, warning);
+    if (says && !strstr(text, says))
+        fail_msg("%s: '%s' does not say '%s'", label, text, says);
+    assert_null(strstr(text, "sk-1"));
+    free(warning);
+    config_cleanup(&c);
+}
+
+static void permission_checks(void **state)
 {
     struct sandbox *sb = *state;
     char *path = sb_path(sb, "perm.ini");
     for (size_t i = 0; i < sizeof perm_cases / sizeof perm_cases[0]; i++) {
         write_file(path, perm_cases[i].text, perm_cases[i].mode);
-        struct config c;
-        config_init(&c);
-        char err[1024] = "", *warning = NULL;
-        assert_int_equal(config_load(&c, path, &warning, err, sizeof err), ERR_OK);
-        if (perm_cases[i].expect_warning) {
-            if (!warning)
-                fail_msg("case %zu: expected a warning", i);
-            assert_non_null(strstr(warning, "chmod 600"));
-            assert_null(strstr(warning, "sk-1"));
-        } else if (warning) {
-            fail_msg("case %zu: unexpected warning '%s'", i, warning);
-        }
-        free(warning);
-        config_cleanup(&c);
+        chmod(path, perm_cases[i].mode); /* whatever the umask */
+        char label[64];
+        snprintf(label, sizeof label, "case %zu (mode %04o)", i, (unsigned)perm_cases[i].mode);
+        expect_load(path, perm_cases[i].want, perm_cases[i].says, label);
         chmod(path, 0600);
     }
     free(path);
+}
+
+static void symlinks_and_folders(void **state)
+{
+    struct sandbox *sb = *state;
+    char *target = sb_path(sb, "real.ini");
+    char *link = sb_path(sb, "link.ini");
+    /* A link is followed and its target checked: a shared target is refused, and the
+     * message names both. */
+    write_file(target, "[llm]\napi_key = sk-1\n", 0600);
+    chmod(target, 0666);
+    assert_int_equal(symlink(target, link), 0);
+    expect_load(link, PERM_REFUSED, "symbolic link", "link to a shared key file");
+    expect_load(link, PERM_REFUSED, "real.ini", "link names the target");
+    chmod(target, 0600);
+    expect_load(link, PERM_OK, NULL, "link to a private key file");
+    /* A private file in a folder anybody may write to can be replaced: refused when it
+     * matters; a sticky folder (like /tmp) protects it. */
+    char *dir = sb_path(sb, "shared");
+    assert_int_equal(mkdir(dir, 0700), 0);
+    chmod(dir, 0777);
+    char *in_shared = sb_path(sb, "shared/c.ini");
+    write_file(in_shared, "[llm]\nbase_url = http://h:1/v1\n", 0600);
+    chmod(in_shared, 0644);
+    expect_load(in_shared, PERM_REFUSED, "folder", "file in a world-writable folder");
+    chmod(dir, 01777);
+    expect_load(in_shared, PERM_OK, NULL, "file in a sticky folder");
+    /* Another user's file may not decide where requests go (root only: chown). */
+    if (geteuid() == 0) {
+        chmod(dir, 0755);
+        assert_int_equal(chown(in_shared, 65534, 65534), 0);
+        expect_load(in_shared, PERM_REFUSED, "belongs to", "another user's file");
+        write_file(target, "[llm]\nmodel = m\n", 0644);
+        assert_int_equal(chown(target, 65534, 65534), 0);
+        expect_load(target, PERM_WARN, "belongs to", "another user's harmless file");
+    }
+    free(in_shared);
+    free(dir);
+    free(link);
+    free(target);
+}
+
+static void credentials_in_urls_are_refused(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "[llm]\nbase_url = http://user:s3cret@llm.example.com/v1\n",
+        "[llm]\nbase_url = https://s3cret@llm.example.com\n",
+        "[embeddings]\nbase_url = http://u:s3cret@[::1]:8080/v1\n",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        struct config c;
+        config_init(&c);
+        char err[512] = "";
+        assert_int_equal(config_parse_string(&c, texts[i], "t.ini", err, sizeof err),
+                         ERR_CONFIG);
+        assert_non_null(strstr(err, "user name or password"));
+        assert_non_null(strstr(err, "api_key"));
+        assert_null(strstr(err, "s3cret"));
+        config_cleanup(&c);
+    }
+    /* An '@' after the host (a path or query) is not a credential. */
+    struct config c;
+    config_init(&c);
+    char err[512] = "";
+    assert_int_equal(config_parse_string(&c, "[llm]\nbase_url = http://h/v1/@models?a=b@c\n",
+                                         "t.ini", err, sizeof err),
+                     ERR_OK);
+    config_cleanup(&c);
+    /* The environment too. */
+    config_init(&c);
+    setenv("CCA_LLM_BASE_URL", "http://me:s3cret@h:1/v1", 1);
+    assert_int_equal(config_apply_env(&c, err, sizeof err), ERR_CONFIG);
+    assert_non_null(strstr(err, "CCA_LLM_BASE_URL"));
+    assert_null(strstr(err, "s3cret"));
+    unsetenv("CCA_LLM_BASE_URL");
+    config_cleanup(&c);
 }
 
 static void derived_defaults_after_load(void **state)
@@ -809,7 +921,7 @@ static void derived_defaults_after_load(void **state)
     assert_int_equal(config_load(&c, path, &warning, err, sizeof err), ERR_OK);
     assert_string_equal(c.llm_provider, "openai");
     assert_string_equal(c.embed_base_url, "http://h:1/v1");
-    assert_string_equal(c.embed_api_key, "k1");
+    assert_string_equal(secret_str(c.embed_api_key), "k1");
     assert_string_equal(c.embed_model, "text-embedding-3-small");
     config_cleanup(&c);
 
@@ -940,7 +1052,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(search_order, sandbox_setup, sandbox_teardown),
         cmocka_unit_test_setup_teardown(missing_explicit_file_is_an_error, sandbox_setup,
                                         sandbox_teardown),
-        cmocka_unit_test_setup_teardown(permission_warning, sandbox_setup, sandbox_teardown),
+        cmocka_unit_test_setup_teardown(permission_checks, sandbox_setup, sandbox_teardown),
+        cmocka_unit_test_setup_teardown(symlinks_and_folders, sandbox_setup, sandbox_teardown),
+        cmocka_unit_test(credentials_in_urls_are_refused),
         cmocka_unit_test_setup_teardown(derived_defaults_after_load, sandbox_setup,
                                         sandbox_teardown),
         cmocka_unit_test_setup(dump_hides_secrets_and_round_trips, setup_env),

@@ -50,6 +50,7 @@
 #include "core/llm.h"
 #include "core/loop.h"
 #include "core/mem.h"
+#include "core/secret.h"
 #include "tests/fakes/fake_llm.h"
 
 #define SSE_DIR "tests/fixtures/sse/"
@@ -121,12 +122,19 @@ static void set_str(char **field, const char *value)
     *field = value ? xstrdup(value) : NULL;
 }
 
+static void set_key(struct secret **field, const char *value)
+{
+    secret_free(*field);
+    *field = NULL;
+    assert_int_equal(secret_new(value, field), ERR_OK);
+}
+
 static void cfg_for(struct config *c, const char *base_url)
 {
     config_init(c);
     set_str(&c->llm_provider, "openai");
     set_str(&c->llm_base_url, base_url);
-    set_str(&c->llm_api_key, "sk-test-123");
+    set_key(&c->llm_api_key, "sk-test-123");
     set_str(&c->llm_model, "test-model");
     c->llm_connect_timeout_ms = 3000;
     c->llm_idle_timeout_ms = 5000;
@@ -391,6 +399,101 @@ static void test_llm_error_event_type(void **state)
     chat_run(&env, &c, true);
     assert_err(c.err, ERR_SERVER);
     assert_string_equal(c.errmsg, "overloaded");
+    chat_cleanup(&c);
+    env_close(&env);
+}
+
+/* A server that reports its failure inside the stream in any of the shapes seen in the wild
+ * is never an empty success; neither is a stream with no text and no finish reason. */
+static void test_llm_nonstandard_stream_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file;
+        enum err want;
+        const char *msg_part;
+    } cases[] = {
+        {"error_event_no_data.txt", ERR_SERVER, "reported an error"},
+        {"error_field.txt", ERR_SERVER, "model overloaded, try again"},
+        {"vllm_error_object.txt", ERR_CONTEXT, "maximum context length is 4096"},
+        {"error_string_then_done.txt", ERR_SERVER, "upstream timed out"},
+        {"finish_reason_error.txt", ERR_SERVER, "Provider returned error"},
+        {"done_only.txt", ERR_PROTOCOL, "without an answer (no text and no finish reason, "
+                                        "then [DONE])"},
+        {"no_text_then_done.txt", ERR_PROTOCOL,
+         "last event: {\"status\":\"queued\",\"queue_position\":3}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char spec[256];
+        snprintf(spec, sizeof spec, "sse=" SSE_DIR "%s,chunk=3", cases[i].file);
+        struct env env = {0};
+        fake_start(&env.fake, "-r", spec);
+        env_open(&env, NULL);
+        env_connect(&env);
+        struct chat c;
+        chat_run(&env, &c, true);
+        if (c.err != cases[i].want || !strstr(c.errmsg, cases[i].msg_part))
+            fail_msg("%s: got %s \"%s\"", cases[i].file, err_name(c.err), c.errmsg);
+        assert_int_equal(c.deltas, 0);
+        chat_cleanup(&c);
+        env_close(&env);
+    }
+}
+
+/* A proxy's HTML error page becomes the status and a short plain reason: no markup, no
+ * script, no escape sequence reaches the message (shown, logged and stored). */
+static void test_llm_html_error_page(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *spec;
+        const char *want;
+    } cases[] = {
+        {"status=502,header=Content-Type:text/html,json=" ERR_DIR "nginx_502.html",
+         "HTTP 502 Bad Gateway from the LLM server (an HTML error page)"},
+        {"status=522,header=Content-Type:text/html,json=" ERR_DIR "cloudflare_522.html",
+         "HTTP 522 Connection Timed Out from the LLM server (an HTML error page: "
+         "\"llm.example.com | 522: Connection timed out & more\")"},
+        {"status=503,header=Content-Type:text/html,body=<html><body><p>down</p></body></html>",
+         "HTTP 503 Service Unavailable from the LLM server (an HTML error page)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct env env = {0};
+        fake_start(&env.fake, "-r", cases[i].spec);
+        env_open(&env, NULL);
+        env.cfg.llm_max_retries = 0;
+        env_connect(&env);
+        struct chat c;
+        chat_run(&env, &c, true);
+        if (strcmp(c.errmsg, cases[i].want) != 0)
+            fail_msg("%s: got \"%s\"", cases[i].spec, c.errmsg);
+        assert_err(c.err, ERR_SERVER);
+        assert_null(strchr(c.errmsg, '<'));
+        assert_null(strchr(c.errmsg, '\x1b'));
+        chat_cleanup(&c);
+        env_close(&env);
+    }
+}
+
+/* Whatever a server says in an error, the message passed on is one sanitised line of bounded
+ * length. */
+static void test_llm_error_message_is_one_safe_line(void **state)
+{
+    (void)state;
+    struct env env = {0};
+    fake_start(&env.fake, "-r",
+               "status=400,error=bad \\e]0;pwned\\x07 request\\n\\e[2Jsecond line \\xe2\\x80\\xae");
+    env_open(&env, NULL);
+    env_connect(&env);
+    struct chat c;
+    chat_run(&env, &c, true);
+    assert_err(c.err, ERR_HTTP);
+    assert_null(strchr(c.errmsg, '\x1b'));
+    assert_null(strchr(c.errmsg, '\x07'));
+    assert_null(strchr(c.errmsg, '\n'));
+    assert_null(strstr(c.errmsg, "\xe2\x80\xae"));
+    if (!strstr(c.errmsg, "bad  request second line"))
+        fail_msg("got \"%s\"", c.errmsg);
     chat_cleanup(&c);
     env_close(&env);
 }
@@ -857,7 +960,7 @@ static void test_llm_request_json_and_bearer_key(void **state)
     free(log);
     chat_cleanup(&c);
     /* A wrong key is refused by the server and typed as an authentication error. */
-    set_str(&env.cfg.llm_api_key, "sk-wrong");
+    set_key(&env.cfg.llm_api_key, "sk-wrong");
     llm_free(env.llm);
     char err[128];
     assert_int_equal(llm_new(&env.cfg, env.loop, &env.llm, err, sizeof err), ERR_OK);
@@ -876,7 +979,7 @@ static void test_llm_azure_deployment_url_and_api_key_header(void **state)
     snprintf(url, sizeof url, "http://127.0.0.1:%d/openai/deployments/gpt4o/", env.fake.port);
     env_open(&env, url);
     set_str(&env.cfg.llm_provider, "azure");
-    set_str(&env.cfg.llm_api_key, "az-key");
+    set_key(&env.cfg.llm_api_key, "az-key");
     set_str(&env.cfg.llm_api_version, "2024-06-01");
     env_connect(&env);
     struct chat c;
@@ -1072,6 +1175,9 @@ int main(void)
         cmocka_unit_test(test_llm_stream_answered_with_plain_json),
         cmocka_unit_test(test_llm_error_object_inside_stream),
         cmocka_unit_test(test_llm_error_event_type),
+        cmocka_unit_test(test_llm_nonstandard_stream_errors),
+        cmocka_unit_test(test_llm_html_error_page),
+        cmocka_unit_test(test_llm_error_message_is_one_safe_line),
         cmocka_unit_test(test_llm_malformed_json_in_stream),
         cmocka_unit_test(test_llm_malformed_completion),
         cmocka_unit_test(test_llm_connection_dropped_mid_stream),

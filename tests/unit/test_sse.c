@@ -35,6 +35,10 @@ static enum err record_event(void *userdata, const struct sse_event *ev)
             buf_append_char(&r->out, (char)c);
     }
     buf_append_char(&r->out, '}');
+    if (ev->error) {
+        assert_int_equal(strlen(ev->error), ev->error_len);
+        buf_printf(&r->out, "!%s", ev->error);
+    }
     if (ev->id[0])
         buf_printf(&r->out, "#%s", ev->id);
     buf_append_char(&r->out, ';');
@@ -104,6 +108,14 @@ static const struct sse_case cases[] = {
     {"callback_error_stops", "data: a\n\ndata: STOP\n\ndata: c\n\n", 0, 0,
      "message{a};message{STOP};", ERR_CANCELLED, -1},
     {"empty_input", "", 0, 0, "", ERR_OK, -1},
+    /* Beyond the standard: a server's failure is never swallowed. */
+    {"error_event_without_data", "event: error\n\ndata: x\n\n", 0, 0, "error{};message{x};",
+     ERR_OK, -1},
+    {"error_field", "error: {\"message\":\"overloaded\"}\n\n", 0, 0,
+     "message{}!{\"message\":\"overloaded\"};", ERR_OK, -1},
+    {"error_field_with_data_and_lines", "data: a\nerror: one\nerror: two\n\ndata: b\n\n", 0, 0,
+     "message{a}!one\ntwo;message{b};", ERR_OK, -1},
+    {"error_field_at_eof", "error: boom", 0, 0, "message{}!boom;", ERR_OK, -1},
 };
 
 struct run {

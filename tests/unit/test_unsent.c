@@ -267,6 +267,132 @@ static void path_rules(void **state)
     setenv("XDG_STATE_HOME", f->dir, 1);
 }
 
+static void records_say_who_asked(void **state)
+{
+    (void)state;
+    struct unsent_record a = {.kind = "question", .user = "Alice@Example.com",
+                              .question = "What is my leave balance?"};
+    struct unsent_record b = {.kind = "question", .user = "bob@example.com",
+                              .question = "What is my leave balance?"};
+    struct unsent_record own = {.kind = "question", .question = "What is my leave balance?"};
+    assert_int_equal(unsent_append(&a, NULL), ERR_OK);
+    assert_int_equal(unsent_append(&b, NULL), ERR_OK);
+    assert_int_equal(unsent_append(&own, NULL), ERR_OK);
+    struct unsent_file f;
+    char err[512];
+    assert_int_equal(unsent_read(&f, err, sizeof err), ERR_OK);
+    assert_int_equal(f.count, 3);
+    assert_string_equal(f.entries[0].user, "alice@example.com");
+    assert_true(unsent_entry_is_from(&f.entries[0], "alice@example.com"));
+    assert_true(unsent_entry_is_from(&f.entries[0], "ALICE@example.com"));
+    assert_false(unsent_entry_is_from(&f.entries[0], "bob@example.com"));
+    assert_false(unsent_entry_is_from(&f.entries[0], NULL));
+    assert_null(f.entries[2].user);
+    assert_true(unsent_entry_is_from(&f.entries[2], NULL));
+    assert_false(unsent_entry_is_from(&f.entries[2], "alice@example.com"));
+    assert_int_equal(f.entries[1].line_no, 2);
+    unsent_file_cleanup(&f);
+    /* Bob's stored question takes only Bob's copy away. */
+    size_t removed = 0;
+    assert_int_equal(
+        unsent_forget_question_of("bob@example.com", "What is my leave balance?", &removed),
+        ERR_OK);
+    assert_int_equal(removed, 1);
+    assert_int_equal(unsent_read(&f, err, sizeof err), ERR_OK);
+    assert_int_equal(f.count, 2);
+    assert_string_equal(f.entries[0].user, "alice@example.com");
+    assert_null(f.entries[1].user);
+    unsent_file_cleanup(&f);
+}
+
+static void corrupt_lines_are_reported_by_number(void **state)
+{
+    struct fx *f = *state;
+    append_question("first", NULL);
+    append_raw(f, "not json at all\n\n{\"kind\":\"question\"}\n");
+    append_question("second", NULL);
+    append_raw(f, "{\"question\":\"cut");
+    struct unsent_file uf;
+    char err[512];
+    assert_int_equal(unsent_read(&uf, err, sizeof err), ERR_OK);
+    assert_int_equal(uf.count, 2);
+    assert_int_equal(uf.entries[1].line_no, 5);
+    assert_int_equal(uf.bad_count, 3);
+    assert_int_equal(uf.bad_lines[0], 2);
+    assert_int_equal(uf.bad_lines[1], 4);
+    assert_int_equal(uf.bad_lines[2], 6);
+    /* Sending the good ones leaves the bad lines in the file. */
+    assert_int_equal(unsent_remove(&uf.entries[0]), ERR_OK);
+    assert_int_equal(unsent_remove(&uf.entries[1]), ERR_OK);
+    unsent_file_cleanup(&uf);
+    assert_int_equal(unsent_read(&uf, err, sizeof err), ERR_OK);
+    assert_int_equal(uf.count, 0);
+    assert_int_equal(uf.bad_count, 3);
+    unsent_file_cleanup(&uf);
+}
+
+static void read_status(char *err, size_t errlen, enum err want)
+{
+    struct unsent_file uf;
+    enum err e = unsent_read(&uf, err, errlen);
+    if (e != want)
+        fail_msg("got %s (%s)", err_name(e), err);
+    unsent_file_cleanup(&uf);
+}
+
+static void unsafe_files_are_refused(void **state)
+{
+    struct fx *f = *state;
+    append_question("mine", NULL);
+    char err[1024];
+    /* Others may write: refused, with the fix; nothing is appended either. */
+    assert_int_equal(chmod(f->file, 0666), 0);
+    read_status(err, sizeof err, ERR_PERMISSION);
+    assert_non_null(strstr(err, "can be written by other users"));
+    assert_non_null(strstr(err, "chmod 600"));
+    struct unsent_record r = {.kind = "question", .question = "more"};
+    assert_int_equal(unsent_add(&r, NULL, err, sizeof err), ERR_PERMISSION);
+    assert_int_equal(chmod(f->file, 0600), 0);
+    /* Ours but readable by others: tightened, not refused. */
+    assert_int_equal(chmod(f->file, 0644), 0);
+    read_status(err, sizeof err, ERR_OK);
+    struct stat st;
+    assert_int_equal(stat(f->file, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    /* A folder others may write: refused for writing. */
+    char *dir = xasprintf("%s/cca", f->dir);
+    assert_int_equal(chmod(dir, 0777), 0);
+    assert_int_equal(unsent_add(&r, NULL, err, sizeof err), ERR_PERMISSION);
+    assert_non_null(strstr(err, "chmod 700"));
+    assert_int_equal(chmod(dir, 0700), 0);
+    /* A symbolic link in place of the file: never read, written or replaced. */
+    char *elsewhere = xasprintf("%s/elsewhere.jsonl", f->dir);
+    assert_int_equal(rename(f->file, elsewhere), 0);
+    assert_int_equal(symlink(elsewhere, f->file), 0);
+    read_status(err, sizeof err, ERR_PERMISSION);
+    assert_non_null(strstr(err, "symbolic link"));
+    assert_int_equal(unsent_add(&r, NULL, err, sizeof err), ERR_PERMISSION);
+    size_t removed = 0;
+    assert_int_not_equal(unsent_clear(&removed), ERR_OK);
+    assert_int_equal(lstat(f->file, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(stat(elsewhere, &st), 0);
+    off_t size_before = st.st_size;
+    assert_int_equal(unsent_add(&r, NULL, err, sizeof err), ERR_PERMISSION);
+    assert_int_equal(stat(elsewhere, &st), 0);
+    assert_int_equal(st.st_size, size_before);
+    unlink(f->file);
+    /* Another user's file (root only: chown). */
+    if (geteuid() == 0) {
+        assert_int_equal(rename(elsewhere, f->file), 0);
+        assert_int_equal(chown(f->file, 65534, 65534), 0);
+        read_status(err, sizeof err, ERR_PERMISSION);
+        assert_non_null(strstr(err, "belongs to another user"));
+    }
+    free(elsewhere);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +403,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(forget_only_matching_questions, setup, teardown),
         cmocka_unit_test_setup_teardown(clear_removes_everything, setup, teardown),
         cmocka_unit_test_setup_teardown(path_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(records_say_who_asked, setup, teardown),
+        cmocka_unit_test_setup_teardown(corrupt_lines_are_reported_by_number, setup, teardown),
+        cmocka_unit_test_setup_teardown(unsafe_files_are_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -166,6 +166,25 @@ static void test_utf8_sanitize_table(void **state)
         {"ok \xE4\xB8\xAD \xF0\x9F\x98\x80", 11, "ok \xE4\xB8\xAD \xF0\x9F\x98\x80"},
         {"\x1b", 1, ""},
         {"", 0, ""},
+        /* Invisible format characters are dropped: ZWSP, BOM, word joiner, tags, fillers. */
+        {"al\xE2\x80\x8Bice", 8, "alice"},
+        {"\xEF\xBB\xBF" "bob", 6, "bob"},
+        {"a\xE2\x81\xA0" "b", 5, "ab"},
+        {"x\xF3\xA0\x81\x81\xF3\xA0\x81\xBFy", 10, "xy"},
+        {"\xE3\x85\xA4" "admin", 8, "admin"},
+        {"a\xE2\x81\xAA" "b", 5, "ab"},
+        /* ... but ZWJ, ZWNJ and variation selectors are part of real text. */
+        {"\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x92\xBB", 11,
+         "\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x92\xBB"},
+        {"\xE2\x9D\xA4\xEF\xB8\x8F", 6, "\xE2\x9D\xA4\xEF\xB8\x8F"},
+        {"\xD9\x85\xDB\x8C\xE2\x80\x8C\xD8\xAE", 9, "\xD9\x85\xDB\x8C\xE2\x80\x8C\xD8\xAE"},
+        /* Bidi overrides and isolates in a name or title cannot reorder what follows. */
+        {"Alice \xE2\x80\xAEtxt.exe", 16, "Alice \xEF\xBF\xBDtxt.exe"},
+        {"\xE2\x80\xAA\xE2\x80\xAB\xE2\x80\xAC\xE2\x80\xAD", 12,
+         "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
+        {"\xE2\x81\xA6\xE2\x81\xA7\xE2\x81\xA8\xE2\x81\xA9", 12,
+         "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
+        {"line\xE2\x80\xA8sep", 10, "line\xEF\xBF\xBDsep"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t n = 0;
@@ -204,6 +223,34 @@ static void test_utf8_sanitize_output_is_safe(void **state)
     }
 }
 
+static void test_utf8_sanitize_line(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    char *got = utf8_sanitize_line("Ann\nLee\t\x1b]0;t\x07(HR)\xE2\x80\x8B", 21, &n);
+    assert_string_equal(got, "Ann Lee (HR)");
+    assert_int_equal(n, strlen(got));
+    free(got);
+    /* Every invisible code point is gone from both variants. */
+    static const uint32_t invisible[] = {0x200B, 0x2060, 0x2064, 0xFEFF, 0x180E, 0x206F,
+                                         0x3164, 0xFFA0, 0xE0001, 0xE007F, 0x1D173};
+    for (size_t i = 0; i < sizeof invisible / sizeof invisible[0]; i++) {
+        char in[8] = "a";
+        size_t len = 1 + utf8_encode(invisible[i], in + 1);
+        in[len++] = 'b';
+        assert_true(utf8_cp_is_invisible(invisible[i]));
+        char *a = utf8_sanitize(in, len, NULL);
+        char *b = utf8_sanitize_line(in, len, NULL);
+        assert_string_equal(a, "ab");
+        assert_string_equal(b, "ab");
+        free(a);
+        free(b);
+    }
+    assert_false(utf8_cp_is_invisible(0x200D));
+    assert_false(utf8_cp_is_invisible(0xFE0F));
+    assert_false(utf8_cp_is_invisible('a'));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_utf8_boundaries),
         cmocka_unit_test(test_utf8_sanitize_table),
         cmocka_unit_test(test_utf8_sanitize_output_is_safe),
+        cmocka_unit_test(test_utf8_sanitize_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
