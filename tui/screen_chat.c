@@ -15,6 +15,7 @@
 #include "core/mem.h"
 #include "core/rag.h"
 #include "core/store.h"
+#include "core/uiclock.h"
 #include "core/unsent.h"
 #include "core/utf8.h"
 #include "tui/editor.h"
@@ -197,7 +198,7 @@ static void ev_delta(void *userdata, const char *text, size_t len)
 {
     struct chat *c = userdata;
     if (c->token_count++ == 0)
-        c->first_token_ms = loop_now_ms();
+        c->first_token_ms = uiclock_now_ms();
     /* rag sanitises deltas; an escape split across two deltas is caught here as well. */
     char *safe = utf8_sanitize(text, len, &len);
     if (transcript_append(c->transcript, c->answer_index, safe, len) != ERR_OK)
@@ -222,7 +223,7 @@ static char *outcome_note(const struct rag_answer *a)
     if (a->source_count)
         buf_printf(&b, " \xC2\xB7 %zu source%s (F3)", a->source_count,
                    a->source_count == 1 ? "" : "s");
-    buf_printf(&b, " \xC2\xB7 %.1f s", (double)a->processing_ms / 1000.0);
+    buf_printf(&b, " \xC2\xB7 %.1f s", (double)uiclock_shown_ms(a->processing_ms) / 1000.0);
     if (!a->is_stored)
         buf_append_str(&b, " \xC2\xB7 not saved to the database");
     char *s = clean_line(buf_str(&b));
@@ -345,7 +346,7 @@ static void send_question(struct chat *c)
     transcript_set_state(c->transcript, c->answer_index, TRANSCRIPT_PENDING);
     transcript_end(c->transcript);
     sources_clear(c);
-    c->started_ms = loop_now_ms();
+    c->started_ms = uiclock_now_ms();
     c->first_token_ms = -1;
     c->token_count = 0;
     c->rag_state = RAG_STATE_RETRIEVING;
@@ -1059,7 +1060,7 @@ static void chat_activity(void *self, struct buf *out)
     struct chat *c = self;
     if (!c->turn)
         return;
-    int64_t now = loop_now_ms();
+    int64_t now = uiclock_now_ms();
     double elapsed = (double)(now - c->started_ms) / 1000.0;
     if (c->token_count == 0) {
         buf_printf(out, "%s %.1f s", c->rag_state == RAG_STATE_GENERATING ? "waiting for the model"
