@@ -515,7 +515,7 @@ static void help_build(struct app *a)
         {ACTION_SCOPE_GENERIC, "Everywhere"},
     };
     if (s->ops->help && s->ops->help[0]) {
-        help_add(a, &cap, NULL, e->title, false);
+        help_add(a, &cap, NULL, "On this screen", false);
         for (size_t i = 0; s->ops->help[i] && s->ops->help[i + 1]; i += 2)
             help_add(a, &cap, s->ops->help[i], s->ops->help[i + 1], false);
     }
