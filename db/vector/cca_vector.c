@@ -616,11 +616,8 @@ binary_quantize(PG_FUNCTION_ARGS)
 {
 	struct vector *v = PG_GETARG_VECTOR_P(0);
 	VarBit	   *result = cca_bit_alloc(v->dim);
-	bits8	   *bits = VARBITS(result);
 
-	for (int i = 0; i < v->dim; i++)
-		if (v->x[i] > 0)
-			bits[i / 8] |= (bits8) (0x80 >> (i % 8));
+	cca_vector_binary_quantize(v->x, v->dim, VARBITS(result));
 	PG_RETURN_VARBIT_P(result);
 }
 

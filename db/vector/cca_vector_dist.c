@@ -237,6 +237,55 @@ cca_vector_kernel_name(void)
 	return "baseline";
 }
 
+CCA_KERNEL void
+cca_vector_binary_quantize(const float *x, int n, uint8_t *out)
+{
+	int i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		unsigned int byte = 0;
+
+		for (int k = 0; k < 8; k++)
+			byte = (byte << 1) | (unsigned int) (x[i + k] > 0);
+		out[i / 8] = (uint8_t) byte;
+	}
+	if (i < n) {
+		unsigned int byte = 0;
+
+		for (int k = 0; i + k < n; k++)
+			byte |= (unsigned int) (x[i + k] > 0) << (7 - k);
+		out[i / 8] = (uint8_t) byte;
+	}
+}
+
+/* a half is > 0 when its bits are 0x0001..0x7fff (sign clear, not zero; no NaN is stored) */
+static inline unsigned int
+half_positive(uint16_t h)
+{
+	return (uint16_t) (h - 1) < 0x7fff;
+}
+
+void
+cca_halfvec_binary_quantize(const uint16_t *x, int n, uint8_t *out)
+{
+	int i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		unsigned int byte = 0;
+
+		for (int k = 0; k < 8; k++)
+			byte = (byte << 1) | half_positive(x[i + k]);
+		out[i / 8] = (uint8_t) byte;
+	}
+	if (i < n) {
+		unsigned int byte = 0;
+
+		for (int k = 0; i + k < n; k++)
+			byte |= half_positive(x[i + k]) << (7 - k);
+		out[i / 8] = (uint8_t) byte;
+	}
+}
+
 /* ---- halfvec -------------------------------------------------------------------------- */
 
 typedef double (*cca_half_pair_fn)(const uint16_t *restrict, const uint16_t *restrict, int);

@@ -41,6 +41,14 @@ void cca_halfvec_cosine_sums(const uint16_t *restrict a, const uint16_t *restric
 /* "avx2+f16c" (hardware conversion, 4 double lanes per instruction) or "baseline" */
 const char *cca_halfvec_kernel_name(void);
 
+/*
+ * binary quantization: bit i (most significant bit of byte i / 8 first) is 1 where x[i] > 0;
+ * out holds (n + 7) / 8 bytes, the pad bits are zero. Branch-free: the signs of an embedding
+ * are random, so a branch per element would mispredict half the time.
+ */
+void cca_vector_binary_quantize(const float *x, int n, uint8_t *out);
+void cca_halfvec_binary_quantize(const uint16_t *x, int n, uint8_t *out);
+
 /* bit strings of nbytes bytes (bits past the length must be zero in both) */
 /* number of differing bits */
 uint64_t cca_bit_hamming(const uint8_t *a, const uint8_t *b, int nbytes);

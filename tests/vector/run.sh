@@ -23,18 +23,9 @@ if [ -z "$root" ] && [ -f "$(pg_config --sharedir)/extension/vector.control" ] &
     echo "vector: real pgvector installed, no fallback to test"; echo "0 0" > build/results/vector; exit 0
 fi
 if [ -n "$root" ]; then
-    mkdir -p "$root" && root=$(cd "$root" && pwd) || fail "cannot create $root"
-    bindir=$(pg_config --bindir); pkglibdir=$(pg_config --pkglibdir); sharedir=$(pg_config --sharedir)
-    for d in "$bindir" "$pkglibdir" "$sharedir"; do
-        if [ ! -d "$root$d" ]; then
-            mkdir -p "$(dirname "$root$d")" && cp -a "$d" "$root$d" || fail "cannot copy $d under $root"
-        fi
-    done
-    make -s -C db/vector >/dev/null && make -s -C db/vector install DESTDIR="$root" >/dev/null ||
-        fail "build or install into $root failed"
-    [ -f "$root$sharedir/extension/cca_vector.control" ] && [ -f "$root$pkglibdir/cca_vector.so" ] ||
-        fail "the install did not land under $root (pg_config paths: $pkglibdir, $sharedir)"
-    export CCA_PG_BINDIR="$root$bindir"
+    bindir=$(scripts/vector_private_install.sh "$root") || fail "build or install under $root failed"
+    root=$(cd "$root" && pwd)
+    export CCA_PG_BINDIR="$bindir"
     echo "vector: testing the build installed under $root"
 else
     scripts/vector_ensure.sh || fail "cannot install the extension"
@@ -44,7 +35,8 @@ sock=$(scripts/pg.sh url "$dir"); sock=${sock#host=}; sock=${sock%% *}
 if [ -n "$root" ]; then
     # the relocated server must read its extensions from the copy, not from the system
     seen=$(psql -X -At -h "$sock" -U cca_super -d postgres -c "SELECT setting FROM pg_config WHERE name = 'SHAREDIR'")
-    [ "$seen" = "$root$sharedir" ] || fail "the server in $CCA_PG_BINDIR uses SHAREDIR $seen, not $root$sharedir"
+    [ "$seen" = "$root$(pg_config --sharedir)" ] ||
+        fail "the server in $CCA_PG_BINDIR uses SHAREDIR $seen, not under $root"
 fi
 out=$(make -C db/vector installcheck PGHOST="$sock" PGUSER=cca_super 2>&1); rc=$?
 printf '%s\n' "$out" > "$log"
