@@ -202,7 +202,10 @@ fi
 cleanup() {
     if [ "$keep" != 1 ]; then
         scripts/pg.sh destroy "$fb_dir" >/dev/null 2>&1 || true
-        if [ -n "$sandbox_sh" ] && [ -d "$sandbox" ]; then "$sandbox_sh" "$sandbox" stop || true; fi
+        if [ -n "${pv_conn:-}" ]; then
+            psql_q "${pv_conn% dbname=*} dbname=postgres" -c "DROP DATABASE IF EXISTS bench" || true
+            "$sandbox_sh" "$sandbox" stop || true
+        fi
     fi
 }
 trap cleanup EXIT

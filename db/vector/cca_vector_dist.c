@@ -504,8 +504,15 @@ halfvec_cosine_sums_f16c(const uint16_t *restrict a, const uint16_t *restrict b,
 	out->norm_b = half8_hsum(blo, bhi) + tnb;
 }
 
+/*
+ * The resolvers run while the dynamic linker relocates the module, before any sanitizer
+ * runtime is set up: they and what they call must not be instrumented ("used": clang does
+ * not count a reference from an ifunc attribute).
+ */
+#define CCA_RESOLVER __attribute__((used, no_sanitize("address", "undefined")))
+
 /* AVX2 (which also says the OS saves the YMM registers) and F16C (CPUID leaf 1, ECX) */
-static int
+CCA_RESOLVER static int
 cpu_has_f16c(void)
 {
 	unsigned int eax, ebx, ecx, edx;
@@ -517,19 +524,19 @@ cpu_has_f16c(void)
 }
 
 /* ifunc resolvers: run by the dynamic linker when the module is loaded */
-static cca_half_pair_fn
+CCA_RESOLVER static cca_half_pair_fn
 resolve_halfvec_l2_squared(void)
 {
 	return cpu_has_f16c() ? halfvec_l2_squared_f16c : halfvec_l2_squared_baseline;
 }
 
-static cca_half_pair_fn
+CCA_RESOLVER static cca_half_pair_fn
 resolve_halfvec_dot(void)
 {
 	return cpu_has_f16c() ? halfvec_dot_f16c : halfvec_dot_baseline;
 }
 
-static cca_half_sums_fn
+CCA_RESOLVER static cca_half_sums_fn
 resolve_halfvec_cosine_sums(void)
 {
 	return cpu_has_f16c() ? halfvec_cosine_sums_f16c : halfvec_cosine_sums_baseline;

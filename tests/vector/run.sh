@@ -45,6 +45,20 @@ passed=$(grep -cE '\.\.\. +ok' <<<"$out"); failed=$(grep -cE '\.\.\. +FAILED|fai
 printf '%s\n' "$out" | grep -E '^(test|ok|not ok| )|FAILED' | sed 's/^/  /'
 [ "$failed" -gt 0 ] && [ -f db/vector/regression.diffs ] && head -80 db/vector/regression.diffs
 
+# the kernels on their own (no PostgreSQL): conversions, per-CPU versions, bit counts
+kc="$dir/kernel_check"
+if ${CC:-cc} -O2 -std=gnu11 -Wall -Wextra -Werror -o "$kc" tests/vector/kernel_check.c >>"$log" 2>&1; then
+    kout=$("$kc" 2>&1); krc=$?
+else
+    kout="kernel_check: does not compile (see $log)"; krc=1
+fi
+printf '%s\n' "$kout" >> "$log"
+printf '%s\n' "$kout" | sed 's/^/  kernel_check: /'
+read -r kp kf < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' <<<"$kout" | tail -1)
+[ -n "${kp:-}" ] || { kp=0; kf=1; }
+[ "$krc" -ne 0 ] && [ "$kf" -eq 0 ] && kf=1
+passed=$((passed + kp)); failed=$((failed + kf))
+
 # pgvector's tests: one test per file, passed when no statement differs
 suite=$(PGHOST="$sock" PGUSER=cca_super VECTOR_EXT=cca_vector tests/vector/pgvector_suite.sh 2>&1); src=$?
 printf '%s\n' "$suite" >> "$log"
