@@ -18,19 +18,25 @@
 # Tables: bt_vec (id, v vector(1536)), bt_half (id, h halfvec(1536)), bt_bits (id, b bit(1536)
 # = binary_quantize(v)), all with PLAIN storage (one 6 KB vector per page, two halfvecs), read
 # into shared buffers (pg_prewarm) before timing.
-# Cases (each timed over $QUERIES queries after 3 warm-up ones, server side):
+# Cases (each timed over $QUERIES queries after 3 warm-up ones, server side, planning included):
 #   vector         SELECT id FROM bt_vec ORDER BY v <=> q LIMIT 5: the reference (recall 1)
 #   halfvec        SELECT id FROM bt_half ORDER BY h <=> q::halfvec(1536) LIMIT 5
-#   bits C+rerank  the exact top 5 among C candidates by Hamming distance on the narrow bt_bits:
+#   bits C+rerank  the exact top 5 among C candidates by Hamming distance on the narrow bt_bits
+#                  (C = each of CANDIDATES):
 #                  SELECT id FROM bt_vec WHERE id = ANY (ARRAY(SELECT id FROM bt_bits
 #                    ORDER BY b <~> binary_quantize(q)::bit(1536) LIMIT C)) ORDER BY v <=> q LIMIT 5
 #   expr C+rerank  the same with the candidates from the expression on the vector table:
 #                    ORDER BY binary_quantize(v)::bit(1536) <~> binary_quantize(q)::bit(1536)
-#                  an exact scan of bt_vec on the fallback; on pgvector the same SQL is then run
-#                  again with an HNSW index on that expression (hnsw.ef_search = C)
-# Figures: table (and index) size, p50/p95 in ms, recall@5 against the vector case.
+#                  (C = the largest of CANDIDATES): an exact scan of bt_vec on the fallback; on
+#                  pgvector the same SQL is then run again, for each C, with an HNSW index on
+#                  that expression (hnsw.ef_search = C), and the bits SQL with an HNSW index on
+#                  bt_bits.b
+# Figures: the size of the table (or index) the case scans, p50/p95 wall-clock ms per query,
+# the mean CPU ms per query of the backend (from /proc/self/stat: much less sensitive to other
+# load than the wall clock), recall@5 against the vector case. Plans are serial
+# (max_parallel_workers_per_gather = 0) unless BENCH_PARALLEL=1.
 #
-# Environment: BENCH_ROWS (default 100000), QUERIES (50), CANDIDATES ("50 200"),
+# Environment: BENCH_ROWS (default 100000), QUERIES (50), CANDIDATES ("50 200 1000"),
 # BENCH_DIR (/tmp/cca-bench-types, the fallback cluster), BENCH_SHARED_BUFFERS (1GB), KEEP=1
 # keeps the clusters (and their data: rerunning with the same BENCH_ROWS skips the load).
 set -euo pipefail
@@ -38,7 +44,12 @@ cd "$(dirname "$0")/.."
 
 rows=${BENCH_ROWS:-100000}
 queries=${QUERIES:-50}
-candidates=${CANDIDATES:-"50 200"}
+candidates=${CANDIDATES:-"50 200 1000"}
+clk_tck=$(getconf CLK_TCK)
+# serial plans unless BENCH_PARALLEL=1: on a few shared CPUs parallel workers mostly add
+# noise, and the CPU column counts the backend alone
+serial="SET LOCAL max_parallel_workers_per_gather = 0;"
+[ "${BENCH_PARALLEL:-0}" = 1 ] && serial=""
 dir=${BENCH_DIR:-/tmp/cca-bench-types}
 shared_buffers=${BENCH_SHARED_BUFFERS:-1GB}
 keep=${KEEP:-0}
@@ -105,8 +116,16 @@ SQL
     fi
     psql_q "$conn" >/dev/null <<'SQL'
 DROP INDEX IF EXISTS bt_vec_bq_hnsw;
-CREATE TABLE IF NOT EXISTS bt_runs (case_name text, qi int, ms float8, ids int[]);
-TRUNCATE bt_runs;
+DROP INDEX IF EXISTS bt_bits_hnsw;
+DROP TABLE IF EXISTS bt_runs;
+CREATE TABLE bt_runs (case_name text, qi int, ms float8, ids int[], cpu_ticks bigint);
+-- CPU time (user + system, in clock ticks) this backend has used so far: unlike the wall-clock
+-- time it hardly grows when other processes compete for the CPUs
+CREATE OR REPLACE FUNCTION bt_cpu_ticks() RETURNS bigint LANGUAGE sql AS $$
+    SELECT f[12]::bigint + f[13]::bigint
+      FROM (SELECT string_to_array(substring(pg_read_file('/proc/self/stat')
+                                             FROM '^.*\)\s+(.*)$'), ' ') AS f) s
+$$;
 -- times each query of bt_q with the statement sql ($1 = the query vector), planning included
 CREATE OR REPLACE FUNCTION bt_time(case_name text, sql text, nq int, setup text) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -114,18 +133,20 @@ DECLARE
     q vector;
     t0 timestamptz;
     t float8;
+    c0 bigint;
     ids int[];
 BEGIN
-    IF setup <> '' THEN
+    IF btrim(setup) <> '' THEN
         EXECUTE setup;
     END IF;
     FOR i IN -2 .. nq LOOP
         SELECT v INTO STRICT q FROM bt_q WHERE qi = i;
+        c0 := bt_cpu_ticks();
         t0 := clock_timestamp();
         EXECUTE 'SELECT array_agg(id) FROM (' || sql || ') s' INTO ids USING q;
         t := extract(epoch FROM clock_timestamp() - t0) * 1000;
         IF i > 0 THEN
-            INSERT INTO bt_runs VALUES (case_name, i, t, ids);
+            INSERT INTO bt_runs VALUES (case_name, i, t, ids, bt_cpu_ticks() - c0);
         END IF;
     END LOOP;
 END $$;
@@ -133,26 +154,29 @@ SELECT pg_prewarm('bt_vec'), pg_prewarm('bt_half'), pg_prewarm('bt_bits'),
        pg_prewarm('bt_vec_pkey'), pg_prewarm('bt_bits_pkey');
 SQL
     run_case() {   # run_case NAME SIZE_EXPR SQL [SETUP]
-        psql_q "$conn" -c "SELECT bt_time('$1', \$q\$$3\$q\$, $queries, '${4:-}')" >/dev/null
+        psql_q "$conn" -c "SELECT bt_time('$1', \$q\$$3\$q\$, $queries, '$serial ${4:-}')" >/dev/null
         psql_q "$conn" -F '|' -c "
             SELECT '$name', '$1', pg_size_pretty($2)::text,
                    round(percentile_cont(0.5) WITHIN GROUP (ORDER BY r.ms)::numeric, 1),
                    round(percentile_cont(0.95) WITHIN GROUP (ORDER BY r.ms)::numeric, 1),
+                   round(avg(r.cpu_ticks) * 1000.0 / $clk_tck, 1),
                    round(avg((SELECT count(*) FROM unnest(r.ids) x WHERE x = ANY (e.ids)) / 5.0), 3)
               FROM bt_runs r JOIN bt_runs e ON e.case_name = 'vector' AND e.qi = r.qi
              WHERE r.case_name = '$1'" |
-            while IFS='|' read -r t c size p50 p95 rec; do
-                printf '%-9s %-22s %10s %8s %8s %9s\n' "$t" "$c" "$size" "$p50" "$p95" "$rec"
+            while IFS='|' read -r t c size p50 p95 cpu rec; do
+                printf '%-9s %-22s %10s %8s %8s %8s %9s\n' "$t" "$c" "$size" "$p50" "$p95" "$cpu" "$rec"
             done
     }
     run_case vector "pg_relation_size('bt_vec')" \
         "SELECT id FROM bt_vec ORDER BY v <=> \$1 LIMIT 5"
     run_case halfvec "pg_relation_size('bt_half')" \
         "SELECT id FROM bt_half ORDER BY h <=> \$1::halfvec($dims) LIMIT 5"
+    bits_sql() {
+        echo "SELECT id FROM bt_vec WHERE id = ANY (ARRAY(SELECT id FROM bt_bits
+               ORDER BY b <~> binary_quantize(\$1)::bit($dims) LIMIT $1)) ORDER BY v <=> \$1 LIMIT 5"
+    }
     for c in $candidates; do
-        run_case "bits $c+rerank" "pg_relation_size('bt_bits')" \
-            "SELECT id FROM bt_vec WHERE id = ANY (ARRAY(SELECT id FROM bt_bits
-               ORDER BY b <~> binary_quantize(\$1)::bit($dims) LIMIT $c)) ORDER BY v <=> \$1 LIMIT 5"
+        run_case "bits $c+rerank" "pg_relation_size('bt_bits')" "$(bits_sql "$c")"
     done
     expr_sql() {
         echo "SELECT id FROM bt_vec WHERE id = ANY (ARRAY(SELECT id FROM bt_vec
@@ -171,9 +195,18 @@ SQL
         t1=$(date +%s)
         for c in $candidates; do
             run_case "expr $c+rerank hnsw" "pg_relation_size('bt_vec_bq_hnsw')" "$(expr_sql "$c")" \
-                "SET LOCAL hnsw.ef_search = $((c > 40 ? c : 40))"
+                "SET LOCAL hnsw.ef_search = $((c > 40 ? c : 40));"
         done
         echo "$name: the HNSW index on binary_quantize(v)::bit($dims) took $((t1 - t0)) s to build"
+        # the narrow table's column indexed the same way: the 'bits' SQL, served by the index
+        psql_q "$conn" -c "DROP INDEX bt_vec_bq_hnsw" -c "SET maintenance_work_mem = '512MB'" \
+            -c "CREATE INDEX bt_bits_hnsw ON bt_bits USING hnsw (b bit_hamming_ops)" \
+            -c "SELECT pg_prewarm('bt_bits_hnsw')" >/dev/null
+        for c in $candidates; do
+            run_case "bits $c+rerank hnsw" "pg_relation_size('bt_bits_hnsw')" "$(bits_sql "$c")" \
+                "SET LOCAL hnsw.ef_search = $((c > 40 ? c : 40));"
+        done
+        psql_q "$conn" -c "DROP INDEX bt_bits_hnsw"
     fi
 }
 
@@ -181,15 +214,15 @@ SQL
 # index scan by id)
 show_plan() {
     local conn=$1
-    psql_q "$conn" -c "EXPLAIN (COSTS OFF) SELECT id FROM bt_vec WHERE id = ANY (ARRAY(SELECT id FROM bt_bits
+    psql_q "$conn" -c "BEGIN" -c "$serial" -c "EXPLAIN (COSTS OFF) SELECT id FROM bt_vec WHERE id = ANY (ARRAY(SELECT id FROM bt_bits
         ORDER BY b <~> binary_quantize((SELECT v FROM bt_q WHERE qi = 1))::bit($dims) LIMIT 50))
-        ORDER BY v <=> (SELECT v FROM bt_q WHERE qi = 1) LIMIT 5" | sed 's/^/    /'
+        ORDER BY v <=> (SELECT v FROM bt_q WHERE qi = 1) LIMIT 5" -c "COMMIT" | sed 's/^/    /'
 }
 
 echo "bench_vector_types: $rows clustered unit vectors of $dims dimensions, $queries queries per" \
      "case after 3 warm-up, shared_buffers $shared_buffers, $(nproc) CPUs, load average" \
      "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-9s %-22s %10s %8s %8s %9s\n' target case size p50_ms p95_ms recall@5
+printf '%-9s %-22s %10s %8s %8s %8s %9s\n' target case size p50_ms p95_ms cpu_ms recall@5
 
 # --- fallback -----------------------------------------------------------------------------------
 fb_dir=$dir/fallback
