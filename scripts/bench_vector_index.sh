@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# bench_vector_index.sh: match_documents / match_passages on the real schema, as a learner,
+# exact against indexed (the fallback's IVF lists, or pgvector's HNSW), with recall. Prints
+# figures; asserts nothing. Part of `make bench`.
+#
+# Data: BENCH_ROWS passages (default 100000) in BENCH_ROWS / 10 documents (every sixth document
+# a 'tutorial', the rest 'reference'), clustered unit vectors of 1536 dimensions (100 cluster
+# centres; cosine about 0.64 between two points of a cluster, about 0 across), the documents'
+# embeddings the same way. Generated in SQL from a hash, so every target gets the same floats.
+# Loaded as the bootstrap superuser, like `cca ingest`; then cca_vector_index_maintain() (the
+# fallback builds its lists; nothing to do on pgvector) and VACUUM ANALYZE.
+#
+# Timed: $QUERIES calls (default 50; new points of random clusters), each a separate statement
+# from psql as the learner (SET ROLE to a person's login role: row-level security applies),
+# wall clock per call measured in the server (clock_timestamp around the call). Cases:
+#   documents k=5, passages k=20, passages k=20 type=tutorial, passages k=200
+# mode `exact` runs the exact query (fallback: the lists dropped from the plan with
+# cca.vector_probe_rows = 1e9 ... no: exact = the same call with the index out of the way,
+# see below), mode `index` the default path. recall@k is |index ∩ exact| / k, per call.
+# Exact on the fallback: SET enable_bitmapscan/indexscan off is not enough (the SQL text
+# differs), so the exact reference is the plain ORDER BY over the table as superuser
+# (no RLS: every row is readable by the learner here). Server settings: those of
+# scripts/pg.sh (the same as `make run`), the table not prewarmed by hand.
+#
+#   target: default the fallback on a private cluster (BENCH_DIR, default /tmp/cca-bench-index;
+#           CCA_PG_BINDIR as for scripts/pg.sh); BENCH_URL=conninfo (a superuser) for any other
+#           server, e.g. pgvector's sandbox (scripts/bench_pgvector.sh).
+#   KEEP=1 keeps the cluster and its data (a rerun with the same BENCH_ROWS skips the load).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rows=${BENCH_ROWS:-100000}
+queries=${QUERIES:-50}
+dims=1536
+keep=${KEEP:-0}
+[ -x ./cca ] || make -s
+if [ -n "${BENCH_URL:-}" ]; then
+    base=$BENCH_URL
+    cleanup() { :; }
+else
+    dir=${BENCH_DIR:-/tmp/cca-bench-index}
+    [ -n "${CCA_PG_BINDIR:-}" ] || scripts/vector_ensure.sh
+    scripts/pg.sh start "$dir" >/dev/null
+    base=$(scripts/pg.sh url "$dir")
+    base=${base/dbname=cca/dbname=postgres}
+    cleanup() { [ "$keep" = 1 ] || scripts/pg.sh destroy "$dir" >/dev/null; }
+fi
+trap cleanup EXIT
+db=cca_bench_index
+url="$base dbname=$db"
+psql_q() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+export PGOPTIONS="-c client_min_messages=warning"
+
+loaded=$(psql_q "$base" -c "SELECT count(*) FROM pg_database WHERE datname = '$db'")
+if [ "$loaded" = 1 ] && [ "$(psql_q "$url" -c "SELECT count(*) FROM content_passages" 2>/dev/null)" = "$rows" ]; then
+    echo "bench_vector_index: reusing $rows passages"
+else
+    psql_q "$base" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+    env -u CCA_USER CCA_DATABASE_URL="$url" ./cca migrate >/dev/null
+    env -u CCA_USER CCA_DATABASE_URL="$url" ./cca seed >/dev/null
+    t0=$(date +%s.%N)
+    psql_q "$url" >/dev/null <<SQL
+CREATE SCHEMA bench;
+CREATE FUNCTION bench.u(x bigint) RETURNS float8 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+  \$\$ SELECT (hashint8(x) & 2147483647)::float8 / 2147483647 - 0.5 \$\$;
+CREATE TABLE bench.centers AS
+  SELECT c, array_agg(bench.u(c * 2000 + d) ORDER BY d) AS a
+    FROM generate_series(1, 100) c, generate_series(1, $dims) d GROUP BY c;
+CREATE FUNCTION bench.point(cid int, seed bigint) RETURNS vector LANGUAGE sql STABLE AS \$\$
+  WITH x AS (SELECT d, e + 0.75 * bench.u(seed * 2000 + d) AS x
+               FROM bench.centers cen, unnest(cen.a) WITH ORDINALITY AS u(e, d) WHERE cen.c = cid)
+  SELECT array_agg((x / (SELECT sqrt(sum(x * x)) FROM x))::real ORDER BY d)::vector($dims) FROM x
+\$\$;
+DELETE FROM learning_content;
+INSERT INTO learning_content (id, title, content, content_type, embedding)
+  SELECT 'bd' || i, 'Document ' || i, 'Body of document ' || i,
+         CASE WHEN i % 6 = 0 THEN 'tutorial' ELSE 'reference' END,
+         bench.point(i % 100 + 1, 5000000 + i)
+    FROM generate_series(1, $rows / 10) i;
+INSERT INTO content_passages (id, content_id, ordinal, title, heading, body, embedding)
+  SELECT 'bp' || i, 'bd' || (i / 10 + 1), i % 10, 'Document', 'Section ' || i % 10, 'Passage ' || i,
+         bench.point((i * 7) % 100 + 1, 1000000 + i)
+    FROM generate_series(0, $rows - 1) i;
+CREATE TABLE bench.q (qi int PRIMARY KEY, v vector($dims));
+ALTER TABLE bench.q ALTER COLUMN v SET STORAGE PLAIN;
+INSERT INTO bench.q SELECT j, bench.point((j * 37 + 1000) % 100 + 1, 9000000 + j)
+  FROM generate_series(1, 200) j;
+SQL
+    t1=$(date +%s.%N)
+    psql_q "$url" -c "SELECT cca_vector_index_maintain()" >/dev/null
+    t2=$(date +%s.%N)
+    psql_q "$url" -c "VACUUM ANALYZE learning_content" -c "VACUUM ANALYZE content_passages"
+    echo "bench_vector_index: loaded $rows passages in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f", b-a}') s," \
+         "index build (cca_vector_index_maintain) $(awk -v a="$t1" -v b="$t2" 'BEGIN{printf "%.1f", b-a}') s"
+fi
+
+ext=$(psql_q "$url" -c "SELECT extname || ' ' || extversion FROM pg_extension WHERE extname IN ('vector', 'cca_vector')")
+learner=$(psql_q "$url" -c "SELECT db_role FROM users WHERE email = 'alice@example.com'")
+psql_q "$url" >/dev/null <<'SQL'
+CREATE OR REPLACE FUNCTION bench.exact(kind text, q vector, k int, types text[]) RETURNS text[]
+LANGUAGE sql STABLE AS $$
+  SELECT CASE kind WHEN 'documents' THEN
+    ARRAY(SELECT id FROM learning_content WHERE embedding IS NOT NULL
+            AND (types IS NULL OR content_type = ANY (types)) ORDER BY embedding <=> q, id LIMIT k)
+  ELSE
+    ARRAY(SELECT p.id FROM content_passages p JOIN learning_content lc ON lc.id = p.content_id
+           WHERE p.embedding IS NOT NULL AND (types IS NULL OR lc.content_type = ANY (types))
+           ORDER BY p.embedding <=> q, p.id LIMIT k) END
+$$;
+CREATE TABLE IF NOT EXISTS bench.truth (kind text, k int, types text, qi int, ids text[],
+                                        PRIMARY KEY (kind, k, types, qi));
+CREATE TABLE IF NOT EXISTS bench.runs (mode text, kind text, k int, types text, qi int,
+                                       ms float8, ids text[]);
+TRUNCATE bench.runs;
+GRANT USAGE ON SCHEMA bench TO PUBLIC;
+GRANT SELECT ON bench.q TO PUBLIC;
+GRANT SELECT, INSERT ON bench.runs TO PUBLIC;
+SQL
+cases="documents:5: passages:20: passages:20:tutorial passages:200:"
+# the exact answers (superuser, no RLS; every row is the learner's to read)
+for c in $cases; do
+    IFS=: read -r kind k types <<<"$c"
+    tarr=$([ -n "$types" ] && echo "ARRAY['$types']" || echo "NULL::text[]")
+    psql_q "$url" -c "SET max_parallel_workers_per_gather = 0" -c "INSERT INTO bench.truth
+        SELECT '$kind', $k, '$types', qi, bench.exact('$kind', v, $k, $tarr) FROM bench.q
+        WHERE qi <= $queries ON CONFLICT DO NOTHING"
+done
+
+# one statement per call, as the learner; modes: index (default) and exact (fallback: the
+# lists ignored with a probe budget of every row; pgvector: enable_indexscan off)
+run_mode() {
+    local mode=$1 kind k types tarr fn cols
+    local sets="SET ROLE $learner;"
+    if [ "$mode" = exact ]; then
+        if [[ $ext == vector* ]]; then sets="$sets SET enable_indexscan = off;"
+        else sets="$sets SET cca.vector_probe_rows = 1e12;"; fi
+    fi
+    for c in $cases; do
+        IFS=: read -r kind k types <<<"$c"
+        tarr=$([ -n "$types" ] && echo "ARRAY['$types']" || echo "NULL::text[]")
+        if [ "$kind" = documents ]; then fn=match_documents; cols=id; else fn=match_passages; cols=passage_id; fi
+        for qi in $(seq 1 "$queries"); do
+            printf "%s DO \$\$ DECLARE t0 timestamptz; ids text[]; q vector; BEGIN
+              SELECT v INTO q FROM bench.q WHERE qi = %s; t0 := clock_timestamp();
+              SELECT array_agg(%s) INTO ids FROM %s(q, -2.0, %s, %s);
+              INSERT INTO bench.runs VALUES ('%s', '%s', %s, '%s', %s,
+                extract(epoch FROM clock_timestamp() - t0) * 1000, ids); END \$\$;\n" \
+              "$sets" "$qi" "$cols" "$fn" "$k" "$tarr" "$mode" "$kind" "$k" "$types" "$qi" |
+              psql_q "$url"
+        done
+    done
+}
+echo "bench_vector_index: $ext, $rows passages, $queries queries per case, shared_buffers" \
+     "$(psql_q "$url" -c "SHOW shared_buffers"), each call a new session as learner $learner"
+run_mode exact
+run_mode index
+psql -X -q "$url" -P footer=off <<'SQL'
+SELECT r.kind || ' k=' || r.k || CASE WHEN r.types <> '' THEN ' ' || r.types ELSE '' END AS query,
+       r.mode, 'learner' AS role, count(*) AS calls,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY r.ms)::numeric, 1) AS p50_ms,
+       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY r.ms)::numeric, 1) AS p95_ms,
+       round(avg((SELECT count(*) FROM unnest(r.ids) x WHERE x = ANY (t.ids))::numeric
+                 / greatest(cardinality(t.ids), 1)), 3) AS recall,
+       min(cardinality(r.ids)) AS min_rows
+FROM bench.runs r JOIN bench.truth t USING (kind, k, types, qi)
+GROUP BY r.kind, r.k, r.types, r.mode ORDER BY r.kind, r.k, r.types, r.mode;
+SQL
