@@ -9,6 +9,11 @@ sharedir=$(pg_config --sharedir)
 if [ -f "$sharedir/extension/vector.control" ]; then
     exit 0
 fi
+# CCA_PG_BINDIR: the caller runs a relocated copy of the server (scripts/vector_private_install.sh)
+# that has its own build; the system server is left alone.
+if [ -n "${CCA_PG_BINDIR:-}" ]; then
+    exit 0
+fi
 make -s -C db/vector >/dev/null
 if cmp -s db/vector/cca_vector.srchash "$sharedir/extension/cca_vector.srchash"; then
     exit 0

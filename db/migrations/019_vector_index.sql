@@ -418,7 +418,7 @@ BEGIN
         'WITH a AS MATERIALIZED (SELECT ' || inner_cols || ' FROM ' || tbl || ' WHERE ' || alias
         || '.embedding IS NOT NULL' || type_qual
         || ' AND (' || alias || '.vec_list = ANY ((SELECT public.cca_vector_probes('
-        || quote_literal(CASE kind WHEN 'passages' THEN 'p' ELSE 'd' END) || ', $1, $2)))'
+        || quote_literal(CASE kind WHEN 'passages' THEN 'p' ELSE 'd' END) || ', $1, $2))::integer[])'
         || ' OR ' || alias || '.vec_list IS NULL)'
         || ' ORDER BY ' || alias || '.embedding <=> $1 LIMIT $2)'
         || ' SELECT * FROM a WHERE (SELECT count(*) FROM a) >= $2'
