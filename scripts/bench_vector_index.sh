@@ -10,17 +10,16 @@
 # Loaded as the bootstrap superuser, like `cca ingest`; then cca_vector_index_maintain() (the
 # fallback builds its lists; nothing to do on pgvector) and VACUUM ANALYZE.
 #
-# Timed: $QUERIES calls (default 50; new points of random clusters), each a separate statement
-# from psql as the learner (SET ROLE to a person's login role: row-level security applies),
-# wall clock per call measured in the server (clock_timestamp around the call). Cases:
-#   documents k=5, passages k=20, passages k=20 type=tutorial, passages k=200
-# mode `exact` runs the exact query (fallback: the lists dropped from the plan with
-# cca.vector_probe_rows = 1e9 ... no: exact = the same call with the index out of the way,
-# see below), mode `index` the default path. recall@k is |index ∩ exact| / k, per call.
-# Exact on the fallback: SET enable_bitmapscan/indexscan off is not enough (the SQL text
-# differs), so the exact reference is the plain ORDER BY over the table as superuser
-# (no RLS: every row is readable by the learner here). Server settings: those of
-# scripts/pg.sh (the same as `make run`), the table not prewarmed by hand.
+# Timed: $QUERIES calls per case (default 50; new points of random clusters), each in its own
+# psql process and so its own session (as every `cca ask` is), as a learner and as an admin
+# (SET ROLE to the person's login role: row-level security applies). Cases: documents k=5,
+# passages k=20, passages k=20 with a type filter (tutorial: a sixth of the rows), passages
+# k=200. Modes: `index`, the default path (the fallback's IVF lists once built, pgvector's
+# HNSW), and `exact` (SET cca.vector_exact = on, the exact scan that stays available).
+#   server_ms  the call inside the server (clock_timestamp around it: planning + execution)
+#   wall_ms    the whole psql process: start, connect, SET ROLE, the call, exit
+#   recall     |result ∩ exact| / k, per call, against exact search as the superuser
+# Server settings: those of scripts/pg.sh, the same as `make run`; nothing is prewarmed.
 #
 #   target: default the fallback on a private cluster (BENCH_DIR, default /tmp/cca-bench-index;
 #           CCA_PG_BINDIR as for scripts/pg.sh); BENCH_URL=conninfo (a superuser) for any other
@@ -70,6 +69,7 @@ CREATE FUNCTION bench.point(cid int, seed bigint) RETURNS vector LANGUAGE sql ST
                FROM bench.centers cen, unnest(cen.a) WITH ORDINALITY AS u(e, d) WHERE cen.c = cid)
   SELECT array_agg((x / (SELECT sqrt(sum(x * x)) FROM x))::real ORDER BY d)::vector($dims) FROM x
 \$\$;
+SELECT cca_vector_bulk_begin();
 DELETE FROM learning_content;
 INSERT INTO learning_content (id, title, content, content_type, embedding)
   SELECT 'bd' || i, 'Document ' || i, 'Body of document ' || i,
@@ -100,17 +100,19 @@ CREATE OR REPLACE FUNCTION bench.exact(kind text, q vector, k int, types text[])
 LANGUAGE sql STABLE AS $$
   SELECT CASE kind WHEN 'documents' THEN
     ARRAY(SELECT id FROM learning_content WHERE embedding IS NOT NULL
-            AND (types IS NULL OR content_type = ANY (types)) ORDER BY embedding <=> q, id LIMIT k)
+            AND (types IS NULL OR content_type = ANY (types)) ORDER BY (embedding <=> q) + 0, id LIMIT k)
   ELSE
     ARRAY(SELECT p.id FROM content_passages p JOIN learning_content lc ON lc.id = p.content_id
            WHERE p.embedding IS NOT NULL AND (types IS NULL OR lc.content_type = ANY (types))
-           ORDER BY p.embedding <=> q, p.id LIMIT k) END
+           ORDER BY (p.embedding <=> q) + 0, p.id LIMIT k) END
 $$;
 CREATE TABLE IF NOT EXISTS bench.truth (kind text, k int, types text, qi int, ids text[],
                                         PRIMARY KEY (kind, k, types, qi));
-CREATE TABLE IF NOT EXISTS bench.runs (mode text, kind text, k int, types text, qi int,
-                                       ms float8, ids text[]);
-TRUNCATE bench.runs;
+DROP TABLE IF EXISTS bench.runs, bench.wall;
+CREATE TABLE bench.runs (mode text, sess text, who text, kind text, k int, types text, qi int,
+                         ms float8, ids text[]);
+CREATE TABLE bench.wall (mode text, sess text, who text, kind text, k int, types text, qi int,
+                         us bigint);
 GRANT USAGE ON SCHEMA bench TO PUBLIC;
 GRANT SELECT ON bench.q TO PUBLIC;
 GRANT SELECT, INSERT ON bench.runs TO PUBLIC;
@@ -125,42 +127,67 @@ for c in $cases; do
         WHERE qi <= $queries ON CONFLICT DO NOTHING"
 done
 
-# one statement per call, as the learner; modes: index (default) and exact (fallback: the
-# lists ignored with a probe budget of every row; pgvector: enable_indexscan off)
+# sess=new: one psql process (a new session) per call; sess=warm: one session for all the
+# calls of a case, after two warm-up calls (queries 101 and 102, not counted)
+wall=$(mktemp)
+call_sql() {  # mode who kind k types qi fn cols tarr
+    printf "DO \$\$ DECLARE t0 timestamptz; ids text[]; q vector; BEGIN
+      SELECT v INTO q FROM bench.q WHERE qi = %s; t0 := clock_timestamp();
+      SELECT array_agg(%s) INTO ids FROM %s(q, -2.0, %s, %s);
+      INSERT INTO bench.runs VALUES ('%s', '%s', '%s', '%s', %s, '%s', %s,
+        extract(epoch FROM clock_timestamp() - t0) * 1000, ids); END \$\$;\n" \
+      "$6" "$8" "$7" "$4" "$9" "$1" "$sess" "$2" "$3" "$4" "$5" "$6"
+}
 run_mode() {
-    local mode=$1 kind k types tarr fn cols
-    local sets="SET ROLE $learner;"
-    if [ "$mode" = exact ]; then
-        if [[ $ext == vector* ]]; then sets="$sets SET enable_indexscan = off;"
-        else sets="$sets SET cca.vector_probe_rows = 1e12;"; fi
-    fi
+    local mode=$1 who=$2 sess=$3 role kind k types tarr fn cols t0 t1 sets
+    role=$(psql_q "$url" -c "SELECT db_role FROM users WHERE email = '$who@example.com'")
+    sets="SET ROLE $role;"
+    [ "$mode" = exact ] && sets="$sets SET cca.vector_exact = on;"
     for c in $cases; do
         IFS=: read -r kind k types <<<"$c"
         tarr=$([ -n "$types" ] && echo "ARRAY['$types']" || echo "NULL::text[]")
         if [ "$kind" = documents ]; then fn=match_documents; cols=id; else fn=match_passages; cols=passage_id; fi
+        if [ "$sess" = warm ]; then
+            { echo "$sets"
+              for qi in 101 102 $(seq 1 "$queries"); do
+                  call_sql "$mode" "$who" "$kind" "$k" "$types" "$qi" "$fn" "$cols" "$tarr"
+              done; } | psql_q "$url"
+            continue
+        fi
         for qi in $(seq 1 "$queries"); do
-            printf "%s DO \$\$ DECLARE t0 timestamptz; ids text[]; q vector; BEGIN
-              SELECT v INTO q FROM bench.q WHERE qi = %s; t0 := clock_timestamp();
-              SELECT array_agg(%s) INTO ids FROM %s(q, -2.0, %s, %s);
-              INSERT INTO bench.runs VALUES ('%s', '%s', %s, '%s', %s,
-                extract(epoch FROM clock_timestamp() - t0) * 1000, ids); END \$\$;\n" \
-              "$sets" "$qi" "$cols" "$fn" "$k" "$tarr" "$mode" "$kind" "$k" "$types" "$qi" |
-              psql_q "$url"
+            t0=$(date +%s%N)
+            { echo "$sets"; call_sql "$mode" "$who" "$kind" "$k" "$types" "$qi" "$fn" "$cols" "$tarr"; } |
+                psql_q "$url"
+            t1=$(date +%s%N)
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$sess" "$who" "$kind" "$k" "$types" "$qi" \
+                "$(( (t1 - t0) / 1000 ))" >> "$wall"
         done
     done
 }
 echo "bench_vector_index: $ext, $rows passages, $queries queries per case, shared_buffers" \
-     "$(psql_q "$url" -c "SHOW shared_buffers"), each call a new session as learner $learner"
-run_mode exact
-run_mode index
+     "$(psql_q "$url" -c "SHOW shared_buffers"), each call a new session"
+for who in grace alice; do
+    for sess in new warm; do
+        run_mode exact $who $sess
+        run_mode index $who $sess
+    done
+done
+psql_q "$url" -c "\\copy bench.wall FROM '$wall'"
+rm -f "$wall"
 psql -X -q "$url" -P footer=off <<'SQL'
 SELECT r.kind || ' k=' || r.k || CASE WHEN r.types <> '' THEN ' ' || r.types ELSE '' END AS query,
-       r.mode, 'learner' AS role, count(*) AS calls,
-       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY r.ms)::numeric, 1) AS p50_ms,
-       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY r.ms)::numeric, 1) AS p95_ms,
+       r.mode, CASE r.who WHEN 'alice' THEN 'learner' ELSE 'admin' END AS role, r.sess AS session,
+       count(*) AS calls,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY r.ms)::numeric, 1) AS server_p50,
+       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY r.ms)::numeric, 1) AS server_p95,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY w.us / 1000.0)::numeric, 1) AS wall_p50,
+       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY w.us / 1000.0)::numeric, 1) AS wall_p95,
        round(avg((SELECT count(*) FROM unnest(r.ids) x WHERE x = ANY (t.ids))::numeric
                  / greatest(cardinality(t.ids), 1)), 3) AS recall,
        min(cardinality(r.ids)) AS min_rows
 FROM bench.runs r JOIN bench.truth t USING (kind, k, types, qi)
-GROUP BY r.kind, r.k, r.types, r.mode ORDER BY r.kind, r.k, r.types, r.mode;
+LEFT JOIN bench.wall w USING (mode, sess, who, kind, k, types, qi)
+WHERE r.qi <= 100
+GROUP BY r.kind, r.k, r.types, r.mode, r.who, r.sess
+ORDER BY r.kind, r.k, r.types, r.who DESC, r.sess, r.mode;
 SQL

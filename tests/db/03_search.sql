@@ -110,7 +110,14 @@ CREATE FUNCTION pg_temp.plan_of(sql text, has_types boolean) RETURNS text LANGUA
 DECLARE
     line text;
     out text := '';
+    cfg text;
 BEGIN
+    -- under the settings match_documents / match_passages run with (019: enable_sort off on
+    -- pgvector, serial plans): their SET clauses, applied for this transaction
+    FOR cfg IN SELECT unnest(p.proconfig) FROM pg_proc p
+               WHERE p.oid = 'public.match_documents(vector, float, int, text[])'::regprocedure LOOP
+        PERFORM set_config(split_part(cfg, '=', 1), substr(cfg, strpos(cfg, '=') + 1), true);
+    END LOOP;
     FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ' || sql
         USING pg_temp.v(1, 1), 1, CASE WHEN has_types THEN ARRAY['tutorial'] END, 0.0::float8
     LOOP
