@@ -102,8 +102,8 @@ LANGUAGE sql STABLE AS $$
     ARRAY(SELECT id FROM learning_content WHERE embedding IS NOT NULL
             AND (types IS NULL OR content_type = ANY (types)) ORDER BY (embedding <=> q) + 0, id LIMIT k)
   ELSE
-    ARRAY(SELECT p.id FROM content_passages p JOIN learning_content lc ON lc.id = p.content_id
-           WHERE p.embedding IS NOT NULL AND (types IS NULL OR lc.content_type = ANY (types))
+    ARRAY(SELECT p.id FROM content_passages p
+           WHERE p.embedding IS NOT NULL AND (types IS NULL OR p.content_type = ANY (types))
            ORDER BY (p.embedding <=> q) + 0, p.id LIMIT k) END
 $$;
 CREATE TABLE IF NOT EXISTS bench.truth (kind text, k int, types text, qi int, ids text[],

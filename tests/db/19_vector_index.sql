@@ -5,7 +5,7 @@
 -- once, equal exact search when every list is probed, and cannot be tampered with.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(26);
+SELECT plan(30);
 
 -- A unit vector near axis `a` (1536 dimensions): component a = 1, component b = t.
 CREATE FUNCTION pg_temp.v(a int, t float8 DEFAULT 0, b int DEFAULT 1536) RETURNS vector
@@ -16,6 +16,43 @@ $$;
 GRANT EXECUTE ON FUNCTION pg_temp.v(int, float8, int) TO PUBLIC;
 CREATE FUNCTION pg_temp.pgvector() RETURNS boolean LANGUAGE sql AS
     $$ SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector') $$;
+
+-- 0. Concurrent writers, before this transaction touches the content tables: another session
+-- inserts a document and its passage and commits; the next query here sees the passage at once
+-- (with pgvector through HNSW, on the fallback through the exact or pending path); the other
+-- session deletes them and vacuums the table; the passage is gone and exact search agrees.
+CREATE EXTENSION IF NOT EXISTS dblink;
+CREATE FUNCTION pg_temp.remote(sql text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    conn text := format('host=%s port=%s dbname=%s user=%s',
+                        split_part(current_setting('unix_socket_directories'), ',', 1),
+                        current_setting('port'), current_database(), current_user);
+BEGIN
+    PERFORM dblink_connect('remote19', conn);
+    PERFORM dblink_exec('remote19', sql);
+    PERFORM dblink_disconnect('remote19');
+END
+$$;
+SELECT pg_temp.remote($r$
+    INSERT INTO learning_content (id, title, content, content_type) VALUES ('d-remote19', 'R', 'R', 'reference');
+    INSERT INTO content_passages (id, content_id, ordinal, heading, body, embedding)
+    VALUES ('p-remote19', 'd-remote19', 0, 'H', 'Remote',
+            (SELECT array_agg(CASE WHEN g = 1000 THEN 1 ELSE 0 END::real ORDER BY g)
+             FROM generate_series(1, 1536) g)::vector)$r$);
+SET LOCAL ROLE cca_u_alice;
+SELECT is((SELECT passage_id FROM match_passages(pg_temp.v(1000), -2.0, 1)), 'p-remote19',
+          'a passage another session committed a moment ago is found at once');
+RESET ROLE;
+SELECT pg_temp.remote($r$DELETE FROM learning_content WHERE id = 'd-remote19'$r$);
+SELECT pg_temp.remote('VACUUM content_passages');
+SET LOCAL ROLE cca_u_alice;
+SELECT isnt((SELECT passage_id FROM match_passages(pg_temp.v(1000), -2.0, 1)), 'p-remote19',
+            'its deletion (and VACUUM) is seen at once');
+SELECT is(ARRAY(SELECT passage_id FROM match_passages(pg_temp.v(1000), -2.0, 10)),
+          ARRAY(SELECT id FROM content_passages WHERE embedding IS NOT NULL
+                ORDER BY embedding <=> pg_temp.v(1000), id LIMIT 10),
+          'and the 10 nearest are exact search''s');
+RESET ROLE;
 
 -- A world of our own: 40 documents ('reference', but 3 'tutorial'), 10 passages each, in 8
 -- groups around the axes 1..8 (1,000 rows would be nicer, but this is a test).
@@ -115,7 +152,6 @@ SELECT CASE WHEN pg_temp.pgvector()
     ELSE pass('pgvector: plans examined (not installed)') END;
 
 -- pgvector's settings on a fresh connection whose first vector comes from a table
-CREATE EXTENSION IF NOT EXISTS dblink;
 CREATE FUNCTION pg_temp.fresh(sql text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     conn text := format('host=%s port=%s dbname=%s user=%s',
@@ -200,6 +236,9 @@ RESET ROLE;
 DELETE FROM content_passages WHERE id = (SELECT (pg_temp.ids('passages', 1))[1]);
 SET LOCAL ROLE cca_u_alice;
 SELECT is(pg_temp.ids('passages', 5), pg_temp.exact_ids(5), 'a deleted passage is gone at once');
+SET LOCAL cca.vector_exact = on;
+SELECT is(pg_temp.ids('passages', 10), pg_temp.exact_ids(10), 'SET cca.vector_exact = on: exact search');
+RESET cca.vector_exact;
 RESET ROLE;
 
 -- assignment: maintain assigns the pending rows; writers cannot move rows between lists
