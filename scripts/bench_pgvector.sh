@@ -14,6 +14,7 @@ if [ -z "${BENCH_URL:-}" ]; then
     [ -x "$sandbox" ] || sandbox=/work/shared/pgvector/sandbox.sh
     [ -x "$sandbox" ] || { echo "bench_pgvector: no BENCH_URL and no pgvector sandbox" >&2; exit 2; }
     BENCH_URL=$("$sandbox" "${1:-/tmp/cca-pgvector}" start)
+    export BENCH_RESTART="eval $sandbox ${1:-/tmp/cca-pgvector} stop; $sandbox ${1:-/tmp/cca-pgvector} start"
 fi
 if [ "$(psql -X -At "$BENCH_URL" -c "SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'")" != 1 ]; then
     echo "bench_pgvector: the server at $BENCH_URL has no pgvector" >&2; exit 2

@@ -36,23 +36,9 @@ psql "$url" -XAtqc "select cca_demo_role_setup('cca_demo')" >/dev/null
 # Vector indexes: the fallback's IVF lists once the knowledge base has 10,000 embedded rows (and
 # the rows ingested since the last call), pgvector's HNSW indexes when missing (019).
 psql "$url" -XAtqc "select cca_vector_index_maintain()" >/dev/null
-# Server sizing for the knowledge base this cluster holds (README "Server settings"):
-# shared_buffers holds the two content tables (their embeddings are stored in the row) with a
-# quarter to spare, at least pg.sh's 256MB and at most a quarter of the machine's memory;
-# effective_cache_size half the memory; maintenance_work_mem (HNSW builds) a sixteenth, 64MB to
-# 1GB. Restarts the server only when shared_buffers changes.
-ram_mb=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
-data_mb=$(psql "$url" -XAtqc "select ceil((pg_total_relation_size('learning_content')
-                                         + pg_total_relation_size('content_passages')) / 1048576.0)")
-sb=$(( data_mb * 5 / 4 + 64 ))
-[ "$sb" -lt 256 ] && sb=256
-[ "$sb" -gt $(( ram_mb / 4 )) ] && sb=$(( ram_mb / 4 ))
-mwm=$(( ram_mb / 16 )); [ "$mwm" -lt 64 ] && mwm=64; [ "$mwm" -gt 1024 ] && mwm=1024
-psql "$url" -XAtq -c "ALTER SYSTEM SET effective_cache_size = '$(( ram_mb / 2 ))MB'" \
-    -c "ALTER SYSTEM SET maintenance_work_mem = '${mwm}MB'" -c "SELECT pg_reload_conf()" >/dev/null
-cur=$(psql "$url" -XAtqc "select setting::bigint * 8 / 1024 from pg_settings where name = 'shared_buffers'")
-if [ "$cur" != "$sb" ]; then
-    psql "$url" -XAtqc "ALTER SYSTEM SET shared_buffers = '${sb}MB'" >/dev/null
+# Server sizing for the knowledge base this cluster holds (scripts/pg_size.sh; README
+# "Server settings"). Restarts the server only when shared_buffers changes.
+if [ "$(scripts/pg_size.sh "$url")" = restart ]; then
     scripts/pg.sh stop "$dir" >/dev/null
     scripts/pg.sh start "$dir" >/dev/null
 fi

@@ -66,6 +66,7 @@ CREATE TABLE cca_index.lists (
     kind "char" NOT NULL REFERENCES cca_index.state ON DELETE CASCADE,
     list integer NOT NULL,
     centroid vector NOT NULL,
+    size bigint NOT NULL DEFAULT 0,   -- rows assigned to it (at the last build or maintain)
     PRIMARY KEY (kind, list)
 );
 ALTER TABLE cca_index.lists ALTER COLUMN centroid SET STORAGE PLAIN;
@@ -177,6 +178,8 @@ BEGIN
         USING k;
     GET DIAGNOSTICS n = ROW_COUNT;
     DELETE FROM cca_auth.maintenance WHERE purpose = 'vector_index';
+    EXECUTE format('UPDATE cca_index.lists c SET size = (SELECT count(*) FROM %s t'
+                   ' WHERE t.vec_list = c.list) WHERE c.kind = $1', cca_index.kind_table(k)) USING k;
     RETURN n;
 END
 $$;
@@ -230,6 +233,12 @@ BEGIN
         SELECT k, c.list, c.c FROM pg_temp.cca_ivf_centroids c;
     DROP TABLE pg_temp.cca_ivf_sample, pg_temp.cca_ivf_centroids;
     assigned := cca_index.assign(k, true);
+    -- Rewrite the table in list order: a list's rows then share pages (a probe reads a run of
+    -- pages, not one page per row), and the dead row versions of the assignment go away. Takes
+    -- an ACCESS EXCLUSIVE lock for the rewrite (about as long as the assignment): readers wait.
+    EXECUTE format('CLUSTER %s USING %I', tbl,
+                   CASE k WHEN 'p' THEN 'idx_content_passages_vec_list'
+                          ELSE 'idx_learning_content_vec_list' END);
     EXECUTE format('ANALYZE %s', tbl);
     RETURN jsonb_build_object('kind', k, 'rows', n, 'lists', l, 'sample', s, 'assigned', assigned,
                               'seconds', round(extract(epoch FROM clock_timestamp() - t0)::numeric, 1));
@@ -342,27 +351,26 @@ BEGIN
 END
 $$;
 
--- The lists to probe for a query: the nearest centroids, enough of them for about
--- cca.vector_probe_rows rows (a session setting; default 3,000) and at least 2 (or 4 × k /
--- list size for a large k). NULL when the lists are not built (exact search). Returns list
--- numbers only. Definer: the centroids are averages of embeddings and stay private.
-CREATE FUNCTION cca_vector_probes(kind "char", q vector, k integer) RETURNS integer[]
+-- The lists to probe for a query: the nearest centroids, in order, until their lists hold about
+-- cca.vector_probe_rows rows (a session setting; default 2,000), times 3 with a type filter
+-- (the filter keeps a part of them), and at least 4 × k rows. NULL when the lists are not built
+-- (exact search). Returns list numbers only. Definer: the centroids are averages of embeddings
+-- and stay private.
+CREATE FUNCTION cca_vector_probes(kind "char", q vector, k integer, typed boolean DEFAULT false)
+RETURNS integer[]
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
-    st record;
-    want float8 := coalesce(nullif(current_setting('cca.vector_probe_rows', true), '')::float8, 3000);
-    per_list float8;
-    nprobe integer;
+    want float8 := coalesce(nullif(current_setting('cca.vector_probe_rows', true), '')::float8, 2000);
 BEGIN
-    SELECT * INTO st FROM cca_index.state s WHERE s.kind = cca_vector_probes.kind;
-    IF NOT FOUND OR q IS NULL THEN
+    IF q IS NULL OR NOT EXISTS (SELECT 1 FROM cca_index.state s WHERE s.kind = cca_vector_probes.kind) THEN
         RETURN NULL;
     END IF;
-    per_list := greatest(st.built_rows::float8 / st.lists, 1);
-    nprobe := least(st.lists, greatest(2, ceil(want / per_list), ceil(4 * k / per_list)))::integer;
-    RETURN ARRAY(SELECT c.list FROM cca_index.lists c WHERE c.kind = cca_vector_probes.kind
-                 ORDER BY c.centroid <=> q LIMIT nprobe);
+    want := greatest(want * CASE WHEN typed THEN 3 ELSE 1 END, 4.0 * k);
+    RETURN ARRAY(SELECT o.list FROM (
+                     SELECT c.list, sum(c.size) OVER (ORDER BY c.centroid <=> q, c.list) - c.size AS before
+                     FROM cca_index.lists c WHERE c.kind = cca_vector_probes.kind) o
+                 WHERE o.before < want);
 END
 $$;
 
@@ -456,7 +464,8 @@ BEGIN
         'WITH a AS MATERIALIZED (SELECT ' || inner_cols || ' FROM ' || tbl || ' WHERE ' || alias
         || '.embedding IS NOT NULL' || type_qual
         || ' AND (' || alias || '.vec_list = ANY ((SELECT public.cca_vector_probes('
-        || quote_literal(CASE kind WHEN 'passages' THEN 'p' ELSE 'd' END) || ', $1, $2))::integer[])'
+        || quote_literal(CASE kind WHEN 'passages' THEN 'p' ELSE 'd' END) || ', $1, $2, '
+        || has_types::text || '))::integer[])'
         || ' OR ' || alias || '.vec_list IS NULL)'
         || ' ORDER BY ' || alias || '.embedding <=> $1 LIMIT $2)'
         || ' SELECT * FROM a WHERE (SELECT count(*) FROM a) >= $2'
@@ -491,12 +500,12 @@ REVOKE ALL ON FUNCTION cca_index.passage_before(), cca_index.content_before(),
     cca_index.content_type_sync(), cca_index.kind_table("char"), cca_index.assign("char", boolean),
     cca_index.build("char", integer), cca_vector_index_build(text, integer),
     cca_vector_index_drop(), cca_vector_index_maintain(), cca_vector_bulk_begin(),
-    cca_vector_probes("char", vector, integer),
+    cca_vector_probes("char", vector, integer, boolean),
     cca_vector_index_built("char") FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cca_vector_index_build(text, integer), cca_vector_index_drop(),
     cca_vector_index_maintain(), cca_vector_bulk_begin() TO cca_admin;
 GRANT EXECUTE ON FUNCTION cca_vector_index_maintain() TO cca_trainer;
-GRANT EXECUTE ON FUNCTION cca_vector_probes("char", vector, integer), cca_vector_index_built("char")
+GRANT EXECUTE ON FUNCTION cca_vector_probes("char", vector, integer, boolean), cca_vector_index_built("char")
     TO cca_learner, cca_hr_manager, cca_trainer, cca_admin;
 
 RESET ROLE;
