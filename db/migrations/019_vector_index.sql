@@ -419,6 +419,7 @@ DECLARE
     pgvector boolean := EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector');
     indexed boolean;
     inner_cols text;
+    near_cols text;
     tbl text;
     alias text;
     type_qual text;
@@ -428,12 +429,14 @@ BEGIN
     IF kind = 'documents' THEN
         inner_cols := 'lc.id, lc.title, lc.content, lc.content_type, lc.metadata,'
                       ' lc.embedding <=> $1 AS distance';
+        near_cols := 'lc.id, lc.title, lc.content, lc.content_type, lc.metadata, n.distance';
         tbl := 'public.learning_content lc'; alias := 'lc';
         outer_sql := 'SELECT m.id, m.title, m.content, m.content_type,'
             || ' (1 - m.distance)::float8 AS similarity, m.metadata FROM (%s) m'
             || ' WHERE 1 - m.distance > $4 ORDER BY m.distance, m.id';
     ELSIF kind = 'passages' THEN
         inner_cols := 'p.id, p.content_id, p.heading, p.body, p.embedding <=> $1 AS distance';
+        near_cols := 'p.id, p.content_id, p.heading, p.body, n.distance';
         tbl := 'public.content_passages p'; alias := 'p';
         outer_sql := 'SELECT m.id, m.content_id, lc.title, lc.content_type, lc.source_path,'
             || ' m.heading, m.body, (1 - m.distance)::float8 AS similarity'
@@ -460,16 +463,46 @@ BEGIN
     IF NOT indexed THEN
         RETURN format(outer_sql, exact_sql);
     END IF;
+    -- the lists: cca_vector_nearest (below) returns the k nearest ids and distances; the rows
+    -- are fetched again by primary key (row-level security applies to both reads)
     RETURN format(outer_sql,
-        'WITH a AS MATERIALIZED (SELECT ' || inner_cols || ' FROM ' || tbl || ' WHERE ' || alias
-        || '.embedding IS NOT NULL' || type_qual
-        || ' AND (' || alias || '.vec_list = ANY ((SELECT public.cca_vector_probes('
+        'SELECT ' || near_cols || ' FROM public.cca_vector_nearest('
         || quote_literal(CASE kind WHEN 'passages' THEN 'p' ELSE 'd' END) || ', $1, $2, '
-        || has_types::text || '))::integer[])'
-        || ' OR ' || alias || '.vec_list IS NULL)'
-        || ' ORDER BY ' || alias || '.embedding <=> $1 LIMIT $2)'
-        || ' SELECT * FROM a WHERE (SELECT count(*) FROM a) >= $2'
-        || ' UNION ALL SELECT * FROM (' || exact_sql || ') e WHERE (SELECT count(*) FROM a) < $2');
+        || CASE WHEN has_types THEN '$3' ELSE 'NULL::text[]' END || ') n JOIN ' || tbl
+        || ' ON ' || alias || '.id = n.id ORDER BY n.distance, n.id LIMIT $2');
+END
+$$;
+
+-- The k nearest rows of a kind through the lists, as the caller (row-level security applies):
+-- the rows of the probed lists and the pending rows, ranked exactly. When that gives fewer
+-- than k rows (a rare type, rows the policies hide), exact search over the table instead, so
+-- k rows come back whenever k exist.
+CREATE FUNCTION cca_vector_nearest(kind "char", q vector, k integer, types text[])
+RETURNS TABLE (id text, distance float8)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    tbl text := CASE kind WHEN 'p' THEN 'public.content_passages' ELSE 'public.learning_content' END;
+    type_qual text := CASE WHEN types IS NULL THEN ''
+                           WHEN kind = 'p' THEN ' AND x.content_type = ANY ($3)'
+                           ELSE ' AND x.content_type = ANY ($3)' END;
+    ids text[];
+    ds float8[];
+BEGIN
+    EXECUTE 'SELECT array_agg(t.id ORDER BY t.d, t.id), array_agg(t.d ORDER BY t.d, t.id) FROM'
+         || ' (SELECT x.id, x.embedding <=> $1 AS d FROM ' || tbl || ' x'
+         || ' WHERE x.embedding IS NOT NULL' || type_qual
+         || ' AND (x.vec_list = ANY ($4) OR x.vec_list IS NULL)'
+         || ' ORDER BY x.embedding <=> $1 LIMIT $2) t'
+        INTO ids, ds
+        USING q, k, types, public.cca_vector_probes(kind, q, k, types IS NOT NULL);
+    IF coalesce(cardinality(ids), 0) < k THEN
+        RETURN QUERY EXECUTE 'SELECT x.id, x.embedding <=> $1 FROM ' || tbl || ' x'
+            || ' WHERE x.embedding IS NOT NULL' || type_qual
+            || ' ORDER BY x.embedding <=> $1 LIMIT $2' USING q, k, types;
+        RETURN;
+    END IF;
+    RETURN QUERY SELECT u.id, u.d FROM unnest(ids, ds) AS u(id, d);
 END
 $$;
 
@@ -501,11 +534,12 @@ REVOKE ALL ON FUNCTION cca_index.passage_before(), cca_index.content_before(),
     cca_index.build("char", integer), cca_vector_index_build(text, integer),
     cca_vector_index_drop(), cca_vector_index_maintain(), cca_vector_bulk_begin(),
     cca_vector_probes("char", vector, integer, boolean),
-    cca_vector_index_built("char") FROM PUBLIC;
+    cca_vector_index_built("char"), cca_vector_nearest("char", vector, integer, text[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cca_vector_index_build(text, integer), cca_vector_index_drop(),
     cca_vector_index_maintain(), cca_vector_bulk_begin() TO cca_admin;
 GRANT EXECUTE ON FUNCTION cca_vector_index_maintain() TO cca_trainer;
-GRANT EXECUTE ON FUNCTION cca_vector_probes("char", vector, integer, boolean), cca_vector_index_built("char")
+GRANT EXECUTE ON FUNCTION cca_vector_probes("char", vector, integer, boolean), cca_vector_index_built("char"),
+    cca_vector_nearest("char", vector, integer, text[])
     TO cca_learner, cca_hr_manager, cca_trainer, cca_admin;
 
 RESET ROLE;
