@@ -60,6 +60,10 @@ CREATE TABLE cca_index.state (
     kind "char" PRIMARY KEY CHECK (kind IN ('p', 'd')),
     lists integer NOT NULL CHECK (lists > 0),
     built_rows bigint NOT NULL,
+    -- rows to probe per query, chosen by the build's calibration; NULL: the lists do not reach
+    -- the recall target on this data and exact search is used
+    probe_rows integer,
+    recall float8,            -- the calibration's recall@10 at probe_rows (or at the largest tried)
     built_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE cca_index.lists (
@@ -184,9 +188,28 @@ BEGIN
 END
 $$;
 
--- Spherical k-means on a sample (cosine: centroids are normalised means), then every row is
--- assigned. lists defaults to sqrt(rows); the sample is 24 rows per list; 4 iterations.
-CREATE FUNCTION cca_index.build(k "char", want_lists integer) RETURNS jsonb
+-- The lists to probe for query q: the nearest centroids, in order, until their lists hold
+-- about `budget` rows.
+CREATE FUNCTION cca_index.probe_lists(k "char", q vector, budget float8) RETURNS integer[]
+LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT ARRAY(SELECT o.list FROM (
+               SELECT c.list, sum(c.size) OVER (ORDER BY c.centroid <=> q, c.list) - c.size AS before
+               FROM cca_index.lists c WHERE c.kind = k) o
+           WHERE o.before < budget)
+$$;
+
+-- Spherical k-means on a sample (cosine: centroids are normalised means), 4 iterations;
+-- lists defaults to sqrt(rows); the sample is 24 rows per list.
+-- Calibration, before any row is written: 40 rows of the table serve as queries; their exact 10
+-- nearest rows are found, and assigned to lists; for probe budgets of 1,000, 2,000, 4,000 ...
+-- rows up to a quarter of the table, the recall@10 the lists would give is the share of those
+-- rows inside the probed lists (the probed rows are ranked exactly, so that is the recall).
+-- The smallest budget reaching `target` (default 0.98) is kept; when none does, the lists are
+-- not used (exact search) and no row is rewritten. Otherwise every row is assigned and the
+-- table is rewritten in list order.
+CREATE FUNCTION cca_index.build(k "char", want_lists integer, target float8 DEFAULT 0.98)
+RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp SET client_min_messages = warning
 AS $$
 DECLARE
@@ -195,7 +218,11 @@ DECLARE
     l integer;
     s integer;
     dim integer;
-    assigned bigint;
+    assigned bigint := 0;
+    budget float8;
+    rec float8;
+    chosen integer;
+    chosen_recall float8;
     t0 timestamptz := clock_timestamp();
 BEGIN
     EXECUTE format('SELECT count(*) FROM %s WHERE embedding IS NOT NULL', tbl) INTO n;
@@ -207,7 +234,7 @@ BEGIN
     s := least(n, l::bigint * 24)::integer;
     EXECUTE format('SELECT vector_dims(embedding) FROM %s WHERE embedding IS NOT NULL LIMIT 1',
                    tbl) INTO dim;
-    DROP TABLE IF EXISTS pg_temp.cca_ivf_sample, pg_temp.cca_ivf_centroids;
+    DROP TABLE IF EXISTS pg_temp.cca_ivf_sample, pg_temp.cca_ivf_centroids, pg_temp.cca_ivf_q;
     EXECUTE format('CREATE TEMP TABLE cca_ivf_sample (i serial, v vector(%s), list integer)', dim);
     ALTER TABLE pg_temp.cca_ivf_sample ALTER COLUMN v SET STORAGE PLAIN;
     EXECUTE format('CREATE TEMP TABLE cca_ivf_centroids (list integer PRIMARY KEY, c vector(%s))',
@@ -229,18 +256,52 @@ BEGIN
         WHERE m.list = c.list AND vector_norm(m.c) > 0;
     END LOOP;
     INSERT INTO cca_index.state (kind, lists, built_rows) VALUES (k, l, n);
-    INSERT INTO cca_index.lists (kind, list, centroid)
-        SELECT k, c.list, c.c FROM pg_temp.cca_ivf_centroids c;
-    DROP TABLE pg_temp.cca_ivf_sample, pg_temp.cca_ivf_centroids;
-    assigned := cca_index.assign(k, true);
-    -- Rewrite the table in list order: a list's rows then share pages (a probe reads a run of
-    -- pages, not one page per row), and the dead row versions of the assignment go away. Takes
-    -- an ACCESS EXCLUSIVE lock for the rewrite (about as long as the assignment): readers wait.
-    EXECUTE format('CLUSTER %s USING %I', tbl,
-                   CASE k WHEN 'p' THEN 'idx_content_passages_vec_list'
-                          ELSE 'idx_learning_content_vec_list' END);
-    EXECUTE format('ANALYZE %s', tbl);
+    -- list sizes estimated from the sample's last assignment (exact counts after the assignment)
+    INSERT INTO cca_index.lists (kind, list, centroid, size)
+        SELECT k, c.list, c.c, round((SELECT count(*) FROM pg_temp.cca_ivf_sample x
+                                      WHERE x.list = c.list)::float8 * n / s)
+        FROM pg_temp.cca_ivf_centroids c;
+
+    -- calibration
+    EXECUTE format('CREATE TEMP TABLE cca_ivf_q (id text, v vector(%s), truth text[], lists integer[])', dim);
+    ALTER TABLE pg_temp.cca_ivf_q ALTER COLUMN v SET STORAGE PLAIN;
+    EXECUTE format('INSERT INTO pg_temp.cca_ivf_q (id, v) SELECT id, embedding FROM %s'
+                   ' WHERE embedding IS NOT NULL ORDER BY random() LIMIT 40', tbl);
+    EXECUTE format('UPDATE pg_temp.cca_ivf_q q SET truth = ARRAY(SELECT x.id FROM %s x'
+                   ' WHERE x.embedding IS NOT NULL AND x.id <> q.id'
+                   ' ORDER BY x.embedding <=> q.v, x.id LIMIT 10)', tbl);
+    -- the lists of the truth rows
+    EXECUTE format('UPDATE pg_temp.cca_ivf_q q SET lists = ARRAY(SELECT (SELECT c.list FROM cca_index.lists c'
+                   ' WHERE c.kind = $1 ORDER BY c.centroid <=> x.embedding LIMIT 1)'
+                   ' FROM %s x WHERE x.id = ANY (q.truth))', tbl) USING k;
+    budget := 1000;
+    LOOP
+        SELECT avg((SELECT count(*) FROM unnest(q.lists) t
+                    WHERE t = ANY (cca_index.probe_lists(k, q.v, budget)))::float8
+                   / greatest(cardinality(q.truth), 1))
+        INTO rec FROM pg_temp.cca_ivf_q q;
+        chosen_recall := rec;
+        IF rec >= target THEN
+            chosen := budget::integer;
+            EXIT;
+        END IF;
+        EXIT WHEN budget >= n / 4.0;
+        budget := least(budget * 2, n / 4.0);
+    END LOOP;
+    UPDATE cca_index.state SET probe_rows = chosen, recall = chosen_recall WHERE kind = k;
+    DROP TABLE pg_temp.cca_ivf_sample, pg_temp.cca_ivf_centroids, pg_temp.cca_ivf_q;
+    IF chosen IS NOT NULL THEN
+        assigned := cca_index.assign(k, true);
+        -- Rewrite the table in list order: a list's rows then share pages (a probe reads a run
+        -- of pages, not one page per row), and the dead row versions of the assignment go away.
+        -- Takes an ACCESS EXCLUSIVE lock for the rewrite: readers wait.
+        EXECUTE format('CLUSTER %s USING %I', tbl,
+                       CASE k WHEN 'p' THEN 'idx_content_passages_vec_list'
+                              ELSE 'idx_learning_content_vec_list' END);
+        EXECUTE format('ANALYZE %s', tbl);
+    END IF;
     RETURN jsonb_build_object('kind', k, 'rows', n, 'lists', l, 'sample', s, 'assigned', assigned,
+                              'probe_rows', chosen, 'recall', round(chosen_recall::numeric, 3),
                               'seconds', round(extract(epoch FROM clock_timestamp() - t0)::numeric, 1));
 END
 $$;
@@ -337,14 +398,11 @@ BEGIN
         SELECT * INTO st FROM cca_index.state s WHERE s.kind = k;
         EXECUTE format('SELECT count(*) FROM %s WHERE embedding IS NOT NULL',
                        cca_index.kind_table(k)) INTO n;
-        IF st IS NULL AND n >= min_rows OR st IS NOT NULL AND n >= 2 * st.built_rows THEN
+        IF st.kind IS NULL AND n >= min_rows OR st.kind IS NOT NULL AND n >= 2 * st.built_rows THEN
             out := out || cca_index.build(k, NULL);
-        ELSIF st IS NOT NULL THEN
+        ELSIF st.probe_rows IS NOT NULL THEN
             out := out || jsonb_build_object('kind', k, 'rows', n, 'lists', st.lists,
                                              'assigned', cca_index.assign(k, false));
-        ELSIF st IS NULL AND n < min_rows THEN
-            -- a shrunken table goes back to exact search
-            PERFORM 1;
         END IF;
     END LOOP;
     RETURN out;
@@ -352,8 +410,8 @@ END
 $$;
 
 -- The lists to probe for a query: the nearest centroids, in order, until their lists hold about
--- cca.vector_probe_rows rows (a session setting; default 2,000), times 3 with a type filter
--- (the filter keeps a part of them), and at least 4 × k rows. NULL when the lists are not built
+-- the build's calibrated probe_rows (cca.vector_probe_rows, a session setting, overrides it),
+-- times 3 with a type filter (the filter keeps a part of them), and at least 4 × k rows. NULL when the lists are not built
 -- (exact search). Returns list numbers only. Definer: the centroids are averages of embeddings
 -- and stay private.
 CREATE FUNCTION cca_vector_probes(kind "char", q vector, k integer, typed boolean DEFAULT false)
@@ -361,16 +419,14 @@ RETURNS integer[]
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
-    want float8 := coalesce(nullif(current_setting('cca.vector_probe_rows', true), '')::float8, 2000);
+    want float8;
 BEGIN
-    IF q IS NULL OR NOT EXISTS (SELECT 1 FROM cca_index.state s WHERE s.kind = cca_vector_probes.kind) THEN
+    SELECT s.probe_rows INTO want FROM cca_index.state s WHERE s.kind = cca_vector_probes.kind;
+    IF q IS NULL OR want IS NULL THEN
         RETURN NULL;
     END IF;
-    want := greatest(want * CASE WHEN typed THEN 3 ELSE 1 END, 4.0 * k);
-    RETURN ARRAY(SELECT o.list FROM (
-                     SELECT c.list, sum(c.size) OVER (ORDER BY c.centroid <=> q, c.list) - c.size AS before
-                     FROM cca_index.lists c WHERE c.kind = cca_vector_probes.kind) o
-                 WHERE o.before < want);
+    want := coalesce(nullif(current_setting('cca.vector_probe_rows', true), '')::float8, want);
+    RETURN cca_index.probe_lists(kind, q, greatest(want * CASE WHEN typed THEN 3 ELSE 1 END, 4.0 * k));
 END
 $$;
 
@@ -509,7 +565,7 @@ $$;
 -- Whether the fallback's lists of a kind are built (cca_match_sql, as the caller).
 CREATE FUNCTION cca_vector_index_built(kind "char") RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $$ SELECT EXISTS (SELECT 1 FROM cca_index.state s WHERE s.kind = $1) $$;
+AS $$ SELECT EXISTS (SELECT 1 FROM cca_index.state s WHERE s.kind = $1 AND s.probe_rows IS NOT NULL) $$;
 
 -- ---------------------------------------------------------------------------------------
 -- Function-level settings of the two retrieval functions (see 2 and 4 above). ALTER
@@ -531,7 +587,8 @@ $$;
 -- ---------------------------------------------------------------------------------------
 REVOKE ALL ON FUNCTION cca_index.passage_before(), cca_index.content_before(),
     cca_index.content_type_sync(), cca_index.kind_table("char"), cca_index.assign("char", boolean),
-    cca_index.build("char", integer), cca_vector_index_build(text, integer),
+    cca_index.build("char", integer, float8), cca_index.probe_lists("char", vector, float8),
+    cca_vector_index_build(text, integer),
     cca_vector_index_drop(), cca_vector_index_maintain(), cca_vector_bulk_begin(),
     cca_vector_probes("char", vector, integer, boolean),
     cca_vector_index_built("char"), cca_vector_nearest("char", vector, integer, text[]) FROM PUBLIC;

@@ -185,9 +185,9 @@ SELECT CASE WHEN pg_temp.pgvector()
 SELECT CASE WHEN pg_temp.pgvector()
     THEN is(cca_vector_index_build(), '{"pgvector": true}', 'pgvector: nothing to build')
     ELSE is((SELECT jsonb_agg(e - 'seconds' - 'sample') FROM jsonb_array_elements(cca_vector_index_build(NULL, 8)) e),
-            '[{"kind": "p", "rows": 400, "lists": 8, "assigned": 400},
-              {"kind": "d", "rows": 40, "lists": 8, "assigned": 40}]',
-            'fallback: 8 lists built for passages and documents, every row assigned') END;
+            '[{"kind": "p", "rows": 400, "lists": 8, "assigned": 400, "probe_rows": 1000, "recall": 1.000},
+              {"kind": "d", "rows": 40, "lists": 8, "assigned": 40, "probe_rows": 1000, "recall": 1.000}]',
+            'fallback: 8 lists built for passages and documents, calibrated (recall@10 1 at 1,000 rows), every row assigned') END;
 SELECT CASE WHEN pg_temp.pgvector() THEN pass('fallback: (pgvector)')
     ELSE is((SELECT count(*)::int FROM content_passages WHERE vec_list IS NULL), 0,
             'fallback: no passage is left pending after the build') END;
