@@ -127,6 +127,8 @@ static enum err map_sqlstate(const char *st)
         {"42704", ERR_SCHEMA},     /* undefined_object (e.g. type vector) */
         {"42501", ERR_PERMISSION}, /* insufficient_privilege, RLS refusals */
         {"CC001", ERR_DIM_MISMATCH},
+        {"CC002", ERR_TIME_UP},    /* an assessment attempt past its deadline */
+        {"CC003", ERR_CLOSED},     /* already submitted, passed, or no attempts left */
         {"23505", ERR_EXISTS},
         {"P0002", ERR_NOT_FOUND},
         {"57014", ERR_TIMEOUT},

@@ -48,6 +48,7 @@ void pg_set_errmsg(struct pg *pg, const char *fmt, ...) __attribute__((format(pr
  * rows are returned (caller frees with pg_res_free); without, they are discarded. Errors:
  * ERR_DB_DOWN (no connection, or it broke), ERR_SCHEMA (relation or function missing:
  * "run cca migrate"), ERR_PERMISSION (42501 and RLS refusals), ERR_DIM_MISMATCH (CC001),
+ * ERR_TIME_UP (CC002) and ERR_CLOSED (CC003) from the assessment API,
  * ERR_EXISTS (unique violation), ERR_INVALID (check/not-null/data errors), ERR_NOT_FOUND
  * (P0002), ERR_TIMEOUT (statement timeout), else ERR_DB. */
 enum err pg_exec(struct pg *pg, const char *sql, int nparams, const char *const *params,
