@@ -463,7 +463,9 @@ unsigned assessment_attempt_tick(struct assessment_attempt *a, int64_t now_ms)
             a->announced |= ASSESSMENT_EVENT_ONE_MINUTE | ASSESSMENT_EVENT_FIVE_MINUTES;
         } else if (left <= ASSESSMENT_FIVE_MINUTES_MS &&
                    !(a->announced & ASSESSMENT_EVENT_FIVE_MINUTES)) {
-            ev |= ASSESSMENT_EVENT_FIVE_MINUTES;
+            /* After a jump (a re-read after a suspend) "5 minutes left" would be wrong. */
+            if (left > ASSESSMENT_FIVE_MINUTES_MS - ASSESSMENT_ONE_MINUTE_MS)
+                ev |= ASSESSMENT_EVENT_FIVE_MINUTES;
             a->announced |= ASSESSMENT_EVENT_FIVE_MINUTES;
         }
     } else if (a->phase == ASSESSMENT_PHASE_TIME_UP && now_ms >= a->refresh_at_ms) {

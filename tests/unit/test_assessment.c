@@ -165,6 +165,15 @@ static void test_announcements_and_time_up(void **state)
                      ASSESSMENT_EVENT_TIME_UP);
     assessment_attempt_free(a);
 
+    /* A re-read that jumps from 9:59 to 1:02 does not say "5 minutes left"; 1 minute later. */
+    a = open_attempt("599", 0);
+    char *doc = state_doc("open", "62", "2030-01-01T10:00:00+00:00", "2030-01-01T10:15:00+00:00");
+    assert_int_equal(assessment_attempt_update(a, doc, strlen(doc), 1000), ERR_OK);
+    free(doc);
+    assert_int_equal(assessment_attempt_tick(a, 1250), 0);
+    assert_int_equal(assessment_attempt_tick(a, 3000), ASSESSMENT_EVENT_ONE_MINUTE);
+    assessment_attempt_free(a);
+
     /* Four minutes left on arrival: five is not announced, one is. */
     a = open_attempt("240", 0);
     assert_int_equal(assessment_attempt_tick(a, 1), 0);
