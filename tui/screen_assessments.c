@@ -315,7 +315,7 @@ static void take_attempt(struct assess_screen *s, enum err e, const char *errmsg
             assessment_attempt_summarize(s->att, &sum);
             char msg[200];
             snprintf(msg, sizeof msg,
-                     "Resumed your attempt: the same deadline, %zu answer%s kept.", sum.answered,
+                     "Attempt resumed: same deadline, %zu answer%s kept.", sum.answered,
                      sum.answered == 1 ? "" : "s");
             report(s, false, msg);
         }
@@ -567,6 +567,8 @@ static const char *cell(void *userdata, size_t row, size_t col)
     case 0:
         return it->title;
     case 1:
+        return assessment_status_label(it->status);
+    case 2:
         if (!it->skill_name)
             return "-";
         if (it->skill_level > 0)
@@ -574,46 +576,46 @@ static const char *cell(void *userdata, size_t row, size_t col)
         else
             snprintf(c, n, "%s", it->skill_name);
         return c;
-    case 2:
-        return it->difficulty ? it->difficulty : "-";
     case 3:
+        return it->difficulty ? it->difficulty : "-";
+    case 4:
         snprintf(c, n, "%d", it->question_count);
         return c;
-    case 4:
+    case 5:
         if (!it->time_limit_minutes)
             return "none";
         snprintf(c, n, "%d min", it->time_limit_minutes);
         return c;
-    case 5:
+    case 6:
         snprintf(c, n, "%.0f %%", it->pass_mark);
         return c;
-    case 6:
+    case 7:
         snprintf(c, n, "%d of %d", it->attempts_used, it->max_attempts);
         return c;
-    case 7:
+    case 8:
         snprintf(c, n, "%d", it->attempts_left);
         return c;
-    case 8:
+    default:
         if (it->best_score < 0)
             return "-";
         snprintf(c, n, "%.0f %%", it->best_score);
         return c;
-    default:
-        return assessment_status_label(it->status);
     }
 }
 
+/* Status comes second: when the terminal is narrow the columns on the right go first, and the
+ * lines under the table repeat every figure of the selected assessment. */
 static const struct table_column columns[] = {
     {"Assessment", 12, 0, 3, TABLE_ALIGN_LEFT},
+    {"Status", 16, 0, 0, TABLE_ALIGN_LEFT},
     {"Skill", 8, 0, 2, TABLE_ALIGN_LEFT},
-    {"Difficulty", 0, 0, 0, TABLE_ALIGN_LEFT},
+    {"Difficulty", 8, 0, 1, TABLE_ALIGN_LEFT},
     {"Qs", 4, 0, 0, TABLE_ALIGN_RIGHT},
     {"Time", 7, 0, 0, TABLE_ALIGN_RIGHT},
     {"Pass", 6, 0, 0, TABLE_ALIGN_RIGHT},
-    {"Attempts", 0, 0, 0, TABLE_ALIGN_RIGHT},
+    {"Used", 6, 0, 0, TABLE_ALIGN_RIGHT},
     {"Left", 6, 0, 0, TABLE_ALIGN_RIGHT},
     {"Best", 6, 0, 0, TABLE_ALIGN_RIGHT},
-    {"Status", 16, 0, 0, TABLE_ALIGN_LEFT},
 };
 
 /* Enter on the list: what the assessment's state calls for. */
@@ -814,7 +816,7 @@ static void draw_list(struct assess_screen *s, struct render *r, const struct la
         }
         return;
     }
-    int detail_h = body->h >= 14 ? 4 : 0;
+    int detail_h = body->h >= 14 ? 5 : 0;
     struct layout_rect t = {body->y + 2, x, body->h - 2 - detail_h, w};
     if (t.h < 2)
         t.h = 2;
@@ -825,8 +827,20 @@ static void draw_list(struct assess_screen *s, struct render *r, const struct la
     if (!detail_h || !it)
         return;
     struct page p = {.width = w};
+    char best[32] = "none yet";
+    if (it->best_score >= 0)
+        snprintf(best, sizeof best, "%.0f %%", it->best_score);
+    char limit[32] = "no time limit";
+    if (it->time_limit_minutes)
+        snprintf(limit, sizeof limit, "%d min", it->time_limit_minutes);
+    page_addf(&p, THEME_DEFAULT, "",
+              "%s \xC2\xB7 %s%s%s \xC2\xB7 %d questions \xC2\xB7 %s \xC2\xB7 pass mark %.0f %% "
+              "\xC2\xB7 attempts %d used, %d left \xC2\xB7 best %s",
+              assessment_status_label(it->status), it->skill_name ? "skill " : "",
+              it->skill_name ? it->skill_name : "no skill", "", it->question_count, limit,
+              it->pass_mark, it->attempts_used, it->attempts_left, best);
     if (it->description && it->description[0])
-        page_add(&p, THEME_DEFAULT, 0, "", it->description);
+        page_add(&p, THEME_NOTE, 0, "", it->description);
     const char *what;
     switch (it->status) {
     case ASSESSMENT_STATUS_IN_PROGRESS:
@@ -966,7 +980,11 @@ static void draw_attempt_header(struct assess_screen *s, struct render *r,
         struct countdown c;
         countdown_format(assessment_attempt_ms_left(a, clock_ms()), &c);
         snprintf(s->last_countdown, sizeof s->last_countdown, "%s", c.text);
-        snprintf(right, sizeof right, c.is_expired ? "Time is up" : "Time left %s", c.text);
+        /* The last minute says so in words too (NO_COLOR, screen readers). */
+        snprintf(right, sizeof right,
+                 c.is_expired ? "Time is up" : (c.is_warning ? "Last minute \xC2\xB7 Time left %s"
+                                                             : "Time left %s"),
+                 c.text);
         if (c.is_warning)
             right_role = THEME_ERROR;
     } else {
