@@ -19,10 +19,6 @@
 --         "current": {"model", "dim"}, "resumed"?}
 SET LOCAL ROLE cca_owner;
 
--- Sum of vectors (both pgvector and cca_vector define vector_add); the direction of the sum is
--- the direction of the mean.
-CREATE AGGREGATE cca_auth.vector_sum(vector) (SFUNC = public.vector_add, STYPE = vector);
-
 -- v scaled to unit length through real[] (no l2_normalize in older pgvector); NULL stays NULL
 -- and a zero vector stays as it is.
 CREATE FUNCTION cca_auth.unit_vector(v vector) RETURNS vector
@@ -178,19 +174,21 @@ BEGIN
 END
 $$;
 
--- A document's new vector: the normalised mean of its passages' new embeddings.
+-- A document's new vector: the normalised mean of its passages' new embeddings (the sum,
+-- with vector_add, which pgvector and cca_vector both define, points the same way).
 CREATE FUNCTION cca_auth.reindex_document_vector(content_id text) RETURNS vector
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
     v vector;
+    total vector;
 BEGIN
-    EXECUTE 'SELECT cca_auth.unit_vector(cca_auth.vector_sum(n.embedding))'
-            ' FROM public.content_passages p'
-            ' JOIN cca_auth.content_passages_next n ON n.passage_id = p.id'
-            ' WHERE p.content_id = $1'
-        INTO v USING content_id;
-    RETURN v;
+    FOR v IN EXECUTE 'SELECT n.embedding FROM public.content_passages p'
+                     ' JOIN cca_auth.content_passages_next n ON n.passage_id = p.id'
+                     ' WHERE p.content_id = $1' USING content_id LOOP
+        total := CASE WHEN total IS NULL THEN v ELSE public.vector_add(total, v) END;
+    END LOOP;
+    RETURN cca_auth.unit_vector(total);
 END
 $$;
 
