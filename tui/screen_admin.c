@@ -186,9 +186,9 @@ static const char *people_cell(void *userdata, size_t row, size_t col)
 }
 
 static const struct table_column audit_columns[] = {
-    {"At", 19, 19, 0, TABLE_ALIGN_LEFT},     {"Action", 10, 18, 1, TABLE_ALIGN_LEFT},
-    {"Table", 12, 20, 1, TABLE_ALIGN_LEFT},  {"By", 8, 28, 1, TABLE_ALIGN_LEFT},
-    {"About", 8, 28, 1, TABLE_ALIGN_LEFT},   {"Changes", 8, 0, 3, TABLE_ALIGN_LEFT},
+    {"At", 19, 19, 0, TABLE_ALIGN_LEFT},     {"Action", 12, 18, 0, TABLE_ALIGN_LEFT},
+    {"Table", 12, 20, 0, TABLE_ALIGN_LEFT},  {"By", 17, 28, 1, TABLE_ALIGN_LEFT},
+    {"About", 17, 28, 1, TABLE_ALIGN_LEFT},  {"Changes", 8, 0, 2, TABLE_ALIGN_LEFT},
 };
 
 static const char *audit_cell(void *userdata, size_t row, size_t col)
