@@ -1073,9 +1073,11 @@ static void admin_draw(void *self, struct render *r, const struct layout_rect *b
         if (p->has_audit)
             buf_printf(&b, ": %zu shown%s", p->audit.count, p->audit.next ? " (m: more)" : "");
     }
-    char *safe = utf8_sanitize(buf_str(&b), b.len, NULL);
-    line(r, body, &y, THEME_NOTE, safe);
-    free(safe);
+    if (p->view != VIEW_DATA) {
+        char *safe = utf8_sanitize(buf_str(&b), b.len, NULL);
+        line(r, body, &y, THEME_NOTE, safe);
+        free(safe);
+    }
     buf_cleanup(&b);
     if (p->error) {
         y++;
@@ -1085,7 +1087,7 @@ static void admin_draw(void *self, struct render *r, const struct layout_rect *b
         return;
     }
     if (p->view == VIEW_DATA) {
-        draw_data(p, r, body, y + 1);
+        draw_data(p, r, body, y);
         return;
     }
     struct table *t = current_table(p);
@@ -1147,7 +1149,7 @@ static bool admin_draw_overlay(void *self, struct render *r, int rows, int cols)
         buf_init(&b, 1024);
         const char *title = dialog_title(p, &b);
         char *safe_title = utf8_sanitize(title, strlen(title), NULL);
-        int h = (int)form_count(p->form) + 4 + (p->dialog == DIALOG_ERASE ? 2 : 0);
+        int h = (int)form_count(p->form) + 3 + (p->dialog == DIALOG_ERASE ? 2 : 0);
         for (size_t i = 0; i < form_count(p->form); i++)
             h += form_error(p->form, i) ? 1 : 0;
         struct layout_rect box = centred(rows, cols, 72, h);
@@ -1231,13 +1233,11 @@ static const char *admin_hints(void *self)
         return "Enter save \xC2\xB7 Esc cancel";
     switch (p->view) {
     case VIEW_PEOPLE:
-        return "Tab section \xC2\xB7 / find \xC2\xB7 a add \xC2\xB7 o role \xC2\xB7 x (de)activate "
-               "\xC2\xB7 e export \xC2\xB7 F1 keys";
+        return "Tab section \xC2\xB7 / find \xC2\xB7 a add \xC2\xB7 o role \xC2\xB7 F1 keys";
     case VIEW_AUDIT:
         return "Tab section \xC2\xB7 f filter \xC2\xB7 m more \xC2\xB7 Enter entry \xC2\xB7 F1 keys";
     default:
-        return "Tab section \xC2\xB7 e settings \xC2\xB7 A apply retention \xC2\xB7 r refresh "
-               "\xC2\xB7 F1 keys";
+        return "Tab section \xC2\xB7 e settings \xC2\xB7 A apply \xC2\xB7 F1 keys";
     }
 }
 
