@@ -1,4 +1,5 @@
-/* cmd_ingest.c: `cca ingest PATH... [--type T] [--source NAME] [--json]` and
+/* cmd_ingest.c: `cca ingest PATH... [--type T] [--source NAME] [--audience LIST]
+ * [--draft | --publish] [--json]` and
  * `cca reindex [--json]`. Argument parsing, the progress bar (stderr, TTY only) and the
  * summary; the work is core/ingest.
  * Exit status: 0 when the run completed, even if some files were skipped (they are listed
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/config.h"
 #include "core/embed.h"
 #include "core/ingest.h"
@@ -33,6 +35,9 @@ struct ingest_cli {
     double last_draw_s;
     const char *type;
     const char *source;
+    const char *audience; /* checked and trimmed: "role:x,department:y", "" for everyone */
+    const char *state;    /* "draft" | "published" | NULL */
+    char *audience_buf;
     const char **paths;
     size_t path_count;
 };
@@ -67,7 +72,8 @@ static void ingest_usage(FILE *out, const char *name)
         return;
     }
     fprintf(out,
-            "Usage: cca ingest PATH... [--type T] [--source NAME] [--json]\n\n"
+            "Usage: cca ingest PATH... [--type T] [--source NAME] [--audience LIST]\n"
+            "                  [--draft | --publish] [--json]\n\n"
             "Adds Markdown (.md, .markdown) and text (.txt) files to the knowledge base;\n"
             "folders are read recursively (hidden entries are skipped). The title is the\n"
             "first heading, else the file name. Unchanged files are skipped, changed ones\n"
@@ -76,10 +82,78 @@ static void ingest_usage(FILE *out, const char *name)
             "  --type T        tutorial|reference|lesson|course|skill|assessment\n"
             "                  (default: reference)\n"
             "  --source NAME   the source service recorded with each document\n"
+            "  --audience LIST who may read the documents: comma-separated role:R\n"
+            "                  (learner, hr_manager, trainer, admin) and department:D\n"
+            "                  entries, any of which grants access; 'everyone' for all\n"
+            "                  (the default for new documents; re-ingesting keeps the\n"
+            "                  stored audience unless this is given)\n"
+            "  --draft         store as a draft: only its author and admins read it\n"
+            "  --publish       publish a draft (new documents are published)\n"
             "  --json          print a machine-readable summary on stdout\n\n"
             "Exit status: 0 when the run completed (skipped files are listed, with why),\n"
             "1 when a fatal error stopped it (database down, no permission, embedding\n"
             "model mismatch), 2 on a usage error.\n");
+}
+
+/* Checks an --audience LIST ("role:hr_manager, department:Engineering" or "everyone") and
+ * puts it in c->audience without blanks around entries; the database checks that the
+ * department exists. Returns false after printing why. */
+static bool audience_parse(struct ingest_cli *c, const char *list)
+{
+    static const char *const roles[] = {"learner", "hr_manager", "trainer", "admin"};
+    struct buf out;
+    buf_init(&out, 4096);
+    bool is_ok = true;
+    size_t entries = 0;
+    const char *p = list;
+    while (is_ok) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        while (len && (*p == ' ' || *p == '\t'))
+            p++, len--;
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        for (size_t i = 0; i < len && is_ok; i++)
+            if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+                is_ok = false;
+        const char *colon = memchr(p, ':', len);
+        if (!is_ok) {
+            cli_error("--audience: control characters are not allowed");
+        } else if (len == 8 && strncmp(p, "everyone", 8) == 0 && !end && entries == 0) {
+            break; /* everyone: the empty list */
+        } else if (len == 0) {
+            cli_error("--audience: an entry is empty (role:NAME or department:NAME, "
+                      "comma-separated)");
+            is_ok = false;
+        } else if (!colon || colon + 1 == p + len ||
+                   !((colon - p == 4 && strncmp(p, "role", 4) == 0) ||
+                     (colon - p == 10 && strncmp(p, "department", 10) == 0))) {
+            cli_error("--audience: '%.*s' is not role:NAME or department:NAME", (int)len, p);
+            is_ok = false;
+        } else if (colon - p == 4) {
+            bool is_known = false;
+            for (size_t k = 0; k < sizeof roles / sizeof roles[0]; k++)
+                is_known = is_known || ((size_t)(p + len - colon - 1) == strlen(roles[k]) &&
+                                        strncmp(colon + 1, roles[k], strlen(roles[k])) == 0);
+            if (!is_known) {
+                cli_error("--audience: unknown role '%.*s' (learner, hr_manager, trainer, admin)",
+                          (int)(p + len - colon - 1), colon + 1);
+                is_ok = false;
+            }
+        }
+        if (!is_ok)
+            break;
+        (void)buf_printf(&out, "%s%.*s", entries++ ? "," : "", (int)len, p);
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    if (is_ok) {
+        c->audience_buf = buf_detach(&out);
+        c->audience = c->audience_buf ? c->audience_buf : "";
+    }
+    buf_cleanup(&out);
+    return is_ok;
 }
 
 /* Parses the options shared by both commands; returns -1 to go on, else an exit status. */
@@ -122,6 +196,25 @@ static int ingest_parse(struct ingest_cli *c, int argc, char **argv, bool wants_
                 return 2;
             }
             c->source = val;
+        } else if (!is_options_done && wants_paths &&
+                   (strcmp(a, "--audience") == 0 || strncmp(a, "--audience=", 11) == 0)) {
+            val = a[10] == '=' ? a + 11 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!val || !*val) {
+                cli_error("--audience needs a list (role:NAME, department:NAME or everyone)");
+                return 2;
+            }
+            free(c->audience_buf);
+            c->audience_buf = NULL;
+            if (!audience_parse(c, val))
+                return 2;
+        } else if (!is_options_done && wants_paths &&
+                   (strcmp(a, "--draft") == 0 || strcmp(a, "--publish") == 0)) {
+            const char *state = a[2] == 'd' ? "draft" : "published";
+            if (c->state && strcmp(c->state, state) != 0) {
+                cli_error("--draft and --publish exclude each other");
+                return 2;
+            }
+            c->state = state;
         } else if (!is_options_done && a[0] == '-' && a[1] != '\0') {
             cli_error("unknown option '%s' (see cca %s --help)", a, argv[0]);
             return 2;
@@ -297,6 +390,7 @@ static int ingest_run_command(struct cli *cli, int argc, char **argv, bool is_re
     memset(&c, 0, sizeof c);
     int status = ingest_parse(&c, argc, argv, !is_reindex);
     if (status >= 0) {
+        free(c.audience_buf);
         free(c.paths);
         return status;
     }
@@ -306,6 +400,7 @@ static int ingest_run_command(struct cli *cli, int argc, char **argv, bool is_re
     status = ingest_open(cli, &env);
     if (status != 0) {
         ingest_close(&env);
+        free(c.audience_buf);
         free(c.paths);
         return status;
     }
@@ -315,6 +410,8 @@ static int ingest_run_command(struct cli *cli, int argc, char **argv, bool is_re
     if (c.type)
         opt.content_type = c.type;
     opt.source_service = c.source;
+    opt.audience = c.audience;
+    opt.state = c.state;
     opt.on_progress = ingest_progress;
     opt.userdata = &c;
 
@@ -338,6 +435,7 @@ static int ingest_run_command(struct cli *cli, int argc, char **argv, bool is_re
     free(errmsg);
     ingest_summary_cleanup(&sum);
     ingest_close(&env);
+    free(c.audience_buf);
     free(c.paths);
     return rc == ERR_OK ? 0 : 1;
 }

@@ -175,8 +175,13 @@ static void sources_set(struct chat *c, const struct rag_source *src, size_t cou
         s->title = clean_line(src[i].title ? src[i].title : "(untitled)");
         struct buf d;
         buf_init(&d, 4096);
-        if (src[i].heading && src[i].heading[0])
+        if (src[i].audience && src[i].audience[0]) /* "HR only": the document is restricted */
+            buf_append_str(&d, src[i].audience);
+        if (src[i].heading && src[i].heading[0]) {
+            if (d.len)
+                buf_append_str(&d, " \xC2\xB7 ");
             buf_append_str(&d, src[i].heading);
+        }
         if (src[i].source_path && src[i].source_path[0]) {
             if (d.len)
                 buf_append_str(&d, " \xC2\xB7 ");
