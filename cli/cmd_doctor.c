@@ -12,6 +12,8 @@
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/embed.h"
+#include "core/reindex.h"
+#include "core/store_reindex.h"
 #include "core/json_out.h"
 #include "core/llm.h"
 #include "core/loop.h"
@@ -245,8 +247,9 @@ static void check_embed_meta(struct doctor *d, const struct config *cfg,
     if (info->embed_dim != 0 && info->embed_dim != dim) {
         report(d, DOCTOR_FAIL, "embed-meta",
                "the database holds %d-dimensional vectors%s%s%s "
-               "but the embedder makes %d (%s): the vector columns are fixed when the database "
-               "is created, so set [embeddings] dim = %d, or use a fresh database",
+               "but the embedder makes %d (%s): run `cca reindex` to re-embed everything with "
+               "it (answers keep coming from the old index until it switches), or set "
+               "[embeddings] dim = %d",
                info->embed_dim, info->embed_model ? " (" : "",
                info->embed_model ? info->embed_model : "", info->embed_model ? ")" : "", dim, model,
                info->embed_dim);
@@ -268,6 +271,34 @@ static void check_embed_meta(struct doctor *d, const struct config *cfg,
     else
         report(d, DOCTOR_OK, "embed-meta", "database and embedder agree: %s, %d dimensions", model,
                dim);
+}
+
+static void on_reindex_state(void *userdata, enum err e, const char *errmsg,
+                             const struct store_rows *rows)
+{
+    (void)errmsg;
+    struct reindex_state *st = userdata;
+    const char *text = e == ERR_OK ? store_rows_get(rows, 0, 0) : NULL;
+    if (!text || reindex_state_parse(text, strlen(text), st) != ERR_OK)
+        memset(st, 0, sizeof *st);
+}
+
+/* A reindex in progress (or interrupted): "reindex to MODEL (DIM): 4,200 of 10,000
+ * passages". Silent where the database cannot tell (an older schema). */
+static void check_reindex(struct doctor *d, struct store *st)
+{
+    struct reindex_state rs;
+    memset(&rs, 0, sizeof rs);
+    store_reindex_state(st, on_reindex_state, &rs);
+    if (rs.is_active) {
+        struct buf b;
+        buf_init(&b, 4096);
+        reindex_state_describe(&rs, &b);
+        report(d, DOCTOR_WARN, "reindex", "%s (`cca reindex` with that embedder continues it)",
+               buf_str(&b));
+        buf_cleanup(&b);
+    }
+    reindex_state_cleanup(&rs);
 }
 
 static void check_llm(struct doctor *d, const struct config *cfg, const struct llm *llm,
@@ -350,6 +381,8 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
     struct embedder *em = check_embedder(&d, cfg, llm, llm_err, loop);
     if (has_schema)
         check_embed_meta(&d, cfg, &info, em);
+    if (has_schema)
+        check_reindex(&d, st);
     check_llm(&d, cfg, llm, llm_err);
 
     embedder_free(em);

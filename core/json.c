@@ -144,6 +144,7 @@ enum err json_sources_parse(const char *text, size_t len, struct rag_source **ou
             .heading = member_string(item, "heading", JSON_SOURCE_FIELD_MAX),
             .source_path = member_string(item, "source_path", JSON_SOURCE_FIELD_MAX),
             .text = member_string_or(item, "passage", JSON_SOURCE_PASSAGE_MAX, ""),
+            .audience = member_string(item, "audience", JSON_SOURCE_FIELD_MAX),
             .similarity = member_similarity(item),
             .fts_score = -1,
             .fused_score = 0,
@@ -169,6 +170,7 @@ void json_sources_free(struct rag_source *s, size_t count)
         free(s[i].heading);
         free(s[i].source_path);
         free(s[i].text);
+        free(s[i].audience);
     }
     free(s);
 }

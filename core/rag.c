@@ -16,6 +16,7 @@
 #include "core/embed.h"
 #include "core/evidence.h"
 #include "core/extract.h"
+#include "core/json.h"
 #include "core/json_out.h"
 #include "core/lang.h"
 #include "core/llm.h"
@@ -126,6 +127,7 @@ static void sources_free(struct rag_source *s, size_t count)
         free(s[i].heading);
         free(s[i].source_path);
         free(s[i].text);
+        free(s[i].audience);
     }
     free(s);
 }
@@ -235,6 +237,10 @@ static char *sources_json(const struct rag_source *s, size_t count)
         json_out_string(&j, s[i].source_path);
         json_out_key(&j, "passage");
         json_out_string(&j, s[i].text);
+        if (s[i].audience) { /* absent: everyone (sources stored before 018 have none) */
+            json_out_key(&j, "audience");
+            json_out_string(&j, s[i].audience);
+        }
         json_out_key(&j, "similarity");
         if (s[i].similarity >= 0)
             json_out_number(&j, s[i].similarity);
@@ -398,6 +404,7 @@ static void turn_finish(struct rag_turn *t, enum rag_state state, enum err error
                       err_str(se), store_errmsg(rag->store));
             struct unsent_record r = {
                 .kind = "answer",
+                .user = rag->cfg->user,
                 .conversation_id = t->conversation_id,
                 .message_id = t->message_id,
                 .question = t->question,
@@ -439,6 +446,7 @@ static void store_failed(struct rag_turn *t, enum err e)
     enum err shown = store_is_connected(rag->store) ? e : ERR_DB_DOWN;
     struct unsent_record r = {
         .kind = "question",
+        .user = rag->cfg->user,
         .conversation_id = t->conversation_in,
         .question = t->question,
         .reason = err_str(shown),
@@ -628,7 +636,51 @@ static void chat_done(void *userdata, enum err e, const char *errmsg,
     free(msg);
 }
 
-/* Earlier answered turns of the conversation, oldest first, at most cfg->rag_history_turns. */
+/* Marks (keep[i] = false) the turns among msgs whose answer drew on a passage the asker may
+ * not read now: its audience changed, the document became a draft, or the conversation is
+ * read by someone else (an admin). Such an answer quotes that passage, so it is not sent to
+ * the model again. When the store cannot tell, every answer that had sources is left out. */
+static void history_drop_unreadable(struct rag *rag, const struct store_message *msgs,
+                                    size_t count, bool *keep)
+{
+    struct rag_source **src = xcalloc(count + 1, sizeof *src);
+    size_t *src_count = xcalloc(count + 1, sizeof *src_count);
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++) {
+        const char *sj = msgs[i].sources_json;
+        if (!keep[i] || !sj)
+            continue;
+        if (json_sources_parse(sj, strlen(sj), &src[i], &src_count[i]) != ERR_OK) {
+            keep[i] = false; /* unreadable sources: cannot be checked */
+            continue;
+        }
+        total += src_count[i];
+    }
+    const char **ids = xcalloc(total + 1, sizeof *ids);
+    bool *readable = xcalloc(total + 1, sizeof *readable);
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++)
+        for (size_t k = 0; k < src_count[i]; k++)
+            ids[n++] = src[i][k].passage_id;
+    enum err e = store_passages_readable(rag->store, ids, n, readable);
+    if (e != ERR_OK)
+        log_warn("rag: sources of earlier answers cannot be checked (%s); those answers are "
+                 "not sent", err_str(e));
+    n = 0;
+    for (size_t i = 0; i < count; i++) {
+        for (size_t k = 0; k < src_count[i]; k++)
+            if (e != ERR_OK || !readable[n++])
+                keep[i] = false;
+        json_sources_free(src[i], src_count[i]);
+    }
+    free(readable);
+    free(ids);
+    free(src_count);
+    free(src);
+}
+
+/* Earlier answered turns of the conversation, oldest first, at most cfg->rag_history_turns,
+ * without those whose sources the asker may no longer read. */
 static void load_history(struct rag_turn *t, struct store_message **msgs, size_t *count,
                          struct prompt_turn **turns, size_t *turn_count)
 {
@@ -645,14 +697,18 @@ static void load_history(struct rag_turn *t, struct store_message **msgs, size_t
         return;
     }
     *turns = xcalloc(*count + 1, sizeof **turns);
+    bool *keep = xcalloc(*count + 1, sizeof *keep);
     for (size_t i = 0; i < *count; i++) {
         const struct store_message *m = &(*msgs)[i];
-        if (t->message_id && m->id && strcmp(m->id, t->message_id) == 0)
-            continue; /* this very question, stored as pending */
-        if (!m->status || strcmp(m->status, "answered") != 0 || !m->response || !m->message)
-            continue;
-        (*turns)[(*turn_count)++] = (struct prompt_turn){m->message, m->response};
+        keep[i] = !(t->message_id && m->id && strcmp(m->id, t->message_id) == 0) &&
+                  m->status && strcmp(m->status, "answered") == 0 && m->response && m->message;
     }
+    history_drop_unreadable(rag, *msgs, *count, keep);
+    for (size_t i = 0; i < *count; i++)
+        if (keep[i])
+            (*turns)[(*turn_count)++] = (struct prompt_turn){(*msgs)[i].message,
+                                                             (*msgs)[i].response};
+    free(keep);
     size_t max = (size_t)rag->cfg->rag_history_turns;
     if (*turn_count > max) {
         memmove(*turns, *turns + (*turn_count - max), max * sizeof **turns);
@@ -700,6 +756,7 @@ static void start_online(struct rag_turn *t)
             free(s->heading);
             free(s->source_path);
             free(s->text);
+            free(s->audience);
         }
         t->source_count = p.passages_used;
     }
@@ -848,6 +905,7 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
             .fts_score = h->fts_rank > 0 ? h->fts_score : -1,
             .fused_score = h->fused_score,
             .coverage = h->coverage,
+            .audience = h->audience,
         };
         free(h->content_type);
     }
