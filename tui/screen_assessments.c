@@ -14,6 +14,7 @@
 #include "core/mem.h"
 #include "core/store.h"
 #include "core/store_assessments.h"
+#include "core/uiclock.h"
 #include "core/utf8.h"
 #include "tui/list.h"
 #include "tui/render.h"
@@ -87,9 +88,11 @@ struct assess_screen {
     int page_lines;     /* lines of the page last drawn */
 };
 
+/* The countdown's clock (core/uiclock: it stands still in screen tests). Timers such as the
+ * result's polling use loop_now_ms. */
 static int64_t clock_ms(void)
 {
-    return loop_now_ms();
+    return uiclock_now_ms();
 }
 
 static void invalidate(struct assess_screen *s)
@@ -377,7 +380,7 @@ static void on_result(void *userdata, enum err e, const char *errmsg,
         s->result_error = clean(errmsg, e);
         if (e == ERR_DB_DOWN) {
             s->ctx->db_lost(s->ctx->app);
-            s->result_poll_at = clock_ms() + RESULT_POLL_MS * 3;
+            s->result_poll_at = loop_now_ms() + RESULT_POLL_MS * 3;
         }
         s->view = VIEW_RESULT;
         invalidate(s);
@@ -389,7 +392,7 @@ static void on_result(void *userdata, enum err e, const char *errmsg,
     s->scroll = 0;
     if (!r->is_ready && s->result_polls < RESULT_POLLS_MAX) {
         s->result_polls++;
-        s->result_poll_at = clock_ms() + RESULT_POLL_MS;
+        s->result_poll_at = loop_now_ms() + RESULT_POLL_MS;
     } else {
         s->result_poll_at = 0;
     }
@@ -425,7 +428,7 @@ static void fetch_result(struct assess_screen *s, const char *attempt_id, enum v
         free(s->result_error);
         s->result_error = xstrdup("The database is not reachable; the result is asked for "
                                   "again when it is back.");
-        s->result_poll_at = clock_ms() + RESULT_POLL_MS * 3;
+        s->result_poll_at = loop_now_ms() + RESULT_POLL_MS * 3;
         if (!s->att)
             s->view = VIEW_RESULT;
         return;
@@ -816,7 +819,7 @@ static void draw_list(struct assess_screen *s, struct render *r, const struct la
         }
         return;
     }
-    int detail_h = body->h >= 14 ? 5 : 0;
+    int detail_h = body->h >= 14 ? 6 : 0;
     struct layout_rect t = {body->y + 2, x, body->h - 2 - detail_h, w};
     if (t.h < 2)
         t.h = 2;
@@ -834,11 +837,11 @@ static void draw_list(struct assess_screen *s, struct render *r, const struct la
     if (it->time_limit_minutes)
         snprintf(limit, sizeof limit, "%d min", it->time_limit_minutes);
     page_addf(&p, THEME_DEFAULT, "",
-              "%s \xC2\xB7 %s%s%s \xC2\xB7 %d questions \xC2\xB7 %s \xC2\xB7 pass mark %.0f %% "
-              "\xC2\xB7 attempts %d used, %d left \xC2\xB7 best %s",
-              assessment_status_label(it->status), it->skill_name ? "skill " : "",
-              it->skill_name ? it->skill_name : "no skill", "", it->question_count, limit,
-              it->pass_mark, it->attempts_used, it->attempts_left, best);
+              "%s \xC2\xB7 %s%s \xC2\xB7 %d questions \xC2\xB7 %s \xC2\xB7 pass mark %.0f %%",
+              assessment_status_label(it->status), it->skill_name ? "skill " : "no skill",
+              it->skill_name ? it->skill_name : "", it->question_count, limit, it->pass_mark);
+    page_addf(&p, THEME_DEFAULT, "", "Attempts: %d used, %d left \xC2\xB7 best score: %s",
+              it->attempts_used, it->attempts_left, best);
     if (it->description && it->description[0])
         page_add(&p, THEME_NOTE, 0, "", it->description);
     const char *what;
@@ -1250,14 +1253,11 @@ static void draw_history(struct assess_screen *s, struct render *r, const struct
                      p->passed == 1 ? "passed" : "not passed");
         else if (strcmp(p->status, "open") == 0)
             snprintf(score, sizeof score, "in progress");
-        char when[20] = "";
-        if (p->started_at)
-            snprintf(when, sizeof when, "%.16s", p->started_at);
-        for (char *c = when; *c; c++)
-            if (*c == 'T')
-                *c = ' ';
-        snprintf(line, sizeof line, "  Attempt %-3d %-10s started %-16s  %s", p->attempt_no,
-                 p->status, when, score);
+        /* Status in words; no dates (the server's, in its time zone, say little here). */
+        const char *how = strcmp(p->status, "expired") == 0 ? "closed at the deadline"
+                          : strcmp(p->status, "open") == 0  ? "open"
+                                                             : "submitted";
+        snprintf(line, sizeof line, "  Attempt %-3d %-24s %s", p->attempt_no, how, score);
         render_text(r, lr.y + (int)(i - s->history.top), lr.x, lr.w, line,
                     i == s->history.selected ? THEME_SELECTION : THEME_DEFAULT);
     }
@@ -1715,7 +1715,7 @@ static void assess_on_tick(void *self, int64_t now_ms)
                 invalidate(s);
         }
     }
-    if (s->result_poll_at && now_ms >= s->result_poll_at && s->result_attempt_id &&
+    if (s->result_poll_at && loop_now_ms() >= s->result_poll_at && s->result_attempt_id &&
         db_ready(s)) {
         char *id = xstrdup(s->result_attempt_id);
         fetch_result(s, id, s->result_back);
