@@ -72,6 +72,7 @@ struct assess_screen {
     int64_t last_tick_ms;
     char last_countdown[24];
     bool is_pumping;
+    bool want_refresh; /* ask for the state again when the call in flight replies */
     int body_w, body_h;
 
     /* the result */
@@ -142,6 +143,7 @@ static void drop_attempt(struct assess_screen *s)
     store_call_cancel(s->state_call);
     store_call_cancel(s->submit_call);
     s->state_call = s->submit_call = NULL;
+    s->want_refresh = false;
     assessment_attempt_free(s->att);
     s->att = NULL;
     s->is_confirming_submit = false;
@@ -336,6 +338,8 @@ static void on_started(void *userdata, enum err e, const char *errmsg,
     take_attempt(s, e, errmsg, rows, true);
 }
 
+static void refresh_state(struct assess_screen *s);
+
 static void on_state(void *userdata, enum err e, const char *errmsg,
                      const struct store_rows *rows)
 {
@@ -349,12 +353,21 @@ static void on_state(void *userdata, enum err e, const char *errmsg,
         return;
     }
     take_attempt(s, e, errmsg, rows, false);
+    if (s->want_refresh) {
+        s->want_refresh = false;
+        refresh_state(s);
+    }
 }
 
 static void refresh_state(struct assess_screen *s)
 {
-    if (!s->att || s->state_call || !db_ready(s))
+    if (!s->att || !db_ready(s))
         return;
+    if (s->state_call) {
+        /* The reply on its way may predate what made us ask (a resume): ask once more. */
+        s->want_refresh = true;
+        return;
+    }
     s->state_call = store_assessment_state(s->ctx->store, s->att->attempt_id, on_state, s);
 }
 

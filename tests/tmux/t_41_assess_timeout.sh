@@ -5,7 +5,7 @@ as_sql() { psql "$E2E_DB_URL" -Atq -c "$1"; }
 psql "$E2E_DB_URL" -q <<'SQL'
 INSERT INTO assessments (id, title, description, difficulty, time_limit, passing_score,
                          max_attempts, review_policy, layout, questions)
-VALUES ('assess-e2e-timeout', 'AAB Timeout Test', 'made by t_31', 'beginner', 1, 50, 1,
+VALUES ('assess-e2e-timeout', 'AAB Timeout Test', 'made by t_41', 'beginner', 1, 50, 1,
         'after_close', 'all_on_one', '[
   {"id": "q1", "question": "Pick B", "type": "multiple_choice", "options": ["A", "B"],
    "correct": 1, "explanation": "B."},
@@ -14,9 +14,10 @@ VALUES ('assess-e2e-timeout', 'AAB Timeout Test', 'made by t_31', 'beginner', 1,
 SQL
 start_cca 100x30
 keys M-3
-check "timeout: the list shows the 1-minute assessment" wait_for 'AAB Timeout T[^ ]* +available .* 1 min'
-keys Down
-check "timeout: selected" wait_for 'made by t_31'
+check "timeout: the list shows the 1-minute assessment" wait_for 'AAB Timeout .*available .* 1 min'
+# Down until it is selected (its description shows under the table).
+for i in 1 2 3 4 5 6 7 8 9; do wait_for 'made by t_41' 1 && break; keys Down; done
+check "timeout: selected" wait_for 'made by t_41'
 keys Enter
 check "timeout: the rules" wait_for 'Time limit: 1 minute'
 keys Enter
@@ -24,7 +25,7 @@ check "timeout: all questions on one page" wait_for 'Question 2 of 2'
 check "timeout: the countdown starts in the last minute" wait_for 'Time left (1:00|0:5[0-9])'
 # The last minute is drawn in the warning colour (reverse video, bold).
 as_warning_shown() {
-    tm capture-pane -p -e -t t | grep -qP '\x1b\[(?:[0-9]+;)*7(?:;[0-9]+)*m(?:\x1b\[[0-9;]*m)*Time left'
+    tm capture-pane -p -e -t t | grep -qP '\x1b\[(?:[0-9]+;)*7(?:;[0-9]+)*m(?:\x1b\[[0-9;]*m)*Last minute · Time left'
 }
 check "timeout: ... in the warning colour" as_warning_shown
 keys 2
@@ -44,6 +45,6 @@ check "timeout: scored with the saved answer" wait_for 'Score 50 % · passed'
 check "timeout: the review as the policy allows" wait_for 'Why: B\.'
 check "timeout: closed by the server" test "$(as_sql "SELECT status || ',' || closed_by || ',' || score FROM assessment_attempts WHERE assessment_id = 'assess-e2e-timeout'")" = "expired,timeout,50"
 keys Escape
-check "timeout: the list shows the attempt used" wait_for 'AAB Timeout T[^ ]* +passed .* 1 of 1 +0 +50 %'
+check "timeout: the list shows the attempt used" wait_for 'AAB Timeout .*passed .* 1 of 1 +0 +50 %'
 keys C-q
 wait_for '^EXITED' >/dev/null
