@@ -92,6 +92,7 @@ struct app {
     bool has_painted;
     bool is_ready_paint_pending; /* the first paint after connecting */
     int64_t key_us;     /* when the first unpainted key arrived, 0 if none */
+    int64_t switch_us;  /* when the active tab changed, until its first idle paint; 0 if none */
 };
 
 static int64_t now_us(void)
@@ -416,6 +417,8 @@ static void switch_to(struct app *a, size_t tab, const char *arg)
             from->ops->on_leave(from->self);
     }
     a->active = tab;
+    if (a->trace)
+        a->switch_us = now_us();
     struct screen *to = active(a);
     if (to->ops->on_enter)
         to->ops->on_enter(to->self, arg);
@@ -649,6 +652,12 @@ static void paint(struct loop *loop, void *userdata)
         if (a->key_us)
             fprintf(a->trace, "echo_us %lld\n", (long long)(t1 - a->key_us));
         fprintf(a->trace, "paint_us %lld\n", (long long)(t1 - t0));
+        /* A tab is ready when it painted with nothing in flight (its data has arrived). */
+        if (a->switch_us && !(s->ops->is_busy && s->ops->is_busy(s->self))) {
+            fprintf(a->trace, "tab_ready_ms %s %.1f\n", a->entries[a->active]->name,
+                    (double)(t1 - a->switch_us) / 1000.0);
+            a->switch_us = 0;
+        }
         fflush(a->trace);
     }
     a->has_painted = true;
