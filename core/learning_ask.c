@@ -83,11 +83,12 @@ static bool near(const struct words *ws, const char *const *a, const char *const
 static const char *const SELF[] = {"i", "me", "my", "mine", "myself", NULL};
 static const char *const MY[] = {"my", NULL};
 static const char *const I_[] = {"i", NULL};
-static const char *const ASKING[] = {"did", "have", "has", "do", NULL};
+static const char *const ASKING[] = {"did", "have", "has", NULL};
 /* Questions about money or rules that happen to name a course stay with the knowledge base. */
 static const char *const VETO[] = {"expense", "expenses", "reimburse", "reimbursed", "refund",
                                    "refunded", "pay", "paid", "cost", "costs", "fee", "fees",
-                                   "budget", "allowance", "salary", "policy", NULL};
+                                   "budget", "allowance", "salary", "policy", "money", "price", "invoice",
+                                   NULL};
 
 static const char *const ASSESS[] = {"assessment", "assessments", "quiz", "quizzes", "exam",
                                      "exams", "test", "tests", "certification", NULL};
@@ -97,7 +98,7 @@ static const char *const OUTCOME_PAST[] = {"failed", "passed", "scored", "score"
 static const char *const OUTCOME_VERB[] = {"fail", "pass", "score", NULL};
 
 static const char *const HOW[] = {"how", NULL};
-static const char *const LONG_MUCH[] = {"long", "much", "many", NULL};
+static const char *const LONG[] = {"long", NULL};
 static const char *const SPENT[] = {"spent", "spend", "spending", NULL};
 static const char *const STUDYING[] = {"learning", "studying", "reading", "study", NULL};
 static const char *const TIME_WORDS[] = {"time", "hours", "minutes", NULL};
@@ -113,8 +114,10 @@ static const char *const LEARN_VERB[] = {"learn", "study", "read", NULL};
 static const char *const START[] = {"start", "begin", NULL};
 
 static const char *const PROGRESS_NOUNS[] = {"progress", "completion", "courses", "skills",
-                                             "streak", "dashboard", "learning", "record",
-                                             "velocity", "level", "levels", "status", NULL};
+                                             "streak", "level", "levels", NULL};
+/* Only right after "my": "my learning", not "my machine learning model". */
+static const char *const MY_NOUNS[] = {"learning", "dashboard", "record", "velocity", "status",
+                                       NULL};
 static const char *const DONE_WORDS[] = {"completed", "finished", "done", "complete",
                                          "finish", NULL};
 static const char *const DONE_OBJECTS[] = {"course", "courses", "lesson", "lessons", "skill",
@@ -139,7 +142,7 @@ enum learning_ask_topic learning_ask_classify(const char *question)
         goto out;
     }
     /* "How long have I spent on Python?", "how much time did I spend learning" */
-    if ((has(ws, SPENT) && (near(ws, HOW, LONG_MUCH, 0) || has(ws, TIME_WORDS))) ||
+    if ((has(ws, SPENT) && (near(ws, HOW, LONG, 0) || has(ws, TIME_WORDS) || has(ws, STUDYING))) ||
         (near(ws, MY, STUDYING, 1) && has(ws, TIME_WORDS))) {
         t = LEARNING_ASK_TIME;
         goto out;
@@ -151,7 +154,7 @@ enum learning_ask_topic learning_ask_classify(const char *question)
         goto out;
     }
     /* "What's my progress?", "how am I doing?", "which courses have I completed?" */
-    if (near(ws, MY, PROGRESS_NOUNS, 2) ||
+    if (near(ws, MY, PROGRESS_NOUNS, 2) || near(ws, MY, MY_NOUNS, 0) ||
         (has(ws, DOING) && near(ws, HOW, (const char *const[]){"am", NULL}, 0)) ||
         (near(ws, HOW, FAR, 0) && has(ws, I_)) ||
         (has(ws, DONE_WORDS) && near(ws, ASKING, I_, 0) && has(ws, DONE_OBJECTS)) ||
