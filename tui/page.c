@@ -8,7 +8,10 @@
 
 #include "core/mem.h"
 #include "core/utf8.h"
+#include "tui/input.h"
+#include "tui/list.h"
 #include "tui/render.h"
+#include "tui/widget_table.h"
 
 void page_init(struct page *p)
 {
@@ -150,6 +153,85 @@ bool page_key(struct page *p, enum action a)
     return true;
 }
 
+/* --- search -------------------------------------------------------------------------------- */
+
+/* The first row of each item is its title. */
+static const char *item_title(const struct page *p, long item)
+{
+    for (size_t i = 0; i < p->count; i++)
+        if (p->rows[i].item == item)
+            return p->rows[i].text;
+    return "";
+}
+
+static bool find_match(struct page *p, long from, bool include_from)
+{
+    if (!p->query[0] || p->item_count == 0)
+        return false;
+    for (long k = include_from ? 0 : 1; k <= p->item_count; k++) {
+        long i = ((from < 0 ? 0 : from) + k) % p->item_count;
+        if (list_text_matches(item_title(p, i), p->query)) {
+            p->selected = i;
+            p->follows = true;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool page_search_key(struct page *p, enum action a, const struct input_event *ev,
+                     const char **message)
+{
+    if (message)
+        *message = NULL;
+    if (!p->is_searching) {
+        if (a == ACTION_SEARCH) {
+            p->is_searching = true;
+            p->query[0] = '\0';
+            return true;
+        }
+        if (a == ACTION_SEARCH_NEXT) {
+            if (!p->query[0]) {
+                if (message)
+                    *message = "No search yet: / searches the list.";
+            } else if (!find_match(p, p->selected, false) && message) {
+                *message = "No match.";
+            }
+            return true;
+        }
+        return false;
+    }
+    /* The prompt is open: it takes every key but the frame's. */
+    size_t len = strlen(p->query);
+    if (a == ACTION_CANCEL || a == ACTION_INTERRUPT) {
+        p->is_searching = false;
+        return true;
+    }
+    if (a == ACTION_OPEN || (ev && ev->kind == INPUT_CHAR && (ev->cp == '\r' || ev->cp == '\n'))) {
+        p->is_searching = false;
+        if (p->query[0] && !find_match(p, p->selected, true) && message)
+            *message = "No match.";
+        return true;
+    }
+    if (ev && ((ev->kind == INPUT_KEY && ev->key == INPUT_KEY_BACKSPACE) ||
+               (ev->kind == INPUT_CHAR && (ev->cp == 127 || ev->cp == 8)))) {
+        if (len)
+            p->query[utf8_prev(p->query, len, len)] = '\0';
+        return true;
+    }
+    if (ev && ev->kind == INPUT_CHAR && !ev->is_alt && ev->cp >= 32 && ev->cp != 127) {
+        char enc[4];
+        size_t n = utf8_encode(ev->cp, enc);
+        if (len + n < sizeof p->query) {
+            memcpy(p->query + len, enc, n);
+            p->query[len + n] = '\0';
+            (void)find_match(p, p->selected, true);
+        }
+        return true;
+    }
+    return true;
+}
+
 /* The first and last rows of item, false when it has none. */
 static bool item_rows(const struct page *p, long item, size_t *first, size_t *last)
 {
@@ -207,8 +289,27 @@ void page_draw(struct page *p, struct render *r, const struct layout_rect *rect,
         if (is_sel) {
             struct layout_rect line = {rect->y + y, rect->x, 1, rect->w};
             render_fill(r, &line, THEME_SELECTION);
+            if (i == 0 || p->rows[i - 1].item != row->item)
+                render_text(r, rect->y + y, rect->x, 1,
+                            render_is_unicode(r) ? "\xE2\x96\xB8" : ">", THEME_SELECTION);
         }
-        render_text(r, rect->y + y, rect->x + 1, rect->w - 2, row->text, role);
+        int w = rect->w - 2;
+        if (w > 0 && utf8_width(row->text, strlen(row->text)) > (size_t)w) {
+            char *cut = table_fit_text(row->text, w, TABLE_ALIGN_LEFT, render_is_unicode(r));
+            render_text(r, rect->y + y, rect->x + 1, w, cut, role);
+            free(cut);
+        } else {
+            render_text(r, rect->y + y, rect->x + 1, w, row->text, role);
+        }
+    }
+    if (p->is_searching) {
+        char prompt[160];
+        snprintf(prompt, sizeof prompt, "/%s", p->query);
+        struct layout_rect line = {rect->y + rect->h - 1, rect->x, 1, rect->w};
+        render_fill(r, &line, THEME_INPUT);
+        render_text(r, line.y, rect->x + 1, rect->w - 2, prompt, THEME_INPUT);
+        render_cursor(r, line.y, rect->x + 1 + (int)utf8_width(prompt, strlen(prompt)));
+        return;
     }
     bool has_above = p->scroll > 0;
     bool has_below = p->scroll + (size_t)rect->h < p->count;

@@ -28,6 +28,8 @@ struct page {
     long item_count;      /* items added since the last page_clear */
     bool follows;         /* the view follows the selection (arrow keys) */
     int height;           /* rows of the last draw */
+    bool is_searching;    /* the search prompt is open (/) */
+    char query[128];      /* the search text, UTF-8 */
 };
 
 void page_init(struct page *p);
@@ -43,11 +45,18 @@ void page_addf(struct page *p, enum theme_role role, long item, const char *fmt,
 void page_add_lines(struct page *p, enum theme_role role, long item, const char *text);
 /* Moves the selection or the view for the generic movement actions; true when handled. */
 bool page_key(struct page *p, enum action a);
+/* The list keys: / opens the search prompt (typing searches item titles as you type, Enter
+ * keeps the match, Esc closes), n finds the next match. ev may be NULL. True when handled;
+ * *message (may be NULL) gets a static note for the status bar ("No match"). */
+struct input_event;
+bool page_search_key(struct page *p, enum action a, const struct input_event *ev,
+                     const char **message);
 /* The selected item, or -1. */
 long page_selected(const struct page *p);
 /* Draws the rows that fit in rect from the scroll position (keeping the selection visible),
- * the selected item's rows in THEME_SELECTION when is_focused, and a "more" mark on the last
- * column when rows are cut off below or above. */
+ * the selected item's rows in THEME_SELECTION when is_focused with a mark in the first column,
+ * rows cut with an ellipsis, a "more" mark on the last column when rows are cut off below or
+ * above, and the search prompt on the last row while it is open. */
 void page_draw(struct page *p, struct render *r, const struct layout_rect *rect, bool is_focused);
 
 #endif

@@ -16,7 +16,9 @@
 #include "core/reader.h"
 #include "core/store.h"
 #include "core/store_learning.h"
+#include "core/uiclock.h"
 #include "core/utf8.h"
+#include "tui/input.h"
 #include "tui/page.h"
 #include "tui/render.h"
 #include "tui/screen.h"
@@ -126,8 +128,14 @@ static char *target_arg(const struct progress_screen *p, long i)
 static bool progress_on_key(void *self, enum action a, int arg, const struct input_event *ev)
 {
     (void)arg;
-    (void)ev;
     struct progress_screen *p = self;
+    const char *note = NULL;
+    if (page_search_key(&p->page, a, ev, &note)) {
+        if (note)
+            p->ctx->report(p->ctx->app, false, note);
+        invalidate(p);
+        return true;
+    }
     switch (a) {
     case ACTION_REFRESH:
         load(p);
@@ -183,8 +191,8 @@ static void build_empty(struct progress_screen *p, int width, bool is_unicode)
         page_add(pg, THEME_HEADING, -1, "Good places to start (Enter opens it in the reader)");
         for (size_t i = 0; i < d->start_count; i++) {
             const struct progress_start *s = &d->starts[i];
-            page_addf(pg, THEME_DEFAULT, (long)i, "%s %s%s%s", is_unicode ? "\xE2\x96\xB8" : ">",
-                      s->title, s->type ? " \xC2\xB7 " : "", s->type ? s->type : "");
+            page_addf(pg, THEME_DEFAULT, (long)i, "%s%s%s", s->title, s->type ? " \xC2\xB7 " : "",
+                      s->type ? s->type : "");
             if (s->reason && s->reason[0])
                 page_addf(pg, THEME_NOTE, (long)i, "    %s", s->reason);
         }
@@ -206,18 +214,28 @@ static void build_summary(struct progress_screen *p, int width, bool is_unicode)
                                is_unicode);
     page_add(pg, THEME_DEFAULT, -1, bar);
     free(bar);
-    page_addf(pg, THEME_DEFAULT, -1,
-              "Courses  %d completed \xC2\xB7 %d in progress     Skills  %d completed \xC2\xB7 "
-              "%d in progress",
-              s->courses_completed, s->courses_in_progress, s->skills_completed,
-              s->skills_in_progress);
+    if (width >= 76) {
+        page_addf(pg, THEME_DEFAULT, -1,
+                  "Courses  %d completed \xC2\xB7 %d in progress     Skills  %d completed "
+                  "\xC2\xB7 %d in progress",
+                  s->courses_completed, s->courses_in_progress, s->skills_completed,
+                  s->skills_in_progress);
+    } else {
+        page_addf(pg, THEME_DEFAULT, -1, "Courses  %d completed \xC2\xB7 %d in progress",
+                  s->courses_completed, s->courses_in_progress);
+        page_addf(pg, THEME_DEFAULT, -1, "Skills   %d completed \xC2\xB7 %d in progress",
+                  s->skills_completed, s->skills_in_progress);
+    }
     struct buf b;
     buf_init(&b, 4096);
     buf_printf(&b, "Streak  %d day%s \xC2\xB7 %d completed in the last 30 days", s->streak_days,
                s->streak_days == 1 ? "" : "s", s->completed_last_30_days);
-    if (s->avg_hours_to_complete >= 0)
+    if (s->avg_hours_to_complete >= 0 && width >= 76)
         buf_printf(&b, " \xC2\xB7 %.1f h per completed item", s->avg_hours_to_complete);
     page_add(pg, THEME_DEFAULT, -1, buf_str(&b));
+    if (s->avg_hours_to_complete >= 0 && width < 76)
+        page_addf(pg, THEME_DEFAULT, -1, "Velocity  %.1f h per completed item",
+                  s->avg_hours_to_complete);
     buf_cleanup(&b);
 }
 
@@ -228,15 +246,20 @@ static void build_in_progress(struct progress_screen *p, int width, bool is_unic
     add_blank(pg);
     if (d->item_count == 0) {
         page_add(pg, THEME_HEADING, -1, "In progress");
-        page_add(pg, THEME_DEFAULT, -1,
-                 "Nothing in progress: everything you started is complete. The Recommendations "
-                 "tab says what could come next.");
+        if (d->summary.courses_completed + d->summary.content_completed > 0)
+            page_add(pg, THEME_DEFAULT, -1,
+                     "Every course and reading you started is complete. Well done!");
+        else
+            page_add(pg, THEME_DEFAULT, -1, "No course or reading in progress.");
+        page_add(pg, THEME_NOTE, -1,
+                 "The Recommendations tab says what could come next; skills grow as you "
+                 "complete courses.");
         return;
     }
     page_add(pg, THEME_HEADING, -1, "In progress (Enter opens what comes next in the reader)");
     int bar_w = width - 4 < 60 ? width - 4 : 60;
     int label_w = bar_w / 2;
-    time_t now = time(NULL);
+    time_t now = (time_t)uiclock_wall_s();
     for (size_t i = 0; i < d->item_count; i++) {
         const struct progress_item *it = &d->items[i];
         char *line = chart_progress(it->title, label_w, it->progress / 100.0, bar_w, is_unicode);
@@ -279,12 +302,15 @@ static void build_time(struct progress_screen *p, int width, bool is_unicode)
                  "No reading time in the last 12 weeks: the reader counts the minutes you read.");
         return;
     }
+    /* Weeks counted back from this one ("now", "1w", ... "11w"): the same every week. */
     const char *labels[PROGRESS_WEEKS];
     char lab[PROGRESS_WEEKS][8];
     for (size_t i = 0; i < PROGRESS_WEEKS; i++) {
-        const char *w = d->week_start[i];
-        /* "MM-DD" of the week's Monday. */
-        snprintf(lab[i], sizeof lab[i], "%s", w && strlen(w) >= 10 ? w + 5 : "");
+        size_t back = PROGRESS_WEEKS - 1 - i;
+        if (back == 0)
+            snprintf(lab[i], sizeof lab[i], "now");
+        else
+            snprintf(lab[i], sizeof lab[i], "%zuw", back);
         labels[i] = lab[i];
     }
     int chart_w = width - 4 < 72 ? width - 4 : 72;

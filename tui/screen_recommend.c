@@ -14,6 +14,7 @@
 #include "core/store.h"
 #include "core/store_learning.h"
 #include "core/utf8.h"
+#include "tui/input.h"
 #include "tui/page.h"
 #include "tui/render.h"
 #include "tui/screen.h"
@@ -215,6 +216,13 @@ static bool recommend_on_key(void *self, enum action a, int arg, const struct in
 {
     (void)arg;
     struct recommend_screen *s = self;
+    const char *note = NULL;
+    if (page_search_key(&s->page, a, ev, &note)) {
+        if (note)
+            report(s, false, note);
+        invalidate(s);
+        return true;
+    }
     switch (a) {
     case ACTION_REFRESH:
         load(s, true);
@@ -267,8 +275,7 @@ static void build(struct recommend_screen *s, int width, bool is_unicode)
     for (size_t i = 0; i < s->list->count; i++) {
         const struct recommend_item *it = &s->list->items[i];
         char *bar = chart_bar(it->score, 1.0, bar_w, is_unicode);
-        page_addf(pg, THEME_DEFAULT, (long)i, "%s %s \xC2\xB7 %s%s",
-                  is_unicode ? "\xE2\x96\xB8" : ">", it->title, it->type,
+        page_addf(pg, THEME_DEFAULT, (long)i, "%s \xC2\xB7 %s%s", it->title, it->type,
                   it->is_clicked ? " \xC2\xB7 opened" : "");
         page_addf(pg, THEME_NOTE, (long)i, "    [%s]  %s", bar, it->reason);
         if (it->open_title && (!it->title || strcmp(it->open_title, it->title) != 0))
