@@ -1150,7 +1150,7 @@ static void chat_free(void *self)
 
 static const char *const chat_help[] = {
     "Tab then 1-9", "Open the passage cited as [n]",
-    "o (in a passage)", "Open the passage in the reader (your learning record: the Progress tab)",
+    "o (in a passage)", "Open it in the reader (your record: the Progress tab)",
     NULL,
 };
 

@@ -278,6 +278,7 @@ static void build(struct recommend_screen *s, int width, bool is_unicode)
         page_addf(pg, THEME_DEFAULT, (long)i, "%s \xC2\xB7 %s%s", it->title, it->type,
                   it->is_clicked ? " \xC2\xB7 opened" : "");
         page_addf(pg, THEME_NOTE, (long)i, "    [%s]  %s", bar, it->reason);
+        free(bar);
         if (it->open_title && (!it->title || strcmp(it->open_title, it->title) != 0))
             page_addf(pg, THEME_NOTE, (long)i, "    opens: %s", it->open_title);
         else if (!it->open_content_id)
