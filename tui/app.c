@@ -518,7 +518,7 @@ static void help_build(struct app *a)
         {ACTION_SCOPE_GENERIC, "Everywhere"},
     };
     if (s->ops->help && s->ops->help[0]) {
-        help_add(a, &cap, NULL, e->title, false);
+        help_add(a, &cap, NULL, "On this screen", false);
         for (size_t i = 0; s->ops->help[i] && s->ops->help[i + 1]; i += 2)
             help_add(a, &cap, s->ops->help[i], s->ops->help[i + 1], false);
     }
@@ -966,9 +966,12 @@ int tui_run(const struct tui_options *opt)
     if (opt->screen) {
         wanted = screen_find(opt->screen);
         if (!wanted) {
-            fprintf(stderr, "cca: no screen '%s' (chat, progress, recommendations, assessments, "
-                            "department, content, admin)\n",
-                    opt->screen);
+            size_t n;
+            const struct screen_entry *reg = screen_registry(&n);
+            fprintf(stderr, "cca: no screen '%s' (", opt->screen);
+            for (size_t i = 0; i < n; i++)
+                fprintf(stderr, "%s%s", i ? ", " : "", reg[i].name);
+            fprintf(stderr, ")\n");
             return 2;
         }
     }

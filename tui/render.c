@@ -502,9 +502,9 @@ static void draw_box_role(struct render *r, const struct layout_rect *b, const c
 void render_help(struct render *r, int rows, int cols, const char *title,
                  const struct render_help_line *lines, size_t count, int scroll)
 {
-    struct layout_rect b = overlay_box(rows, cols, (int)count + 2, 80);
+    struct layout_rect b = overlay_box(rows, cols, (int)count + 2, 90);
     draw_box(r, &b, title, "Esc closes  \xE2\x86\x91\xE2\x86\x93 scroll");
-    int keys_w = 22;
+    int keys_w = b.w >= 80 ? 28 : 22;
     int inner = b.h - 2;
     int line = 0;
     for (size_t i = (size_t)(scroll > 0 ? scroll : 0); i < count && line < inner; i++) {

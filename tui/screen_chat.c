@@ -21,6 +21,7 @@
 #include "core/unsent.h"
 #include "core/utf8.h"
 #include "tui/editor.h"
+#include "tui/list.h"
 #include "tui/render.h"
 #include "tui/screen.h"
 #include "tui/transcript.h"
@@ -70,7 +71,8 @@ struct chat {
 
     enum overlay overlay;
     struct store_conversation *convs;
-    size_t conv_count, conv_selected;
+    size_t conv_count;
+    struct list conv_list; /* selection and paging in the conversations overlay */
     char **conv_items;
     struct transcript *passage;
     char *passage_title;
@@ -137,7 +139,8 @@ static void conversations_clear(struct chat *c)
     free(c->conv_items);
     c->convs = NULL;
     c->conv_items = NULL;
-    c->conv_count = c->conv_selected = 0;
+    c->conv_count = 0;
+    list_init(&c->conv_list);
 }
 
 static void overlay_close(struct chat *c)
@@ -417,6 +420,8 @@ static void open_conversation_list(struct chat *c)
             c->ctx->db_lost(c->ctx->app);
         return;
     }
+    list_set_count(&c->conv_list, c->conv_count);
+    list_set_height(&c->conv_list, 10);
     c->conv_items = xcalloc(c->conv_count ? c->conv_count : 1, sizeof *c->conv_items);
     for (size_t i = 0; i < c->conv_count; i++) {
         char *title = clean_line(c->convs[i].title ? c->convs[i].title : "(untitled)");
@@ -447,10 +452,11 @@ static enum transcript_state state_from_status(const char *status)
 
 static void reopen_selected(struct chat *c)
 {
-    if (c->conv_selected >= c->conv_count)
+    size_t sel = c->conv_list.selected;
+    if (sel >= c->conv_count)
         return;
-    char *id = xstrdup(c->convs[c->conv_selected].id);
-    char *title = clean_line(c->convs[c->conv_selected].title);
+    char *id = xstrdup(c->convs[sel].id);
+    char *title = clean_line(c->convs[sel].title);
     overlay_close(c);
     struct store_message *msgs = NULL;
     size_t n = 0;
@@ -663,31 +669,29 @@ static bool key_in_overlay(struct chat *c, enum action a, const struct input_eve
     if (a == ACTION_QUIT || a == ACTION_REDRAW || a == ACTION_SUSPEND)
         return false;
     if (c->overlay == OVERLAY_CONVERSATIONS) {
-        size_t n = c->conv_count;
+        struct list *l = &c->conv_list;
         switch (a) {
         case ACTION_UP:
         case ACTION_SCROLL_UP:
-            if (c->conv_selected > 0)
-                c->conv_selected--;
+            list_up(l);
             break;
         case ACTION_DOWN:
         case ACTION_SCROLL_DOWN:
-            if (c->conv_selected + 1 < n)
-                c->conv_selected++;
+            list_down(l);
             break;
         case ACTION_PAGE_UP:
-            c->conv_selected = c->conv_selected > 10 ? c->conv_selected - 10 : 0;
+            list_page_up(l);
             break;
         case ACTION_PAGE_DOWN:
-            c->conv_selected = c->conv_selected + 10 < n ? c->conv_selected + 10 : (n ? n - 1 : 0);
+            list_page_down(l);
             break;
         case ACTION_LINE_START:
         case ACTION_SCROLL_TOP:
-            c->conv_selected = 0;
+            list_home(l);
             break;
         case ACTION_LINE_END:
         case ACTION_SCROLL_BOTTOM:
-            c->conv_selected = n ? n - 1 : 0;
+            list_end(l);
             break;
         case ACTION_SEND:
             reopen_selected(c);
@@ -1076,7 +1080,7 @@ static bool chat_draw_overlay(void *self, struct render *r, int rows, int cols)
     struct chat *c = self;
     if (c->overlay == OVERLAY_CONVERSATIONS) {
         render_list_overlay(r, rows, cols, "Past conversations",
-                            (const char *const *)c->conv_items, c->conv_count, c->conv_selected,
+                            (const char *const *)c->conv_items, c->conv_count, c->conv_list.selected,
                             "Enter opens \xC2\xB7 Esc closes");
         return true;
     }
@@ -1176,6 +1180,7 @@ struct screen screen_chat_new(struct screen_ctx *ctx)
     c->editor = editor_new();
     c->first_token_ms = -1;
     c->draft_saved = xstrdup("");
+    list_init(&c->conv_list);
     const char *hello = "Welcome to CCA, the Contextual Corporate Assistant. Ask a question "
                         "about the company's policies, courses and tools; answers cite their "
                         "sources as [1], [2]. F1 lists every key.";
