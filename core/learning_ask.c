@@ -85,16 +85,16 @@ static const char *const MY[] = {"my", NULL};
 static const char *const I_[] = {"i", NULL};
 static const char *const ASKING[] = {"did", "have", "has", NULL};
 /* Questions about money or rules that happen to name a course stay with the knowledge base. */
-static const char *const VETO[] = {"expense", "expenses", "reimburse", "reimbursed", "refund",
-                                   "refunded", "pay", "paid", "cost", "costs", "fee", "fees",
-                                   "budget", "allowance", "salary", "policy", "money", "price", "invoice",
-                                   NULL};
+static const char *const VETO[] = {"expense",  "expenses", "reimburse", "reimbursed", "refund",
+                                   "refunded", "pay",      "paid",      "cost",       "costs",
+                                   "fee",      "fees",     "budget",    "allowance",  "salary",
+                                   "policy",   "money",    "price",     "invoice",    NULL};
 
-static const char *const ASSESS[] = {"assessment", "assessments", "quiz", "quizzes", "exam",
-                                     "exams", "test", "tests", "certification", NULL};
-static const char *const OUTCOME_PAST[] = {"failed", "passed", "scored", "score", "scores",
-                                           "result", "results", "grade", "grades", "marks",
-                                           NULL};
+static const char *const ASSESS[] = {"assessment", "assessments", "quiz",  "quizzes",       "exam",
+                                     "exams",      "test",        "tests", "certification", NULL};
+static const char *const OUTCOME_PAST[] = {"failed", "passed", "scored",  "score",
+                                           "scores", "result", "results", "grade",
+                                           "grades", "marks",  NULL};
 static const char *const OUTCOME_VERB[] = {"fail", "pass", "score", NULL};
 
 static const char *const HOW[] = {"how", NULL};
@@ -103,25 +103,25 @@ static const char *const SPENT[] = {"spent", "spend", "spending", NULL};
 static const char *const STUDYING[] = {"learning", "studying", "reading", "study", NULL};
 static const char *const TIME_WORDS[] = {"time", "hours", "minutes", NULL};
 
-static const char *const NEXT_WORDS[] = {"next", "recommend", "recommended", "recommendation",
-                                         "recommendations", "suggest", "suggested",
-                                         "suggestion", "suggestions", NULL};
-static const char *const LEARN_WORDS[] = {"learn", "learning", "study", "studying", "course",
-                                          "courses", "skill", "skills", "lesson", "lessons",
-                                          "read", "training", "take", NULL};
+static const char *const NEXT_WORDS[] = {
+    "next",    "recommend", "recommended", "recommendation", "recommendations",
+    "suggest", "suggested", "suggestion",  "suggestions",    NULL};
+static const char *const LEARN_WORDS[] = {"learn",   "learning", "study",  "studying", "course",
+                                          "courses", "skill",    "skills", "lesson",   "lessons",
+                                          "read",    "training", "take",   NULL};
 static const char *const SHOULD[] = {"should", NULL};
 static const char *const LEARN_VERB[] = {"learn", "study", "read", NULL};
 static const char *const START[] = {"start", "begin", NULL};
 
 static const char *const PROGRESS_NOUNS[] = {"progress", "completion", "courses", "skills",
-                                             "streak", "level", "levels", NULL};
+                                             "streak",   "level",      "levels",  NULL};
 /* Only right after "my": "my learning", not "my machine learning model". */
-static const char *const MY_NOUNS[] = {"learning", "dashboard", "record", "velocity", "status",
-                                       NULL};
-static const char *const DONE_WORDS[] = {"completed", "finished", "done", "complete",
-                                         "finish", NULL};
-static const char *const DONE_OBJECTS[] = {"course", "courses", "lesson", "lessons", "skill",
-                                           "skills", "training", "what", "which", NULL};
+static const char *const MY_NOUNS[] = {"learning", "dashboard", "record",
+                                       "velocity", "status",    NULL};
+static const char *const DONE_WORDS[] = {"completed", "finished", "done",
+                                         "complete",  "finish",   NULL};
+static const char *const DONE_OBJECTS[] = {"course", "courses",  "lesson", "lessons", "skill",
+                                           "skills", "training", "what",   "which",   NULL};
 static const char *const DOING[] = {"doing", NULL};
 static const char *const FAR[] = {"far", NULL};
 
@@ -281,8 +281,9 @@ static void answer_progress(struct buf *b, const struct json_node *root)
     }
     buf_printf(b, "- Your overall completion is %ld%% over %ld tracked item%s [1].\n",
                num(json_get(f, "overall_completion")), tracked, plural(tracked));
-    buf_printf(b, "- Courses: %ld completed, %ld in progress; skills: %ld completed, %ld in "
-                  "progress [1].\n",
+    buf_printf(b,
+               "- Courses: %ld completed, %ld in progress; skills: %ld completed, %ld in "
+               "progress [1].\n",
                num(json_get(f, "courses_completed")), num(json_get(f, "courses_in_progress")),
                num(json_get(f, "skills_completed")), num(json_get(f, "skills_in_progress")));
     const struct json_node *cs = json_get(root, "courses_in_progress");
@@ -365,8 +366,7 @@ static void answer_assessments(struct buf *b, const struct json_node *root)
         if (when && strlen(when) > 10)
             when[10] = '\0';
         buf_printf(b, "- %s: %ld, pass mark %ld%s%s [1].\n", title, num(json_get(a, "score")),
-                   num(json_get(a, "passing_score")), when ? ", taken on " : "",
-                   when ? when : "");
+                   num(json_get(a, "passing_score")), when ? ", taken on " : "", when ? when : "");
         free(title);
         free(when);
     }
@@ -374,12 +374,14 @@ static void answer_assessments(struct buf *b, const struct json_node *root)
 
 /* Words of the question that may name a topic ("Python"): not the asking or time words. */
 static const char *const NOT_TOPIC[] = {
-    "how", "long", "much", "many", "time", "have", "has", "did", "spent", "spend", "spending",
-    "this", "that", "month", "week", "year", "today", "learning", "learnt", "learned",
-    "studying", "studied", "reading", "hours", "minutes", "total", "what", "which", "on", "in",
-    "my", "me", "the", "and", "for", "with", "about", "been", "far", "last", "past", "so",
-    "courses", "course", "content", "lessons", "lesson", "i", "ve", "am", "is", "was", "a", "an",
-    "of", "to", "do", "does", "at", NULL};
+    "how",     "long",     "much",     "many",    "time",     "have",    "has",     "did",
+    "spent",   "spend",    "spending", "this",    "that",     "month",   "week",    "year",
+    "today",   "learning", "learnt",   "learned", "studying", "studied", "reading", "hours",
+    "minutes", "total",    "what",     "which",   "on",       "in",      "my",      "me",
+    "the",     "and",      "for",      "with",    "about",    "been",    "far",     "last",
+    "past",    "so",       "courses",  "course",  "content",  "lessons", "lesson",  "i",
+    "ve",      "am",       "is",       "was",     "a",        "an",      "of",      "to",
+    "do",      "does",     "at",       NULL};
 
 static void answer_time(struct buf *b, const char *question, const struct json_node *root)
 {
@@ -442,8 +444,8 @@ static void answer_time(struct buf *b, const char *question, const struct json_n
     buf_printf(b, "- In the last 12 weeks: %s; in total: %s [1].\n", d12, dall);
 }
 
-enum err learning_ask_answer(enum learning_ask_topic topic, const char *question,
-                             const char *json, size_t len, char **out)
+enum err learning_ask_answer(enum learning_ask_topic topic, const char *question, const char *json,
+                             size_t len, char **out)
 {
     *out = NULL;
     struct json_doc *doc;

@@ -11,7 +11,7 @@
 #include "core/err.h"
 
 #define LEARNING_ASK_TITLE "Your learning record"
-#define LEARNING_ASK_HEADER \
+#define LEARNING_ASK_HEADER                                                                        \
     "Offline answer (no language model configured) - from your learning record:"
 
 enum learning_ask_topic {
@@ -38,7 +38,7 @@ enum err learning_ask_passage(const char *json, size_t len, char **heading, char
  * blank line, then "- sentence [1]" lines built from the record's figures (the time of a
  * topic the question names, the failed assessments, ...). Heap, the caller frees.
  * ERR_INVALID when json is not the summary document. */
-enum err learning_ask_answer(enum learning_ask_topic topic, const char *question,
-                             const char *json, size_t len, char **out);
+enum err learning_ask_answer(enum learning_ask_topic topic, const char *question, const char *json,
+                             size_t len, char **out);
 
 #endif

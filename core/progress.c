@@ -245,8 +245,7 @@ void progress_format_ago(const char *iso, time_t now, char *out, size_t outlen)
 {
     out[0] = '\0';
     int y, m, d;
-    if (!iso || sscanf(iso, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 ||
-        d > 31)
+    if (!iso || sscanf(iso, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
         return;
     /* Dates are compared in UTC, as the database writes them. */
     long then = days_from_civil(y, m, d);

@@ -49,10 +49,10 @@ struct progress_assessment {
 struct progress_item {
     bool is_course;
     char *id, *title;
-    double progress; /* 0..100 */
+    double progress;     /* 0..100 */
     char *last_activity; /* ISO 8601, may be NULL */
     long time_spent_s;
-    int items, items_done; /* lessons of a course */
+    int items, items_done;       /* lessons of a course */
     struct progress_target next; /* what comes next (a course's first lesson not completed) */
 };
 

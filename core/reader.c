@@ -101,10 +101,9 @@ static void add_section(struct reader_doc *d, size_t *cap, size_t from, size_t t
         *cap = *cap ? *cap * 2 : 16;
         d->sections = xrealloc(d->sections, *cap * sizeof *d->sections);
     }
-    long before = d->section_count
-                      ? d->sections[d->section_count - 1].char_off +
-                            d->sections[d->section_count - 1].char_len
-                      : 0;
+    long before = d->section_count ? d->sections[d->section_count - 1].char_off +
+                                         d->sections[d->section_count - 1].char_len
+                                   : 0;
     d->sections[d->section_count++] = (struct reader_section){
         .off = from,
         .len = to - from,

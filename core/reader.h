@@ -13,8 +13,8 @@
 
 #include "core/err.h"
 
-#define READER_IDLE_MS 120000  /* no key for this long: the learner is away, time stops */
-#define READER_FLUSH_MS 15000  /* a heartbeat at most this often */
+#define READER_IDLE_MS 120000   /* no key for this long: the learner is away, time stops */
+#define READER_FLUSH_MS 15000   /* a heartbeat at most this often */
 #define READER_TICK_MAX_MS 1000 /* one tick never adds more (a suspended process) */
 
 /* --- the screen's argument: CONTENT_ID[#PASSAGE_ID][#course=COURSE_ID] ------------------ */
@@ -36,8 +36,8 @@ char *reader_arg_format(const char *content_id, const char *passage_id, const ch
 
 /* A run of the body from one heading to the next (the first may have none). */
 struct reader_section {
-    size_t off, len;          /* bytes of body */
-    long char_off, char_len;  /* the same in characters */
+    size_t off, len;         /* bytes of body */
+    long char_off, char_len; /* the same in characters */
 };
 
 struct reader_doc {
@@ -54,7 +54,7 @@ struct reader_doc {
     bool is_completed;
     /* the course it was opened in, or none */
     char *course_id, *course_title;
-    int course_index, course_count; /* 1-based */
+    int course_index, course_count;                    /* 1-based */
     char *prev_id, *prev_title, *next_id, *next_title; /* may be NULL */
 };
 

@@ -97,8 +97,7 @@ void recommend_remove(struct recommend_list *l, size_t i)
     l->count--;
 }
 
-enum err recommend_open_parse(const char *text, size_t len, char **content_id,
-                              char **course_id)
+enum err recommend_open_parse(const char *text, size_t len, char **content_id, char **course_id)
 {
     *content_id = NULL;
     *course_id = NULL;

@@ -10,11 +10,11 @@
 #include "core/err.h"
 
 struct recommend_item {
-    char *id;      /* recommendations.id */
-    char *type;    /* skill | course | content */
+    char *id;   /* recommendations.id */
+    char *type; /* skill | course | content */
     char *item_id;
     char *title, *reason;
-    double score;  /* 0..1 */
+    double score; /* 0..1 */
     bool is_clicked;
     char *created_at; /* ISO 8601, may be NULL */
     /* What Enter opens in the reader (NULL content_id: nothing to read yet). */
@@ -36,7 +36,6 @@ void recommend_list_free(struct recommend_list *l);
 void recommend_remove(struct recommend_list *l, size_t i);
 /* The reader's target from the reply of cca_recommendation_open(): *content_id and *course_id
  * (heap, NULL when absent). ERR_NOT_FOUND when there is nothing to open. */
-enum err recommend_open_parse(const char *text, size_t len, char **content_id,
-                              char **course_id);
+enum err recommend_open_parse(const char *text, size_t len, char **content_id, char **course_id);
 
 #endif

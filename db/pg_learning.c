@@ -1,12 +1,12 @@
 /* pg_learning: core/store_learning.h over PostgreSQL: one SQL function call each, every value
  * a text parameter cast in the statement. */
-#include "core/store_learning.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/mem.h"
+#include "core/store_learning.h"
+
 #include "db/pg_call.h"
 
 struct store_call *store_learning_dashboard(struct store *s, store_reply_fn fn, void *userdata)
@@ -29,7 +29,8 @@ struct store_call *store_learning_reader_open(struct store *s, const char *conte
                          3, params, fn, userdata);
 }
 
-#define RECORD_SQL "SELECT cca_record_reading($1, $2::integer, $3::integer, $4::boolean, $5::float8)::text"
+#define RECORD_SQL                                                                                 \
+    "SELECT cca_record_reading($1, $2::integer, $3::integer, $4::boolean, $5::float8)::text"
 
 struct reading_params {
     char position[24], seconds[24], percent[32];
@@ -40,7 +41,9 @@ static void reading_params(const struct store_reading *r, struct reading_params 
 {
     snprintf(p->position, sizeof p->position, "%ld", r->position);
     snprintf(p->seconds, sizeof p->seconds, "%ld",
-             r->seconds < 0 ? 0 : r->seconds > 86400 ? 86400 : r->seconds);
+             r->seconds < 0       ? 0
+             : r->seconds > 86400 ? 86400
+                                  : r->seconds);
     snprintf(p->percent, sizeof p->percent, "%.2f", r->percent > 100 ? 100.0 : r->percent);
     p->values[0] = r->content_id;
     p->values[1] = r->position >= 0 ? p->position : NULL;
@@ -79,29 +82,26 @@ struct store_call *store_learning_recommendations(struct store *s, bool refresh,
     char lim[16];
     snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 10);
     const char *params[] = {refresh ? "true" : "false", lim};
-    return pg_store_call(s, "SELECT cca_recommendations($1::boolean, $2::integer)::text", 2,
-                         params, fn, userdata);
+    return pg_store_call(s, "SELECT cca_recommendations($1::boolean, $2::integer)::text", 2, params,
+                         fn, userdata);
 }
 
 struct store_call *store_learning_recommendation_open(struct store *s, const char *id,
                                                       store_reply_fn fn, void *userdata)
 {
     const char *params[] = {id};
-    return pg_store_call(s, "SELECT cca_recommendation_open($1)::text", 1, params, fn,
-                         userdata);
+    return pg_store_call(s, "SELECT cca_recommendation_open($1)::text", 1, params, fn, userdata);
 }
 
 struct store_call *store_learning_recommendation_dismiss(struct store *s, const char *id,
                                                          store_reply_fn fn, void *userdata)
 {
     const char *params[] = {id};
-    return pg_store_call(s, "SELECT cca_recommendation_dismiss($1)::text", 1, params, fn,
-                         userdata);
+    return pg_store_call(s, "SELECT cca_recommendation_dismiss($1)::text", 1, params, fn, userdata);
 }
 
 /* Keeps the text of row 0, column 0. */
-static void keep_text(void *userdata, enum err e, const char *errmsg,
-                      const struct store_rows *rows)
+static void keep_text(void *userdata, enum err e, const char *errmsg, const struct store_rows *rows)
 {
     (void)errmsg;
     char **out = userdata;
@@ -109,8 +109,8 @@ static void keep_text(void *userdata, enum err e, const char *errmsg,
     *out = text ? xstrdup(text) : NULL;
 }
 
-static enum err one_text(struct store *s, const char *sql, int nparams,
-                         const char *const *params, char **json)
+static enum err one_text(struct store *s, const char *sql, int nparams, const char *const *params,
+                         char **json)
 {
     *json = NULL;
     enum err e = pg_store_call_now(s, sql, nparams, params, keep_text, json);

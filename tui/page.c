@@ -8,6 +8,7 @@
 
 #include "core/mem.h"
 #include "core/utf8.h"
+
 #include "tui/input.h"
 #include "tui/list.h"
 #include "tui/render.h"
@@ -290,8 +291,8 @@ void page_draw(struct page *p, struct render *r, const struct layout_rect *rect,
             struct layout_rect line = {rect->y + y, rect->x, 1, rect->w};
             render_fill(r, &line, THEME_SELECTION);
             if (i == 0 || p->rows[i - 1].item != row->item)
-                render_text(r, rect->y + y, rect->x, 1,
-                            render_is_unicode(r) ? "\xE2\x96\xB8" : ">", THEME_SELECTION);
+                render_text(r, rect->y + y, rect->x, 1, render_is_unicode(r) ? "\xE2\x96\xB8" : ">",
+                            THEME_SELECTION);
         }
         int w = rect->w - 2;
         if (w > 0 && utf8_width(row->text, strlen(row->text)) > (size_t)w) {

@@ -23,13 +23,13 @@ struct page_row {
 struct page {
     struct page_row *rows;
     size_t count, cap;
-    size_t scroll;        /* first row shown */
-    long selected;        /* selected item, -1 when there is none */
-    long item_count;      /* items added since the last page_clear */
-    bool follows;         /* the view follows the selection (arrow keys) */
-    int height;           /* rows of the last draw */
-    bool is_searching;    /* the search prompt is open (/) */
-    char query[128];      /* the search text, UTF-8 */
+    size_t scroll;     /* first row shown */
+    long selected;     /* selected item, -1 when there is none */
+    long item_count;   /* items added since the last page_clear */
+    bool follows;      /* the view follows the selection (arrow keys) */
+    int height;        /* rows of the last draw */
+    bool is_searching; /* the search prompt is open (/) */
+    char query[128];   /* the search text, UTF-8 */
 };
 
 void page_init(struct page *p);

@@ -18,6 +18,7 @@
 #include "core/store_learning.h"
 #include "core/uiclock.h"
 #include "core/utf8.h"
+
 #include "tui/input.h"
 #include "tui/page.h"
 #include "tui/render.h"
@@ -41,8 +42,7 @@ static void invalidate(struct progress_screen *p)
     p->ctx->invalidate(p->ctx->app, SCREEN_DIRTY_BODY | SCREEN_DIRTY_STATUS);
 }
 
-static void on_reply(void *userdata, enum err e, const char *errmsg,
-                     const struct store_rows *rows)
+static void on_reply(void *userdata, enum err e, const char *errmsg, const struct store_rows *rows)
 {
     struct progress_screen *p = userdata;
     p->call = NULL;
@@ -210,8 +210,8 @@ static void build_summary(struct progress_screen *p, int width, bool is_unicode)
     const struct progress_summary *s = &d->summary;
     struct page *pg = &p->page;
     int bar_w = width - 4 < 56 ? width - 4 : 56;
-    char *bar = chart_progress("Overall completion", 19, s->overall_completion / 100.0, bar_w,
-                               is_unicode);
+    char *bar =
+        chart_progress("Overall completion", 19, s->overall_completion / 100.0, bar_w, is_unicode);
     page_add(pg, THEME_DEFAULT, -1, bar);
     free(bar);
     if (width >= 76) {

@@ -17,6 +17,7 @@
 #include "core/store.h"
 #include "core/store_learning.h"
 #include "core/utf8.h"
+
 #include "tui/render.h"
 #include "tui/screen.h"
 #include "tui/transcript.h"
@@ -26,21 +27,21 @@ enum load_state { LOAD_NONE, LOAD_RUNNING, LOAD_DONE, LOAD_FAILED };
 struct reader_screen {
     struct screen_ctx *ctx;
     enum load_state state;
-    struct reader_arg arg;      /* what is open or opening */
+    struct reader_arg arg; /* what is open or opening */
     struct store_call *open_call;
     struct reader_doc *doc;
     char *error;
     struct transcript *text;
-    long target_char;           /* where to scroll once laid out, -1 when done */
-    int text_height;            /* rows of the text at the last draw */
+    long target_char; /* where to scroll once laid out, -1 when done */
+    int text_height;  /* rows of the text at the last draw */
 
     struct reader_clock clock;
     bool is_visible;
     int64_t last_flush_ms;
     struct store_call *flush_call;
-    long flush_seconds;         /* the seconds the call in flight carries */
+    long flush_seconds; /* the seconds the call in flight carries */
     struct store_call *complete_call;
-    long sent_position;         /* what the database has, to skip empty heartbeats */
+    long sent_position; /* what the database has, to skip empty heartbeats */
     double seen_percent, sent_percent;
 };
 
@@ -129,8 +130,7 @@ static void note_seen(struct reader_screen *s)
 
 /* --- writing ------------------------------------------------------------------------------- */
 
-static void on_flush(void *userdata, enum err e, const char *errmsg,
-                     const struct store_rows *rows)
+static void on_flush(void *userdata, enum err e, const char *errmsg, const struct store_rows *rows)
 {
     (void)rows;
     struct reader_screen *s = userdata;
@@ -243,8 +243,7 @@ static void build_text(struct reader_screen *s)
     transcript_home(s->text);
 }
 
-static void on_open(void *userdata, enum err e, const char *errmsg,
-                    const struct store_rows *rows)
+static void on_open(void *userdata, enum err e, const char *errmsg, const struct store_rows *rows)
 {
     struct reader_screen *s = userdata;
     s->open_call = NULL;
@@ -271,8 +270,9 @@ static void on_open(void *userdata, enum err e, const char *errmsg,
     const char *passage = store_rows_get(rows, 0, 1);
     long at = passage ? strtol(passage, NULL, 10) : -1;
     if (s->arg.passage_id && at < 0)
-        report(s, false, "The cited passage is no longer in this document; opened where you "
-                         "stopped.");
+        report(s, false,
+               "The cited passage is no longer in this document; opened where you "
+               "stopped.");
     s->target_char = at >= 0 ? at : doc->read_position;
     s->sent_position = doc->read_position;
     s->seen_percent = s->sent_percent = doc->progress < 99 ? doc->progress : 99;
@@ -316,10 +316,10 @@ static void open_neighbour(struct reader_screen *s, bool is_next)
 {
     const char *id = s->doc ? (is_next ? s->doc->next_id : s->doc->prev_id) : NULL;
     if (!id) {
-        report(s, false, s->doc && s->doc->course_id
-                             ? (is_next ? "This is the last lesson of the course."
-                                        : "This is the first lesson of the course.")
-                             : "This item is not part of a course.");
+        report(s, false,
+               s->doc && s->doc->course_id ? (is_next ? "This is the last lesson of the course."
+                                                      : "This is the first lesson of the course.")
+                                           : "This item is not part of a course.");
         return;
     }
     char *arg = reader_arg_format(id, NULL, s->doc->course_id);
@@ -468,8 +468,7 @@ static void draw_empty(struct reader_screen *s, struct render *r, const struct l
     render_text(r, y++, x, w,
                 "Open a course or a lesson with Enter on the Progress or Recommendations tab,",
                 THEME_DEFAULT);
-    render_text(r, y++, x, w,
-                "or a cited passage from a chat answer (Tab, its number, then o).",
+    render_text(r, y++, x, w, "or a cited passage from a chat answer (Tab, its number, then o).",
                 THEME_DEFAULT);
     y++;
     render_text(r, y, x, w,
@@ -512,8 +511,8 @@ static void reader_draw(void *self, struct render *r, const struct layout_rect *
     if (d->is_completed)
         buf_printf(&b, "%s completed", is_unicode ? "\xE2\x9C\x93" : "+");
     else
-        buf_printf(&b, "%.0f %% read", s->seen_percent > d->progress ? s->seen_percent
-                                                                     : d->progress);
+        buf_printf(&b, "%.0f %% read",
+                   s->seen_percent > d->progress ? s->seen_percent : d->progress);
     buf_printf(&b, " \xC2\xB7 %ld min spent", minutes);
     if (d->content_type)
         buf_printf(&b, " \xC2\xB7 %s", d->content_type);
@@ -583,10 +582,10 @@ static void reader_free(void *self)
 
 static const char *const reader_help[] = {
     "PgDn, Space", "Read on (PgUp, Up, Down, Home, End move too)",
-    "c", "Mark it complete",
-    "n", "Next lesson of the course",
-    "p", "Previous lesson of the course",
-    "r", "Open it again from the database",
+    "c",           "Mark it complete",
+    "n",           "Next lesson of the course",
+    "p",           "Previous lesson of the course",
+    "r",           "Open it again from the database",
     NULL,
 };
 

@@ -14,6 +14,7 @@
 #include "core/store.h"
 #include "core/store_learning.h"
 #include "core/utf8.h"
+
 #include "tui/input.h"
 #include "tui/page.h"
 #include "tui/render.h"
@@ -55,8 +56,7 @@ static void failed(struct recommend_screen *s, enum err e, const char *what, con
         s->ctx->db_lost(s->ctx->app);
 }
 
-static void on_list(void *userdata, enum err e, const char *errmsg,
-                    const struct store_rows *rows)
+static void on_list(void *userdata, enum err e, const char *errmsg, const struct store_rows *rows)
 {
     struct recommend_screen *s = userdata;
     s->call = NULL;
@@ -79,8 +79,9 @@ static void on_list(void *userdata, enum err e, const char *errmsg,
         s->list = l;
         s->state = LOAD_DONE;
         if (s->is_refresh)
-            report(s, false, l->count ? "Recommendations generated again from your progress."
-                                      : "Nothing to recommend right now.");
+            report(s, false,
+                   l->count ? "Recommendations generated again from your progress."
+                            : "Nothing to recommend right now.");
     }
     s->is_refresh = false;
     invalidate(s);
@@ -137,8 +138,7 @@ static long find_item(const struct recommend_screen *s, const char *id)
     return -1;
 }
 
-static void on_opened(void *userdata, enum err e, const char *errmsg,
-                      const struct store_rows *rows)
+static void on_opened(void *userdata, enum err e, const char *errmsg, const struct store_rows *rows)
 {
     struct recommend_screen *s = userdata;
     s->action = NULL;
@@ -206,9 +206,9 @@ static void act(struct recommend_screen *s, bool is_open)
     }
     free(s->action_id);
     s->action_id = xstrdup(it->id);
-    s->action = is_open ? store_learning_recommendation_open(s->ctx->store, it->id, on_opened, s)
-                        : store_learning_recommendation_dismiss(s->ctx->store, it->id,
-                                                                on_dismissed, s);
+    s->action = is_open
+                    ? store_learning_recommendation_open(s->ctx->store, it->id, on_opened, s)
+                    : store_learning_recommendation_dismiss(s->ctx->store, it->id, on_dismissed, s);
     invalidate(s);
 }
 
@@ -340,7 +340,8 @@ static void recommend_free(void *self)
 }
 
 static const char *const recommend_help[] = {
-    "d", "Dismiss the selected recommendation (it does not come back)",
+    "d",
+    "Dismiss the selected recommendation (it does not come back)",
     NULL,
 };
 

@@ -119,7 +119,8 @@ static const char *alice =
     "  {\"topic\": \"Scrum\", \"seconds\": 600}],"
     " \"top_recommendations\": [{\"type\": \"course\", \"title\": \"Machine Learning\","
     "  \"reason\": \"Related to your goal: machine learning.\"}],"
-    " \"text\": \"Learning summary of Alice Martin on 2025-03-14. Overall completion 75.0%.\\u001b[31m\"}";
+    " \"text\": \"Learning summary of Alice Martin on 2025-03-14. Overall completion "
+    "75.0%.\\u001b[31m\"}";
 
 static const char *heidi =
     "{\"user\": {\"name\": \"Heidi Braun\"}, \"as_of\": \"2025-03-14\","
@@ -199,8 +200,7 @@ static void test_passage(void **state)
     assert_null(strchr(text, '\x1b'));
     free(heading);
     free(text);
-    assert_int_equal(learning_ask_passage("{\"text\": \"x\"}", 13, &heading, &text),
-                     ERR_INVALID);
+    assert_int_equal(learning_ask_passage("{\"text\": \"x\"}", 13, &heading, &text), ERR_INVALID);
     assert_null(heading);
     assert_null(text);
 }

@@ -106,7 +106,7 @@ static void test_format(void **state)
     static const struct {
         long s;
         const char *want;
-    } d[] = {{0, "0 min"}, {-3, "0 min"}, {40, "40 s"}, {60, "1 min"},
+    } d[] = {{0, "0 min"},    {-3, "0 min"},        {40, "40 s"},        {60, "1 min"},
              {719, "11 min"}, {3600, "1 h 00 min"}, {7500, "2 h 05 min"}};
     char out[32];
     for (size_t i = 0; i < N(d); i++) {
@@ -116,10 +116,14 @@ static void test_format(void **state)
     time_t now = 1736942400; /* 2025-01-15 12:00 UTC */
     static const struct {
         const char *iso, *want;
-    } a[] = {{"2025-01-15T01:00:00Z", "today"},  {"2025-01-16T01:00:00Z", "today"},
-             {"2025-01-14T23:59:00Z", "yesterday"}, {"2025-01-10", "5 days ago"},
-             {"2024-12-01T00:00:00Z", "6 weeks ago"}, {"2023-05-02", "2023-05-02"},
-             {"garbage", ""},    {NULL, ""}};
+    } a[] = {{"2025-01-15T01:00:00Z", "today"},
+             {"2025-01-16T01:00:00Z", "today"},
+             {"2025-01-14T23:59:00Z", "yesterday"},
+             {"2025-01-10", "5 days ago"},
+             {"2024-12-01T00:00:00Z", "6 weeks ago"},
+             {"2023-05-02", "2023-05-02"},
+             {"garbage", ""},
+             {NULL, ""}};
     for (size_t i = 0; i < N(a); i++) {
         progress_format_ago(a[i].iso, now, out, sizeof out);
         assert_string_equal(out, a[i].want);
