@@ -10,10 +10,12 @@
 
 #include "core/buf.h"
 #include "core/json.h"
+#include "core/config.h"
 #include "core/json_out.h"
 #include "core/mem.h"
 #include "core/store.h"
 #include "core/store_admin.h"
+#include "core/store_learning.h"
 #include "core/utf8.h"
 #include "cli/admin_call.h"
 
@@ -123,18 +125,64 @@ int cmd_migrate(struct cli *cli, int argc, char **argv)
 
 /* --- seed -------------------------------------------------------------------------------- */
 
+/* `cca seed --scale N`: cca_seed_scale(N) adds a generated company (5,000 people per unit)
+ * to a seeded database for benchmarks. It runs for minutes: no statement or answer timeout. */
+static int seed_scale(struct cli *cli, double factor)
+{
+    cli->cfg->db_statement_timeout_ms = 0;
+    cli->cfg->db_answer_timeout_ms = 6 * 3600 * 1000;
+    struct store *s = open_or_report(cli, false);
+    if (!s)
+        return 1;
+    char *report = NULL;
+    enum err e = store_learning_seed_scale(s, factor, &report);
+    if (e == ERR_OK && report) {
+        put_safe(report);
+        putchar('\n');
+    }
+    free(report);
+    int status = e == ERR_OK ? 0 : report_failure(s, e, "seed --scale");
+    store_free(s);
+    return status;
+}
+
 int cmd_seed(struct cli *cli, int argc, char **argv)
 {
+    double scale = 0;
     for (int i = 1; i < argc; i++) {
         if (is_help(argv[i])) {
-            puts("Usage: cca seed\n\nLoads the sample data (demo users with their database roles,\n"
-                 "skills, courses, content, progress, chats) in one transaction. Only into a\n"
-                 "migrated database that has no users yet; embeddings come from cca ingest.");
+            puts("Usage: cca seed [--scale N]\n\nLoads the sample data (demo users with their "
+                 "database roles,\nskills, courses, content, progress, chats) in one "
+                 "transaction. Only into a\nmigrated database that has no users yet; "
+                 "embeddings come from cca ingest.\n\n"
+                 "  --scale N   instead, add a generated company for benchmarks "
+                 "(cca_seed_scale):\n"
+                 "              at 1, 5,000 employees, 200 courses, ~500,000 progress rows "
+                 "and\n"
+                 "              1,000,000 chat messages; N from 0.01 to 20. Superuser only, "
+                 "once\n"
+                 "              per database, after cca seed; takes about a minute per unit.");
             return 0;
+        }
+        const char *v = NULL;
+        if (strcmp(argv[i], "--scale") == 0 && i + 1 < argc)
+            v = argv[++i];
+        else if (strncmp(argv[i], "--scale=", 8) == 0)
+            v = argv[i] + 8;
+        if (v) {
+            char *end = NULL;
+            scale = strtod(v, &end);
+            if (!*v || !end || *end || !(scale > 0 && scale <= 10)) {
+                cli_error("seed: --scale wants a number above 0 and at most 10, not '%s'", v);
+                return 2;
+            }
+            continue;
         }
         cli_error("seed: unknown argument '%s'", argv[i]);
         return 2;
     }
+    if (scale > 0)
+        return seed_scale(cli, scale);
     struct store *s = open_or_report(cli, false);
     if (!s)
         return 1;

@@ -19,6 +19,7 @@
 #include "core/json.h"
 #include "core/json_out.h"
 #include "core/lang.h"
+#include "core/learning_ask.h"
 #include "core/llm.h"
 #include "core/log.h"
 #include "core/loop.h"
@@ -26,6 +27,7 @@
 #include "core/prompt.h"
 #include "core/retrieve.h"
 #include "core/store.h"
+#include "core/store_learning.h"
 #include "core/unsent.h"
 #include "core/utf8.h"
 #include "core/wordnet.h"
@@ -87,6 +89,8 @@ struct rag_turn {
     double offline_support;       /* question-term coverage of the extractive answer */
     bool is_quiet;                /* rag_free: finish without callbacks */
     char *abstain_reason;         /* why the question was refused, or NULL */
+    enum learning_ask_topic personal; /* a question about the asker's own learning */
+    char *record;                 /* then their cca_learning_summary() (JSON), or NULL */
 };
 
 /* ---- small helpers ----------------------------------------------------------------------- */
@@ -149,6 +153,7 @@ static void turn_free(struct rag_turn *t)
     free(t->degraded);
     free(t->evidence);
     free(t->abstain_reason);
+    free(t->record);
     sources_free(t->sources, t->source_count);
     buf_cleanup(&t->answer);
     free(t);
@@ -835,6 +840,74 @@ static void start_offline(struct rag_turn *t)
     turn_finish(t, RAG_STATE_DONE, ERR_OK, NULL, false);
 }
 
+/* ---- the learner's own record ------------------------------------------------------------ */
+
+/* A question about the asker's own learning reads their record through their own connection
+ * (row-level security: nobody else's figures can come back) and gives it as source [1]. */
+static void fetch_record(struct rag_turn *t)
+{
+    char *json = NULL;
+    enum err e = store_learning_summary(t->rag->store, &json);
+    if (e != ERR_OK) {
+        log_warn("rag: the learning record is unavailable: %s (%s)", err_str(e),
+                 store_errmsg(t->rag->store));
+        free(json);
+        t->personal = LEARNING_ASK_NONE;
+        return;
+    }
+    t->record = json;
+}
+
+static void add_record_source(struct rag_turn *t)
+{
+    char *heading = NULL, *text = NULL;
+    if (learning_ask_passage(t->record, strlen(t->record), &heading, &text) != ERR_OK) {
+        log_warn("rag: the learning record is unreadable");
+        free(t->record);
+        t->record = NULL;
+        return;
+    }
+    struct rag_source *s = xcalloc(t->source_count + 1, sizeof *s);
+    s[0] = (struct rag_source){.number = 1,
+                               .title = xstrdup(LEARNING_ASK_TITLE),
+                               .heading = heading,
+                               .text = text,
+                               .similarity = -1,
+                               .fts_score = -1,
+                               .fused_score = 1,
+                               .coverage = 1};
+    for (size_t i = 0; i < t->source_count; i++) {
+        s[i + 1] = t->sources[i];
+        s[i + 1].number = (int)i + 2;
+    }
+    free(t->sources);
+    t->sources = s;
+    t->source_count++;
+    t->stats.best_coverage = 1; /* the record is what was asked about */
+}
+
+/* Offline: the answer is built from the record's figures, cited as [1]. */
+static void answer_from_record(struct rag_turn *t)
+{
+    if (t->ev.on_sources && !t->is_quiet)
+        t->ev.on_sources(t->userdata, t->sources, t->source_count);
+    set_state(t, RAG_STATE_GENERATING);
+    char *text = NULL;
+    enum err e = learning_ask_answer(t->personal, t->question, t->record, strlen(t->record),
+                                     &text);
+    t->first_token_ms = -1;
+    if (e == ERR_OK)
+        e = emit_text(t, text, strlen(text), true);
+    free(text);
+    if (e != ERR_OK) {
+        turn_finish(t, RAG_STATE_FAILED, e, "The answer from your learning record could not be "
+                                            "built.", false);
+        return;
+    }
+    t->offline_support = 1;
+    turn_finish(t, RAG_STATE_DONE, ERR_OK, NULL, false);
+}
+
 static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
 {
     (void)loop;
@@ -858,6 +931,9 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
         turn_finish(t, RAG_STATE_DONE, ERR_OK, NULL, true);
         return;
     }
+    t->personal = learning_ask_classify(t->question);
+    if (t->personal != LEARNING_ASK_NONE)
+        fetch_record(t);
     t->evidence = xcalloc(1, sizeof *t->evidence);
     retrieve_evidence(rag->store, t->question, rag->wn, t->evidence);
     struct retrieve_params p = {
@@ -911,6 +987,8 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
     }
     free(hits); /* the strings moved into the sources */
     t->source_count = n;
+    if (t->record)
+        add_record_source(t);
 
     /* Refusal is decided on the evidence before any answer is written, online too. */
     char unknown[128] = "";
@@ -922,7 +1000,7 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
         .unknown_count = evidence_unknown(t->evidence, unknown, sizeof unknown),
         .unknown = unknown,
     };
-    if (confidence_should_abstain(&ci, why, sizeof why)) {
+    if (!t->record && confidence_should_abstain(&ci, why, sizeof why)) {
         sources_free(t->sources, t->source_count);
         t->sources = NULL;
         t->source_count = 0;
@@ -940,7 +1018,10 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
         start_online(t);
     } else {
         t->is_offline = true;
-        start_offline(t);
+        if (t->record)
+            answer_from_record(t);
+        else
+            start_offline(t);
     }
 }
 

@@ -1093,6 +1093,21 @@ struct store_call *pg_store_call(struct store *st, const char *sql, int nparams,
     return NULL;
 }
 
+enum err pg_store_call_now(struct store *st, const char *sql, int nparams,
+                           const char *const *params, store_reply_fn fn, void *userdata)
+{
+    if (st->ops->free != pgs_free) {
+        fn(userdata, ERR_UNSUPPORTED, "this store has no such call", NULL);
+        return ERR_UNSUPPORTED;
+    }
+    struct pg_store *s = impl(st);
+    struct pg_res *res = NULL;
+    enum err e = pg_exec(s->pg, sql, nparams, params, &res);
+    reply(fn, userdata, e, pg_errmsg(s->pg), res);
+    pg_res_free(res);
+    return e;
+}
+
 static const struct store_ops pg_store_ops = {
     .free = pgs_free,
     .errmsg = pgs_errmsg,

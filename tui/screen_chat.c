@@ -10,10 +10,12 @@
 #include "core/draft.h"
 #include "core/err.h"
 #include "core/json.h"
+#include "core/learning_ask.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/mem.h"
 #include "core/rag.h"
+#include "core/reader.h"
 #include "core/store.h"
 #include "core/uiclock.h"
 #include "core/unsent.h"
@@ -32,6 +34,8 @@ struct source_copy {
     char *detail; /* heading and path */
     char *text;
     double similarity;
+    char *content_id; /* "" when the source is no document (the learner's own record) */
+    char *passage_id;
     bool is_cited;
 };
 
@@ -116,6 +120,8 @@ static void sources_clear(struct chat *c)
         free(c->sources[i].title);
         free(c->sources[i].detail);
         free(c->sources[i].text);
+        free(c->sources[i].content_id);
+        free(c->sources[i].passage_id);
     }
     free(c->sources);
     c->sources = NULL;
@@ -191,6 +197,8 @@ static void sources_set(struct chat *c, const struct rag_source *src, size_t cou
         buf_cleanup(&d);
         s->text = clean(src[i].text);
         s->similarity = src[i].similarity;
+        s->content_id = xstrdup(src[i].content_id ? src[i].content_id : "");
+        s->passage_id = xstrdup(src[i].passage_id ? src[i].passage_id : "");
         s->is_cited = src[i].is_cited;
     }
     c->source_count = count;
@@ -563,6 +571,28 @@ static void show_passage(struct chat *c, int number)
     invalidate(c, SCREEN_DIRTY_ALL);
 }
 
+/* The passage on show, opened in the reader at that passage; the learner's own record opens
+ * the Progress tab. */
+static void open_in_reader(struct chat *c)
+{
+    if (c->selected_source >= c->source_count)
+        return;
+    const struct source_copy *s = &c->sources[c->selected_source];
+    if (!s->content_id[0]) {
+        bool is_record = strcmp(s->title, LEARNING_ASK_TITLE) == 0;
+        if (!is_record || !c->ctx->open_screen(c->ctx->app, "progress", NULL))
+            report(c, false, "This source is not a document the reader can open.");
+        else
+            overlay_close(c);
+        return;
+    }
+    char *arg = reader_arg_format(s->content_id, s->passage_id[0] ? s->passage_id : NULL, NULL);
+    overlay_close(c);
+    if (!c->ctx->open_screen(c->ctx->app, "reader", arg))
+        report(c, true, "The reader is not available for your role.");
+    free(arg);
+}
+
 static void copy_last_answer(struct chat *c)
 {
     for (size_t i = transcript_count(c->transcript); i-- > 0;) {
@@ -718,6 +748,10 @@ static bool key_in_overlay(struct chat *c, enum action a, const struct input_eve
     default:
         if (ev->kind == INPUT_CHAR && !ev->is_alt && ev->cp >= '1' && ev->cp <= '9') {
             show_passage(c, (int)(ev->cp - '0'));
+            return true;
+        }
+        if (ev->kind == INPUT_CHAR && ev->cp == 'o' && !ev->is_alt) {
+            open_in_reader(c);
             return true;
         }
         if (ev->kind == INPUT_CHAR && ev->cp == 'q' && !ev->is_alt) {
@@ -1057,8 +1091,8 @@ static bool chat_draw_overlay(void *self, struct render *r, int rows, int cols)
     }
     if (c->overlay == OVERLAY_PASSAGE) {
         render_text_overlay(r, rows, cols, c->passage_title, c->passage,
-                            "1-9 other sources \xC2\xB7 \xE2\x86\x91\xE2\x86\x93 PgUp PgDn "
-                            "\xC2\xB7 Esc closes");
+                            "o opens in the reader \xC2\xB7 1-9 other sources \xC2\xB7 "
+                            "\xE2\x86\x91\xE2\x86\x93 PgUp PgDn \xC2\xB7 Esc closes");
         return true;
     }
     return false;
@@ -1125,6 +1159,7 @@ static void chat_free(void *self)
 
 static const char *const chat_help[] = {
     "Tab then 1-9", "Open the passage cited as [n]",
+    "o (in a passage)", "Open it in the reader (your record: the Progress tab)",
     NULL,
 };
 
