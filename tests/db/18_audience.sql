@@ -394,7 +394,12 @@ SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedu
                  'learning_content_sync_title()', 'cca_auth.content_passages_copy_readers()',
                  'cca_auth.learning_content_sync_readers()',
                  -- caller-scoped statistics (this migration)
-                 'cca_auth.passage_lexeme_stats(text[])', 'cca_auth.passage_readable_count()')),
+                 'cca_auth.passage_lexeme_stats(text[])', 'cca_auth.passage_readable_count()',
+                 -- admins (require_admin): re-embedding every passage whatever its audience
+                 -- (016); reindex_state returns counts only
+                 'cca_auth.reindex_begin_as(text,integer,text)', 'cca_auth.reindex_finish_as(text)',
+                 'cca_auth.reindex_put_as(text,text[],text[])', 'cca_auth.reindex_state()',
+                 'cca_auth.reindex_todo_as(text,integer)')),
           NULL, 'every definer function that reads content is audited');
 
 -- the plan (pgvector only: the fallback always scans exactly; pgvector is not in CI) -----------
