@@ -125,7 +125,8 @@ int cmd_seed(struct cli *cli, int argc, char **argv)
         if (is_help(argv[i])) {
             puts("Usage: cca seed\n\nLoads the sample data (demo users with their database roles,\n"
                  "skills, courses, content, progress, chats) in one transaction. Only into a\n"
-                 "migrated database that has no users yet; embeddings come from cca ingest.");
+                 "migrated database that has no users yet, then chunks and embeds the sample\n"
+                 "content with the configured embedder (as cca reindex --missing).");
             return 0;
         }
         cli_error("seed: unknown argument '%s'", argv[i]);
@@ -141,6 +142,9 @@ int cmd_seed(struct cli *cli, int argc, char **argv)
     free(report);
     int status = e == ERR_OK ? 0 : report_failure(s, e, "seed");
     store_free(s);
+    /* The sample content is searchable right away: chunked and embedded like ingested files. */
+    if (status == 0)
+        status = cmd_embed_missing(cli);
     return status;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/content_embed.h"
 #include "core/embed.h"
 #include "core/ingest.h"
 #include "core/json_out.h"
@@ -45,10 +46,12 @@ struct ingest_env {
 static void ingest_usage(FILE *out, const char *name)
 {
     if (strcmp(name, "reindex") == 0) {
-        fprintf(out, "Usage: cca reindex [--json]\n\n"
+        fprintf(out, "Usage: cca reindex [--json]\n"
+                     "       cca reindex --missing\n\n"
                      "Re-embeds every stored passage with the configured embedder and records\n"
                      "its model and dimension in the database. Run it after changing\n"
-                     "[embeddings] model or dim.\n\n"
+                     "[embeddings] model or dim. --missing only chunks and embeds what is not\n"
+                     "searchable yet (content without passages or embeddings).\n\n"
                      "  --json   print a machine-readable summary on stdout\n\n"
                      "Exit status: 0 done, 1 failed (the reason is on stderr), 2 usage error.\n");
         return;
@@ -334,7 +337,30 @@ int cmd_ingest(struct cli *cli, int argc, char **argv)
     return ingest_run_command(cli, argc, argv, false);
 }
 
+int cmd_embed_missing(struct cli *cli)
+{
+    struct ingest_env env;
+    int status = ingest_open(cli, &env);
+    if (status != 0) {
+        ingest_close(&env);
+        return status;
+    }
+    size_t items = 0, passages = 0;
+    char *errmsg = NULL;
+    enum err rc = content_embed_all(env.store, env.emb, cli->cfg->rag_chunk_chars,
+                                    cli->cfg->rag_chunk_overlap, &items, &passages, &errmsg);
+    if (rc != ERR_OK)
+        cli_error("embedding content: %s", errmsg ? errmsg : err_str(rc));
+    else
+        printf("embedded %zu passages of %zu content items\n", passages, items);
+    free(errmsg);
+    ingest_close(&env);
+    return rc == ERR_OK ? 0 : 1;
+}
+
 int cmd_reindex(struct cli *cli, int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "--missing") == 0)
+        return cmd_embed_missing(cli);
     return ingest_run_command(cli, argc, argv, true);
 }

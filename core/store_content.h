@@ -34,6 +34,11 @@ struct store_call *store_content_embed_doc(struct store *s, const char *id, int 
 /* Records the embedder's dimension and model (refused when the stored ones differ). */
 struct store_call *store_content_embed_meta(struct store *s, int dim, const char *model,
                                             store_reply_fn fn, void *userdata);
+/* Replaces the passages of item id (passages_json: [{heading, body}] in order) keeping the
+ * unchanged ones' embeddings (cca_content_put_passages); the reply lists the pending ones. */
+struct store_call *store_content_put_passages(struct store *s, const char *id,
+                                              const char *passages_json, store_reply_fn fn,
+                                              void *userdata);
 /* What is not searchable yet (at most 100 items per call); mine_only: the caller's own. */
 struct store_call *store_content_unembedded(struct store *s, bool mine_only, store_reply_fn fn,
                                             void *userdata);

@@ -107,6 +107,15 @@ struct store_call *store_content_embed_meta(struct store *s, int dim, const char
     return pg_store_call(s, "SELECT cca_set_embed_meta($1::int, $2)::text", 2, p, fn, userdata);
 }
 
+struct store_call *store_content_put_passages(struct store *s, const char *id,
+                                              const char *passages_json, store_reply_fn fn,
+                                              void *userdata)
+{
+    const char *p[] = {id, passages_json};
+    return pg_store_call(s, "SELECT cca_content_put_passages($1, $2::jsonb)::text", 2, p, fn,
+                         userdata);
+}
+
 struct store_call *store_content_unembedded(struct store *s, bool mine_only, store_reply_fn fn,
                                             void *userdata)
 {
