@@ -44,8 +44,8 @@ LIB := $(BUILD)/libcca.a
 WN_TABLE := build/wordnet/wordnet.tbl
 
 .PHONY: all run stop deps vector-install vector-uninstall test unit asan test-db test-vector \
-        test-e2e valgrind bench eval lint check-layers clean distclean install doctor fakes \
-        fuzz fuzz-smoke fuzz-build
+        test-e2e test-screen valgrind bench eval lint check-layers clean distclean install doctor \
+        fakes fuzz fuzz-smoke fuzz-build
 
 all: cca $(WN_TABLE)
 
@@ -130,6 +130,11 @@ test-db: all
 
 test-vector:
 	@tests/vector/run.sh
+
+# Golden screens (tests/screen): UPDATE=1 rewrites them; review the diff before committing.
+test-screen: all $(FAKE_SERVER)
+	@UPDATE=$(UPDATE) CCA_FAKE_LLM=$(BUILD)/fake_llm_server scripts/tap_suite.sh screen \
+	    tests/screen/run.sh
 
 test-e2e: all $(FAKE_SERVER)
 	@CCA_FAKE_LLM=$(BUILD)/fake_llm_server scripts/tap_suite.sh e2e tests/tmux/run.sh

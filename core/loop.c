@@ -142,7 +142,7 @@ bool loop_has_pending_timers(const struct loop *loop)
 {
     int64_t now = loop_now_ms();
     for (size_t i = 0; i < loop->timer_count; i++)
-        if (loop->timers[i].due_ms <= now)
+        if (loop->timers[i].repeat_ms <= 0 && loop->timers[i].due_ms <= now)
             return true;
     return false;
 }

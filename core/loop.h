@@ -44,8 +44,8 @@ bool loop_run_once(struct loop *loop, int max_wait_ms);
 /* Runs until loop_stop. */
 void loop_run(struct loop *loop);
 void loop_stop(struct loop *loop);
-/* True when nothing is watched for writing and no timer is due within 0 ms: used by tests
- * that advance only when the app is idle. */
+/* True when a one-shot timer is due now (within 0 ms); repeating timers (periodic ticks) do
+ * not count. Used by the headless screen tests, which advance only when the app is idle. */
 bool loop_has_pending_timers(const struct loop *loop);
 
 /* Monotonic milliseconds. */

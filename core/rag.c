@@ -398,6 +398,7 @@ static void turn_finish(struct rag_turn *t, enum rag_state state, enum err error
                       err_str(se), store_errmsg(rag->store));
             struct unsent_record r = {
                 .kind = "answer",
+                .user = rag->cfg->user,
                 .conversation_id = t->conversation_id,
                 .message_id = t->message_id,
                 .question = t->question,
@@ -439,6 +440,7 @@ static void store_failed(struct rag_turn *t, enum err e)
     enum err shown = store_is_connected(rag->store) ? e : ERR_DB_DOWN;
     struct unsent_record r = {
         .kind = "question",
+        .user = rag->cfg->user,
         .conversation_id = t->conversation_in,
         .question = t->question,
         .reason = err_str(shown),

@@ -241,8 +241,10 @@ static size_t string_body_len(const char *s, size_t len, size_t i)
         unsigned char c = (unsigned char)s[i];
         if (c == 0x07)
             return i + 1;
+        /* ESC \ is the terminator; any other ESC aborts the string (as terminals do) and
+         * starts a sequence of its own, which is then removed in turn. */
         if (c == 0x1B)
-            return (i + 1 < len && s[i + 1] == '\\') ? i + 2 : i + 1;
+            return (i + 1 < len && s[i + 1] == '\\') ? i + 2 : i;
         if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] == 0x9C)
             return i + 2;
         i++;

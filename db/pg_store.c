@@ -877,6 +877,7 @@ static void unwatch(struct pg_store *s)
 }
 
 static void calls_next(struct pg_store *s);
+static int calls_timeout_ms(const struct pg_store *s);
 
 /* The head call is over: pop it, reply unless cancelled, start the next. */
 static void head_done(struct pg_store *s, enum err e, const char *errmsg, struct pg_res *res)
@@ -922,14 +923,26 @@ static void on_calls_timeout(struct loop *loop, uint64_t id, void *userdata)
     pg_abandon(s->calls_pg);
     char msg[160];
     snprintf(msg, sizeof msg, "the database did not answer within %d s; CCA will reconnect",
-             (s->options.answer_timeout_ms > 0 ? s->options.answer_timeout_ms : 30000) / 1000);
+             calls_timeout_ms(s) / 1000);
     head_done(s, ERR_DB_DOWN, msg, NULL);
+}
+
+/* Screens' calls never block a key, so they may wait as long as the server's own statement
+ * timeout allows (a lock, a big report) before the client gives up on the server. */
+static int calls_timeout_ms(const struct pg_store *s)
+{
+    int derived = s->options.statement_timeout_ms > 0 ? s->options.statement_timeout_ms + 5000
+                                                      : 30000;
+    return s->options.answer_timeout_ms > derived ? s->options.answer_timeout_ms : derived;
 }
 
 static enum err calls_connect(struct pg_store *s)
 {
-    if (!s->calls_pg)
-        s->calls_pg = pg_new(&s->options);
+    if (!s->calls_pg) {
+        struct pg_options o = s->options;
+        o.answer_timeout_ms = calls_timeout_ms(s);
+        s->calls_pg = pg_new(&o);
+    }
     if (pg_is_connected(s->calls_pg))
         return ERR_OK;
     enum err e = pg_connect(s->calls_pg);
@@ -952,8 +965,7 @@ static void calls_next(struct pg_store *s)
         }
         s->watched_fd = pg_socket(s->calls_pg);
         loop_watch_fd(s->loop, s->watched_fd, LOOP_READ, on_calls_readable, s);
-        int timeout = s->options.answer_timeout_ms > 0 ? s->options.answer_timeout_ms : 30000;
-        s->answer_timer = loop_timer_add(s->loop, timeout, 0, on_calls_timeout, s);
+        s->answer_timer = loop_timer_add(s->loop, calls_timeout_ms(s), 0, on_calls_timeout, s);
         return;
     }
 }

@@ -20,8 +20,10 @@
 #include "core/mem.h"
 #include "core/rag.h"
 #include "core/store.h"
+#include "core/uiclock.h"
 #include "core/unsent.h"
 #include "core/utf8.h"
+#include "tui/headless.h"
 #include "tui/input.h"
 #include "tui/keymap.h"
 #include "tui/layout.h"
@@ -92,6 +94,9 @@ struct app {
     bool has_painted;
     bool is_ready_paint_pending; /* the first paint after connecting */
     int64_t key_us;     /* when the first unpainted key arrived, 0 if none */
+
+    struct headless *headless; /* screen tests and smoke runs, else NULL */
+    char busy_why[128];
 };
 
 static int64_t now_us(void)
@@ -174,7 +179,7 @@ static void user_clear(struct app *a)
 
 static char *clean_dup(const char *s)
 {
-    return s ? utf8_sanitize(s, strlen(s), NULL) : NULL;
+    return s ? utf8_sanitize_line(s, strlen(s), NULL) : NULL;
 }
 
 static void screens_for_role(struct app *a);
@@ -189,7 +194,7 @@ static void set_user_line(struct app *a)
     struct store_user u = {0};
     if (a->store && store_whoami(a->store, &u) == ERR_OK) {
         if (u.email)
-            a->user_email = utf8_sanitize(u.email, strlen(u.email), NULL);
+            a->user_email = clean_dup(u.email);
         user_clear(a);
         a->user_id = clean_dup(u.id);
         a->user_name = clean_dup(u.name);
@@ -203,7 +208,7 @@ static void set_user_line(struct app *a)
             buf_printf(&b, " \xC2\xB7 %s", u.role);
         if (u.department && u.department[0])
             buf_printf(&b, " \xC2\xB7 %s", u.department);
-        a->user_line = utf8_sanitize(b.data, b.len, NULL);
+        a->user_line = utf8_sanitize_line(b.data, b.len, NULL);
         buf_cleanup(&b);
         store_user_cleanup(&u);
         a->user = (struct screen_user){.id = a->user_id,
@@ -271,14 +276,14 @@ static bool try_connect(struct app *a)
 }
 
 /* Questions kept in the unsent file while the database was down. */
-static size_t unsent_waiting(void)
+static size_t unsent_waiting(const char *user)
 {
     struct unsent_entry *e = NULL;
     size_t n = 0, waiting = 0;
     if (unsent_load(&e, &n) != ERR_OK)
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (strcmp(e[i].kind, "question") == 0)
+        if (strcmp(e[i].kind, "question") == 0 && unsent_entry_is_from(&e[i], user))
             waiting++;
     unsent_entries_free(e, n);
     return waiting;
@@ -287,7 +292,7 @@ static size_t unsent_waiting(void)
 /* The database is reachable (again): say so, and what is waiting to be asked. */
 static void report_db_up(struct app *a, bool was_down)
 {
-    size_t waiting = unsent_waiting();
+    size_t waiting = unsent_waiting(a->cfg->user);
     if (waiting == 0) {
         if (was_down)
             report(a, false, "The database is back.");
@@ -326,7 +331,7 @@ static void schedule_reconnect(struct app *a)
     if (a->reconnect_timer)
         return;
     a->reconnect_timer = loop_timer_add(a->loop, a->reconnect_delay_ms, 0, on_reconnect, a);
-    a->reconnect_at_ms = loop_now_ms() + a->reconnect_delay_ms;
+    a->reconnect_at_ms = uiclock_now_ms() + a->reconnect_delay_ms;
     a->reconnect_delay_ms *= 2;
     if (a->reconnect_delay_ms > RECONNECT_MAX_MS)
         a->reconnect_delay_ms = RECONNECT_MAX_MS;
@@ -459,7 +464,7 @@ static void on_tick(struct loop *loop, uint64_t id, void *userdata)
     if ((s->ops->is_busy && s->ops->is_busy(s->self)) || a->reconnect_timer)
         a->dirty |= SCREEN_DIRTY_STATUS;
     if (s->ops->on_tick)
-        s->ops->on_tick(s->self, loop_now_ms());
+        s->ops->on_tick(s->self, uiclock_now_ms());
     /* A connection that dropped while idle shows up here, not only on the next question. */
     if (a->store && a->ctx.is_db_up && !store_is_connected(a->store)) {
         a->ctx.is_db_up = false;
@@ -510,7 +515,7 @@ static void help_build(struct app *a)
         {ACTION_SCOPE_GENERIC, "Everywhere"},
     };
     if (s->ops->help && s->ops->help[0]) {
-        help_add(a, &cap, NULL, e->title, false);
+        help_add(a, &cap, NULL, "On this screen", false);
         for (size_t i = 0; s->ops->help[i] && s->ops->help[i + 1]; i += 2)
             help_add(a, &cap, s->ops->help[i], s->ops->help[i + 1], false);
     }
@@ -544,7 +549,7 @@ static void status_text(struct app *a, struct render_status *st, struct buf *db,
     } else {
         buf_append_str(db, "\xE2\x97\x8B database down");
         if (a->reconnect_timer) {
-            int64_t left = a->reconnect_at_ms - loop_now_ms();
+            int64_t left = a->reconnect_at_ms - uiclock_now_ms();
             buf_printf(db, ", retrying in %lld s", (long long)(left > 0 ? (left + 999) / 1000 : 0));
         }
         st->db_role = THEME_STATUS_ERROR;
@@ -595,6 +600,8 @@ static void paint(struct loop *loop, void *userdata)
         render_too_small(r, a->rows, a->cols, LAYOUT_MIN_ROWS, LAYOUT_MIN_COLS);
         render_present(r);
         a->has_layout = false;
+        if (a->headless)
+            headless_on_frame(a->headless);
         return;
     }
     if (!a->has_layout || memcmp(&f, &a->frame, sizeof f) != 0)
@@ -654,6 +661,8 @@ static void paint(struct loop *loop, void *userdata)
     a->has_painted = true;
     a->is_ready_paint_pending = false;
     a->key_us = 0;
+    if (a->headless)
+        headless_on_frame(a->headless);
 }
 
 /* --- input ---------------------------------------------------------------------------------- */
@@ -846,6 +855,35 @@ static void on_term_event(void *userdata, enum term_event ev)
     }
 }
 
+/* --- headless (screen tests, smoke runs) -------------------------------------------------- */
+
+/* What keeps the app from being idle, for the script driver: NULL when idle. */
+static const char *busy_reason(void *userdata)
+{
+    struct app *a = userdata;
+    if (a->dirty || a->soon_dirty)
+        return "a repaint is pending";
+    if (a->store && store_is_calling(a->store))
+        return "a database call is queued or running";
+    for (size_t i = 0; i < a->screen_count; i++) {
+        const struct screen *s = &a->screens[i];
+        if (s->ops && s->ops->is_busy && s->ops->is_busy(s->self)) {
+            snprintf(a->busy_why, sizeof a->busy_why, "the %s screen is busy",
+                     a->entries[i]->title);
+            return a->busy_why;
+        }
+    }
+    if (loop_has_pending_timers(a->loop))
+        return "a timer is due";
+    return NULL;
+}
+
+static void repaint_all(void *userdata)
+{
+    struct app *a = userdata;
+    a->dirty = SCREEN_DIRTY_ALL;
+}
+
 /* --- setup ---------------------------------------------------------------------------------- */
 
 /* Wide characters need a UTF-8 locale; fall back to C.UTF-8 when the environment has none. */
@@ -910,6 +948,7 @@ static void app_free(struct app *a)
     free(a->message);
     if (a->trace)
         fclose(a->trace);
+    headless_free(a->headless);
 }
 
 int tui_run(const struct tui_options *opt)
@@ -925,6 +964,17 @@ int tui_run(const struct tui_options *opt)
         }
     }
     struct app *a = xcalloc(1, sizeof *a);
+    if (opt->is_headless || opt->exit_after_frames > 0) {
+        struct headless_options hopt = {.script_path = opt->script_path,
+                                        .screen_dir = opt->screen_dir,
+                                        .exit_after_frames = opt->exit_after_frames};
+        char herr[1024];
+        if (headless_new(&hopt, &a->headless, herr, sizeof herr) != ERR_OK) {
+            fprintf(stderr, "cca: %s\n", herr);
+            free(a);
+            return 2;
+        }
+    }
     a->start_us = now_us();
     a->open_store = opt->open_store;
     a->cfg = opt->cfg;
@@ -996,6 +1046,7 @@ int tui_run(const struct tui_options *opt)
     struct term_options topt = {
         .use_mouse = a->cfg->ui_mouse,
         .use_color = !a->cfg->ui_no_color && !(getenv("NO_COLOR") && getenv("NO_COLOR")[0]),
+        .is_headless = opt->is_headless,
     };
     if (term_open(&topt, a->loop, on_term_event, a, &a->term, err, sizeof err) != ERR_OK) {
         fprintf(stderr, "cca: %s\n", err);
@@ -1010,8 +1061,15 @@ int tui_run(const struct tui_options *opt)
     a->render = render_new(&theme, has_color, term_color_count(a->term));
     render_set_unicode(a->render, wants_unicode(topt.use_color));
 
-    loop_watch_fd(a->loop, STDIN_FILENO, LOOP_READ, on_stdin, a);
+    if (!opt->is_headless)
+        loop_watch_fd(a->loop, STDIN_FILENO, LOOP_READ, on_stdin, a);
     loop_add_before_sleep(a->loop, paint, a);
+    if (a->headless)
+        headless_start(a->headless, a->loop, a->term,
+                       &(struct headless_app){.app = a,
+                                              .busy_reason = busy_reason,
+                                              .deliver = on_event,
+                                              .repaint = repaint_all});
     uint64_t tick = loop_timer_add(a->loop, TICK_MS, TICK_MS, on_tick, a);
 
     /* First paint before connecting, so a slow database never leaves a blank terminal. */
@@ -1038,6 +1096,13 @@ int tui_run(const struct tui_options *opt)
     loop_run(a->loop);
 
     loop_timer_cancel(a->loop, tick);
+    int status = 0;
+    char *failure = NULL;
+    if (a->headless) {
+        const char *why = NULL;
+        status = headless_status(a->headless, &why);
+        failure = why ? xstrdup(why) : NULL;
+    }
     /* Screens first (in app_free): cancelling a turn fires its events into the screen. */
     struct term *term = a->term;
     app_free(a);
@@ -1045,5 +1110,8 @@ int tui_run(const struct tui_options *opt)
     term_close(term);
     loop_free(a->loop);
     free(a);
-    return 0;
+    if (failure)
+        fprintf(stderr, "cca: %s\n", failure);
+    free(failure);
+    return status;
 }

@@ -385,17 +385,24 @@ void render_sources(struct render *r, const struct layout_rect *rect,
         fill_row(r, y, rect->x, rect->w, is_sel ? THEME_SELECTION : THEME_DEFAULT);
         char num[16];
         snprintf(num, sizeof num, "[%d] ", s->number);
-        set_role(r, is_sel ? THEME_SELECTION : THEME_CITATION, 0);
+        /* Sources the answer did not cite are only what retrieval found: dimmed. */
+        set_role(r, is_sel ? THEME_SELECTION
+                    : (s->tag && strcmp(s->tag, "cited") != 0) ? THEME_NOTE
+                                                                : THEME_CITATION,
+                 0);
         int x = rect->x + 1;
         x += put_clipped(y, x, rect->w - 2, num, strlen(num));
         set_role(r, is_sel ? THEME_SELECTION : THEME_TITLE, 0);
         put_clipped(y, x, rect->x + rect->w - 1 - x, s->title, strlen(s->title));
         if (per == 2) {
-            char detail[256];
+            char detail[320];
+            const char *tag = s->tag ? s->tag : "";
+            const char *sep = s->tag ? " \xC2\xB7 " : "";
             if (s->score >= 0)
-                snprintf(detail, sizeof detail, "%.2f  %s", s->score, s->detail ? s->detail : "");
+                snprintf(detail, sizeof detail, "%s%s%.2f  %s", tag, sep, s->score,
+                         s->detail ? s->detail : "");
             else
-                snprintf(detail, sizeof detail, "%s", s->detail ? s->detail : "");
+                snprintf(detail, sizeof detail, "%s%s%s", tag, sep, s->detail ? s->detail : "");
             set_role(r, THEME_NOTE, 0);
             put_clipped(y + 1, rect->x + 5, rect->w - 6, detail, strlen(detail));
         }
@@ -495,9 +502,9 @@ static void draw_box_role(struct render *r, const struct layout_rect *b, const c
 void render_help(struct render *r, int rows, int cols, const char *title,
                  const struct render_help_line *lines, size_t count, int scroll)
 {
-    struct layout_rect b = overlay_box(rows, cols, (int)count + 2, 80);
+    struct layout_rect b = overlay_box(rows, cols, (int)count + 2, 90);
     draw_box(r, &b, title, "Esc closes  \xE2\x86\x91\xE2\x86\x93 scroll");
-    int keys_w = 22;
+    int keys_w = b.w >= 80 ? 28 : 22;
     int inner = b.h - 2;
     int line = 0;
     for (size_t i = (size_t)(scroll > 0 ? scroll : 0); i < count && line < inner; i++) {

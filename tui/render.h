@@ -60,6 +60,7 @@ struct render_source {
     const char *title;
     const char *detail; /* heading or path, may be NULL */
     double score;       /* similarity, < 0 when unknown */
+    const char *tag;    /* "cited" / "not cited", NULL while the answer is being written */
 };
 
 void render_sources(struct render *r, const struct layout_rect *rect,

@@ -93,7 +93,9 @@ struct screen_ops {
     /* Whether the user may leave now; when not, *question gets what to ask ("The clock keeps
      * running. Leave the assessment?") and the frame asks before switching or quitting. */
     bool (*can_leave)(void *self, const char **question);
-    /* About four times a second while the screen is visible (countdowns, elapsed time). */
+    /* About four times a second while the screen is visible (countdowns, elapsed time).
+     * now_ms is core/uiclock's, which stands still under CCA_FAKE_CLOCK=1 (screen tests):
+     * take start times for anything shown from uiclock_now_ms() too. */
     void (*on_tick)(void *self, int64_t now_ms);
     /* A key: action is what the keymap found in the screen's scopes (ACTION_NONE for text);
      * returns true when handled. arg is the digit of numbered actions. */

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/config.h"
+#include "core/draft.h"
 #include "core/err.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -13,9 +15,11 @@
 #include "core/mem.h"
 #include "core/rag.h"
 #include "core/store.h"
+#include "core/uiclock.h"
 #include "core/unsent.h"
 #include "core/utf8.h"
 #include "tui/editor.h"
+#include "tui/list.h"
 #include "tui/render.h"
 #include "tui/screen.h"
 #include "tui/transcript.h"
@@ -28,6 +32,7 @@ struct source_copy {
     char *detail; /* heading and path */
     char *text;
     double similarity;
+    bool is_cited;
 };
 
 /* The chat's own dirty regions inside its body. */
@@ -46,6 +51,7 @@ struct chat {
     struct source_copy *sources;
     size_t source_count;
     bool is_sources_open;
+    bool has_final_sources; /* the sources carry the final answer's cited flags */
     enum focus focus;
     size_t selected_source;
 
@@ -61,14 +67,21 @@ struct chat {
 
     enum overlay overlay;
     struct store_conversation *convs;
-    size_t conv_count, conv_selected;
+    size_t conv_count;
+    struct list conv_list; /* selection and paging in the conversations overlay */
     char **conv_items;
     struct transcript *passage;
     char *passage_title;
 
     struct layout layout; /* of the last draw */
     bool has_layout;
+
+    /* The typed, unsent question kept on disk (core/draft) so a closed terminal loses none. */
+    char *draft_saved;   /* the text last written, "" when none */
+    uint64_t draft_timer;
 };
+
+#define DRAFT_SAVE_MS 1000
 
 /* --- helpers -------------------------------------------------------------------------------- */
 
@@ -120,7 +133,8 @@ static void conversations_clear(struct chat *c)
     free(c->conv_items);
     c->convs = NULL;
     c->conv_items = NULL;
-    c->conv_count = c->conv_selected = 0;
+    c->conv_count = 0;
+    list_init(&c->conv_list);
 }
 
 static void overlay_close(struct chat *c)
@@ -151,6 +165,7 @@ static void ev_state(void *userdata, enum rag_state state)
 static void sources_set(struct chat *c, const struct rag_source *src, size_t count)
 {
     sources_clear(c);
+    c->has_final_sources = false;
     if (count == 0)
         return;
     c->sources = xcalloc(count, sizeof *c->sources);
@@ -171,6 +186,7 @@ static void sources_set(struct chat *c, const struct rag_source *src, size_t cou
         buf_cleanup(&d);
         s->text = clean(src[i].text);
         s->similarity = src[i].similarity;
+        s->is_cited = src[i].is_cited;
     }
     c->source_count = count;
     invalidate(c, CHAT_DIRTY_SOURCES | SCREEN_DIRTY_STATUS);
@@ -185,7 +201,7 @@ static void ev_delta(void *userdata, const char *text, size_t len)
 {
     struct chat *c = userdata;
     if (c->token_count++ == 0)
-        c->first_token_ms = loop_now_ms();
+        c->first_token_ms = uiclock_now_ms();
     /* rag sanitises deltas; an escape split across two deltas is caught here as well. */
     char *safe = utf8_sanitize(text, len, &len);
     if (transcript_append(c->transcript, c->answer_index, safe, len) != ERR_OK)
@@ -203,11 +219,14 @@ static char *outcome_note(const struct rag_answer *a)
         buf_append_str(&b, "offline answer (no LLM configured) \xC2\xB7 ");
     if (a->abstain)
         buf_append_str(&b, "nothing relevant in the knowledge base \xC2\xB7 ");
+    /* In words first: a number alone does not say whether to trust the answer. */
+    if (a->confidence_label && a->confidence_label[0] && !a->abstain)
+        buf_printf(&b, "%s \xC2\xB7 ", a->confidence_label);
     buf_printf(&b, "confidence %.2f", a->confidence);
     if (a->source_count)
         buf_printf(&b, " \xC2\xB7 %zu source%s (F3)", a->source_count,
                    a->source_count == 1 ? "" : "s");
-    buf_printf(&b, " \xC2\xB7 %.1f s", (double)a->processing_ms / 1000.0);
+    buf_printf(&b, " \xC2\xB7 %.1f s", (double)uiclock_shown_ms(a->processing_ms) / 1000.0);
     if (!a->is_stored)
         buf_append_str(&b, " \xC2\xB7 not saved to the database");
     char *s = clean_line(buf_str(&b));
@@ -217,10 +236,10 @@ static char *outcome_note(const struct rag_answer *a)
 
 /* The question is stored now: copies kept in the unsent file while the database was down
  * (by this screen or an earlier `cca ask`) are no longer waiting. */
-static void forget_unsent(const char *question)
+static void forget_unsent(const char *user, const char *question)
 {
     size_t removed = 0;
-    enum err e = unsent_forget_question(question, &removed);
+    enum err e = unsent_forget_question_of(user, question, &removed);
     if (e != ERR_OK)
         log_warn("chat: could not update the unsent file: %s", err_str(e));
     else if (removed)
@@ -237,17 +256,24 @@ static void ev_done(void *userdata, const struct rag_answer *a)
     c->rag_state = a->state;
     size_t have = 0;
     transcript_text(c->transcript, idx, &have);
-    if (have == 0 && a->text && a->text[0]) {
+    /* A finished answer is shown as stored: citations the model invented are gone from it,
+     * and an answer with no supporting citation has become the refusal. */
+    if (a->text && a->text[0] && (have == 0 || a->state == RAG_STATE_DONE)) {
         char *safe = clean(a->text);
-        transcript_append(c->transcript, idx, safe, strlen(safe));
+        transcript_replace(c->transcript, idx, safe, strlen(safe));
         free(safe);
+        have = strlen(a->text);
+    }
+    if (a->state == RAG_STATE_DONE) {
+        sources_set(c, a->sources, a->source_count);
+        c->has_final_sources = true;
     }
     if (a->conversation_id && a->conversation_id[0]) {
         free(c->conversation_id);
         c->conversation_id = xstrdup(a->conversation_id);
     }
     if (a->message_id && a->question)
-        forget_unsent(a->question);
+        forget_unsent(c->ctx->cfg->user, a->question);
     if (a->state == RAG_STATE_DONE) {
         transcript_set_state(c->transcript, idx, TRANSCRIPT_DONE);
         char *note = outcome_note(a);
@@ -301,6 +327,8 @@ static void cancel_turn(struct chat *c)
     c->turn = NULL;
 }
 
+static void draft_write(struct chat *c);
+
 static void send_question(struct chat *c)
 {
     if (editor_is_blank(c->editor))
@@ -321,7 +349,7 @@ static void send_question(struct chat *c)
     transcript_set_state(c->transcript, c->answer_index, TRANSCRIPT_PENDING);
     transcript_end(c->transcript);
     sources_clear(c);
-    c->started_ms = loop_now_ms();
+    c->started_ms = uiclock_now_ms();
     c->first_token_ms = -1;
     c->token_count = 0;
     c->rag_state = RAG_STATE_RETRIEVING;
@@ -345,6 +373,8 @@ static void send_question(struct chat *c)
     } else if (!c->is_turn_finished) {
         c->turn = turn;
     }
+    /* The question is in the database or the unsent file now: the draft goes at once. */
+    draft_write(c);
     free(q);
     invalidate(c, SCREEN_DIRTY_ALL);
 }
@@ -382,6 +412,8 @@ static void open_conversation_list(struct chat *c)
             c->ctx->db_lost(c->ctx->app);
         return;
     }
+    list_set_count(&c->conv_list, c->conv_count);
+    list_set_height(&c->conv_list, 10);
     c->conv_items = xcalloc(c->conv_count ? c->conv_count : 1, sizeof *c->conv_items);
     for (size_t i = 0; i < c->conv_count; i++) {
         char *title = clean_line(c->convs[i].title ? c->convs[i].title : "(untitled)");
@@ -412,10 +444,11 @@ static enum transcript_state state_from_status(const char *status)
 
 static void reopen_selected(struct chat *c)
 {
-    if (c->conv_selected >= c->conv_count)
+    size_t sel = c->conv_list.selected;
+    if (sel >= c->conv_count)
         return;
-    char *id = xstrdup(c->convs[c->conv_selected].id);
-    char *title = clean_line(c->convs[c->conv_selected].title);
+    char *id = xstrdup(c->convs[sel].id);
+    char *title = clean_line(c->convs[sel].title);
     overlay_close(c);
     struct store_message *msgs = NULL;
     size_t n = 0;
@@ -561,7 +594,9 @@ static void retry_unanswered(struct chat *c)
     size_t waiting = 0;
     if (unsent_load(&e, &n) == ERR_OK) {
         for (size_t i = 0; i < n; i++) {
-            if (strcmp(e[i].kind, "question") != 0)
+            /* Only this person's questions: the file may hold another --user's. */
+            if (strcmp(e[i].kind, "question") != 0 ||
+                !unsent_entry_is_from(&e[i], c->ctx->cfg->user))
                 continue;
             if (!oldest)
                 oldest = &e[i];
@@ -604,31 +639,29 @@ static bool key_in_overlay(struct chat *c, enum action a, const struct input_eve
     if (a == ACTION_QUIT || a == ACTION_REDRAW || a == ACTION_SUSPEND)
         return false;
     if (c->overlay == OVERLAY_CONVERSATIONS) {
-        size_t n = c->conv_count;
+        struct list *l = &c->conv_list;
         switch (a) {
         case ACTION_UP:
         case ACTION_SCROLL_UP:
-            if (c->conv_selected > 0)
-                c->conv_selected--;
+            list_up(l);
             break;
         case ACTION_DOWN:
         case ACTION_SCROLL_DOWN:
-            if (c->conv_selected + 1 < n)
-                c->conv_selected++;
+            list_down(l);
             break;
         case ACTION_PAGE_UP:
-            c->conv_selected = c->conv_selected > 10 ? c->conv_selected - 10 : 0;
+            list_page_up(l);
             break;
         case ACTION_PAGE_DOWN:
-            c->conv_selected = c->conv_selected + 10 < n ? c->conv_selected + 10 : (n ? n - 1 : 0);
+            list_page_down(l);
             break;
         case ACTION_LINE_START:
         case ACTION_SCROLL_TOP:
-            c->conv_selected = 0;
+            list_home(l);
             break;
         case ACTION_LINE_END:
         case ACTION_SCROLL_BOTTOM:
-            c->conv_selected = n ? n - 1 : 0;
+            list_end(l);
             break;
         case ACTION_SEND:
             reopen_selected(c);
@@ -729,10 +762,83 @@ static bool key_in_sources(struct chat *c, enum action a, const struct input_eve
     return false;
 }
 
+/* --- the draft on disk ------------------------------------------------------------------ */
+
+static void draft_write(struct chat *c)
+{
+    size_t len = 0;
+    const char *text = editor_text(c->editor, &len);
+    if (strcmp(text, c->draft_saved) == 0)
+        return;
+    char err[512] = "";
+    enum err e = len ? draft_save(c->ctx->cfg->user, text, len, err, sizeof err)
+                     : draft_clear(c->ctx->cfg->user, err, sizeof err);
+    if (e != ERR_OK) {
+        log_warn("chat: draft not kept: %s", err[0] ? err : err_str(e));
+        return;
+    }
+    free(c->draft_saved);
+    c->draft_saved = xstrdup(text);
+}
+
+static void on_draft_timer(struct loop *loop, uint64_t id, void *userdata)
+{
+    (void)loop;
+    (void)id;
+    struct chat *c = userdata;
+    c->draft_timer = 0;
+    draft_write(c);
+}
+
+/* After a key: the input changed, so write it a moment after typing pauses. */
+static void draft_touch(struct chat *c)
+{
+    const char *text = editor_text(c->editor, NULL);
+    if (strcmp(text, c->draft_saved) == 0)
+        return;
+    if (c->draft_timer)
+        loop_timer_cancel(c->ctx->loop, c->draft_timer);
+    c->draft_timer = loop_timer_add(c->ctx->loop, DRAFT_SAVE_MS, 0, on_draft_timer, c);
+}
+
+static void draft_restore(struct chat *c)
+{
+    char *text = NULL;
+    size_t len = 0;
+    char err[512] = "";
+    enum err e = draft_load(c->ctx->cfg->user, &text, &len, err, sizeof err);
+    if (e != ERR_OK) {
+        log_warn("chat: draft not read: %s", err[0] ? err : err_str(e));
+        return;
+    }
+    if (!text)
+        return;
+    char *safe = utf8_sanitize(text, len, NULL);
+    editor_set_text(c->editor, safe);
+    free(c->draft_saved);
+    c->draft_saved = xstrdup(editor_text(c->editor, NULL));
+    free(safe);
+    free(text);
+    transcript_add(c->transcript, TRANSCRIPT_NOTICE,
+                   "The question you were typing last time is back in the input.",
+                   strlen("The question you were typing last time is back in the input."));
+}
+
+static bool chat_on_key_inner(struct chat *c, enum action a, int arg,
+                              const struct input_event *ev);
+
 static bool chat_on_key(void *self, enum action a, int arg, const struct input_event *ev)
 {
-    (void)arg;
     struct chat *c = self;
+    bool is_handled = chat_on_key_inner(c, a, arg, ev);
+    draft_touch(c);
+    return is_handled;
+}
+
+static bool chat_on_key_inner(struct chat *c, enum action a, int arg,
+                              const struct input_event *ev)
+{
+    (void)arg;
     if (c->overlay != OVERLAY_NONE)
         return key_in_overlay(c, a, ev);
     if (c->focus == FOCUS_SOURCES && key_in_sources(c, a, ev))
@@ -916,7 +1022,10 @@ static void chat_draw(void *self, struct render *r, const struct layout_rect *bo
             items[i] = (struct render_source){.number = c->sources[i].number,
                                               .title = c->sources[i].title,
                                               .detail = c->sources[i].detail,
-                                              .score = c->sources[i].similarity};
+                                              .score = c->sources[i].similarity,
+                                              .tag = !c->has_final_sources ? NULL
+                                                     : c->sources[i].is_cited ? "cited"
+                                                                              : "not cited"};
         render_separator(r, &l.separator, l.is_sources_beside);
         render_sources(r, &l.sources, items, n, c->selected_source,
                        c->focus == FOCUS_SOURCES && c->overlay == OVERLAY_NONE,
@@ -937,7 +1046,7 @@ static bool chat_draw_overlay(void *self, struct render *r, int rows, int cols)
     struct chat *c = self;
     if (c->overlay == OVERLAY_CONVERSATIONS) {
         render_list_overlay(r, rows, cols, "Past conversations",
-                            (const char *const *)c->conv_items, c->conv_count, c->conv_selected,
+                            (const char *const *)c->conv_items, c->conv_count, c->conv_list.selected,
                             "Enter opens \xC2\xB7 Esc closes");
         return true;
     }
@@ -955,7 +1064,7 @@ static void chat_activity(void *self, struct buf *out)
     struct chat *c = self;
     if (!c->turn)
         return;
-    int64_t now = loop_now_ms();
+    int64_t now = uiclock_now_ms();
     double elapsed = (double)(now - c->started_ms) / 1000.0;
     if (c->token_count == 0) {
         buf_printf(out, "%s %.1f s", c->rag_state == RAG_STATE_GENERATING ? "waiting for the model"
@@ -994,6 +1103,10 @@ static void chat_free(void *self)
     struct chat *c = self;
     if (!c)
         return;
+    if (c->draft_timer)
+        loop_timer_cancel(c->ctx->loop, c->draft_timer);
+    draft_write(c); /* quitting keeps what was typed */
+    free(c->draft_saved);
     cancel_turn(c);
     overlay_close(c);
     sources_clear(c);
@@ -1031,9 +1144,12 @@ struct screen screen_chat_new(struct screen_ctx *ctx)
     c->transcript = transcript_new();
     c->editor = editor_new();
     c->first_token_ms = -1;
+    c->draft_saved = xstrdup("");
+    list_init(&c->conv_list);
     const char *hello = "Welcome to CCA, the Contextual Corporate Assistant. Ask a question "
                         "about the company's policies, courses and tools; answers cite their "
                         "sources as [1], [2]. F1 lists every key.";
     transcript_add(c->transcript, TRANSCRIPT_NOTICE, hello, strlen(hello));
+    draft_restore(c);
     return (struct screen){.ops = &chat_ops, .self = c};
 }

@@ -28,6 +28,8 @@ struct term {
     bool has_color;
     int colors;
     bool use_mouse;
+    bool is_headless;
+    FILE *null_out, *null_in; /* headless: curses' terminal */
     struct sigaction old[6];
 };
 
@@ -63,6 +65,9 @@ static void fatal_hook(void)
 
 static void dispatch(struct term *t, int sig)
 {
+    /* Headless, the real terminal (if any) is not ours: its size and Ctrl-Z do not apply. */
+    if (t->is_headless && sig != SIGINT && sig != SIGTERM && sig != SIGHUP)
+        return;
     switch (sig) {
     case SIGINT:
     case SIGTERM:
@@ -124,10 +129,89 @@ static void curses_modes(struct term *t)
     }
 }
 
+static void install_signals(struct term *t)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (size_t i = 0; i < SIGNAL_COUNT; i++)
+        sigaction(handled_signals[i], &sa, &t->old[i]);
+}
+
+/* LINES or COLUMNS from the environment, else fallback. */
+static int env_size(const char *name, int fallback)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return fallback;
+    char *end;
+    long n = strtol(v, &end, 10);
+    return *end == '\0' && n > 0 && n <= 1000 ? (int)n : fallback;
+}
+
+/* Headless: curses draws into memory (its output goes to /dev/null) and reads no keys; the
+ * screen tests feed keys through tui/headless and read the screen with screen_dump. */
+static enum err open_headless(const struct term_options *opt, struct loop *loop,
+                              term_event_fn fn, void *userdata, struct term **out, char *err,
+                              size_t errlen)
+{
+    struct term *t = xcalloc(1, sizeof *t);
+    t->loop = loop;
+    t->fn = fn;
+    t->userdata = userdata;
+    t->is_headless = true;
+    t->null_out = fopen("/dev/null", "w");
+    t->null_in = fopen("/dev/null", "r");
+    const char *type = getenv("TERM");
+    if (!type || !*type || strcmp(type, "dumb") == 0)
+        type = "xterm-256color";
+    if (t->null_out && t->null_in)
+        t->screen = newterm(type, t->null_out, t->null_in);
+    if (!t->screen) {
+        snprintf(err, errlen, "headless: cannot set up curses for the terminal type '%s'", type);
+        if (t->null_out)
+            fclose(t->null_out);
+        if (t->null_in)
+            fclose(t->null_in);
+        free(t);
+        return ERR_UNSUPPORTED;
+    }
+    if (pipe(signal_pipe) != 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        delscreen(t->screen);
+        fclose(t->null_out);
+        fclose(t->null_in);
+        free(t);
+        return ERR_IO;
+    }
+    set_nonblock_cloexec(signal_pipe[0]);
+    set_nonblock_cloexec(signal_pipe[1]);
+    install_signals(t);
+    set_term(t->screen);
+    is_curses_active = 1;
+    mem_set_fatal_hook(fatal_hook);
+    log_set_stderr(false);
+    curses_modes(t);
+    if (opt->use_color && has_colors()) {
+        start_color();
+        use_default_colors();
+        t->has_color = true;
+        t->colors = COLORS;
+    }
+    resizeterm(env_size("LINES", 24), env_size("COLUMNS", 80));
+    loop_watch_fd(loop, signal_pipe[0], LOOP_READ, on_pipe, t);
+    *out = t;
+    return ERR_OK;
+}
+
 enum err term_open(const struct term_options *opt, struct loop *loop, term_event_fn fn,
                    void *userdata, struct term **out, char *err, size_t errlen)
 {
     *out = NULL;
+    if (opt->is_headless)
+        return open_headless(opt, loop, fn, userdata, out, err, errlen);
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         snprintf(err, errlen, "the full-screen assistant needs a terminal (try 'cca ask')");
         return ERR_UNSUPPORTED;
@@ -145,13 +229,7 @@ enum err term_open(const struct term_options *opt, struct loop *loop, term_event
     t->use_mouse = opt->use_mouse;
 
     /* Our SIGWINCH handler goes in first so ncurses does not install its own. */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    for (size_t i = 0; i < SIGNAL_COUNT; i++)
-        sigaction(handled_signals[i], &sa, &t->old[i]);
+    install_signals(t);
 
     /* A short ESC delay keeps Esc responsive while Alt-x still arrives as ESC x. */
     if (!getenv("ESCDELAY"))
@@ -202,16 +280,27 @@ void term_close(struct term *t)
     close(signal_pipe[1]);
     signal_pipe[0] = signal_pipe[1] = -1;
     mem_set_fatal_hook(NULL);
+    if (t->null_out)
+        fclose(t->null_out);
+    if (t->null_in)
+        fclose(t->null_in);
     free(t);
 }
 
 void term_update_size(struct term *t, int *rows, int *cols)
 {
-    (void)t;
     struct winsize ws;
-    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+    if (!t->is_headless && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+        ws.ws_col > 0)
         resizeterm(ws.ws_row, ws.ws_col);
     term_size(rows, cols);
+}
+
+void term_set_size(struct term *t, int rows, int cols)
+{
+    (void)t;
+    if (rows > 0 && cols > 0)
+        resizeterm(rows, cols);
 }
 
 void term_size(int *rows, int *cols)
@@ -232,6 +321,8 @@ int term_color_count(const struct term *t)
 
 void term_suspend(struct term *t)
 {
+    if (t->is_headless)
+        return;
     endwin();
     is_curses_active = 0;
     /* Stop with the default action, then come back here on SIGCONT. */
@@ -269,9 +360,10 @@ static void base64_encode(struct buf *out, const unsigned char *in, size_t len)
 
 enum err term_copy_to_clipboard(struct term *t, const char *text, size_t len)
 {
-    (void)t;
     if (len > OSC52_MAX)
         return ERR_TOO_LARGE;
+    if (t->is_headless)
+        return ERR_UNSUPPORTED;
     struct buf seq;
     buf_init(&seq, OSC52_MAX * 2);
     const char *tmux = getenv("TMUX");

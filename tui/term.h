@@ -24,10 +24,12 @@ typedef void (*term_event_fn)(void *userdata, enum term_event ev);
 struct term_options {
     bool use_mouse;   /* report wheel events */
     bool use_color;   /* false for NO_COLOR / ui.no_color */
+    bool is_headless; /* no terminal: curses writes to /dev/null and reads nothing; the size
+                         comes from LINES and COLUMNS (default 80x24) */
 };
 
-/* Puts the terminal in full-screen mode (stdin and stdout must be a terminal) and watches the
- * signal pipe on loop. On failure writes the reason into err. */
+/* Puts the terminal in full-screen mode (stdin and stdout must be a terminal, unless headless)
+ * and watches the signal pipe on loop. On failure writes the reason into err. */
 enum err term_open(const struct term_options *opt, struct loop *loop, term_event_fn fn,
                    void *userdata, struct term **out, char *err, size_t errlen);
 /* Leaves full-screen mode and restores the terminal and the signal handlers. NULL: no-op. */
@@ -38,6 +40,8 @@ void term_restore(void);
 
 /* Asks the kernel for the size and tells curses; *rows, *cols get it. */
 void term_update_size(struct term *t, int *rows, int *cols);
+/* Sets the size curses draws at (headless: the terminal has none of its own). */
+void term_set_size(struct term *t, int rows, int cols);
 /* The current size as curses knows it. */
 void term_size(int *rows, int *cols);
 /* True when colours can be used (the terminal has them and they were not turned off). */
@@ -45,10 +49,12 @@ bool term_has_color(const struct term *t);
 /* Number of colours the terminal has (8, 16, 256). */
 int term_color_count(const struct term *t);
 
-/* Stops the process (Ctrl-Z), restoring the terminal first; returns after SIGCONT. */
+/* Stops the process (Ctrl-Z), restoring the terminal first; returns after SIGCONT. Headless:
+ * does nothing. */
 void term_suspend(struct term *t);
 /* Sends text to the system clipboard with OSC 52 (base64), written to the terminal directly;
- * inside tmux/screen the sequence is passed through. Returns ERR_TOO_LARGE above 100 kB. */
+ * inside tmux/screen the sequence is passed through. Returns ERR_TOO_LARGE above 100 kB,
+ * ERR_UNSUPPORTED when headless. */
 enum err term_copy_to_clipboard(struct term *t, const char *text, size_t len);
 
 #endif

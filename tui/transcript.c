@@ -113,6 +113,18 @@ enum err transcript_append(struct transcript *t, size_t index, const char *text,
     return buf_append(&m->text, text, len);
 }
 
+enum err transcript_replace(struct transcript *t, size_t index, const char *text, size_t len)
+{
+    if (index >= t->count)
+        return ERR_INVALID;
+    if (len > TRANSCRIPT_MESSAGE_MAX)
+        return ERR_TOO_LARGE;
+    struct message *m = t->msgs[index];
+    m->is_dirty = true;
+    buf_reset(&m->text);
+    return buf_append(&m->text, text, len);
+}
+
 void transcript_set_state(struct transcript *t, size_t index, enum transcript_state state)
 {
     if (index >= t->count || t->msgs[index]->state == state)

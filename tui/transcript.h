@@ -64,6 +64,8 @@ size_t transcript_add(struct transcript *t, enum transcript_kind kind, const cha
                       size_t len);
 /* Appends text to a message (copies); ERR_TOO_LARGE beyond TRANSCRIPT_MESSAGE_MAX. */
 enum err transcript_append(struct transcript *t, size_t index, const char *text, size_t len);
+/* Replaces a message's text (copies): the final answer after its stream. */
+enum err transcript_replace(struct transcript *t, size_t index, const char *text, size_t len);
 void transcript_set_state(struct transcript *t, size_t index, enum transcript_state state);
 /* A short line shown under the message (copies; NULL removes it): sources, confidence, the
  * reason of a failure. Shown as an error when the message failed. */

@@ -21,10 +21,16 @@ struct tui_options {
     struct config *cfg;           /* borrowed for the run */
     tui_open_store_fn open_store;
     const char *screen;           /* the screen to open on ("chat", "progress", ...), NULL: chat */
+    /* Screen tests and smoke runs (tui/headless.h): */
+    bool is_headless;             /* no terminal: curses draws into memory, sized by LINES/COLUMNS */
+    const char *script_path;      /* the key source instead of the terminal (needs is_headless) */
+    const char *screen_dir;       /* where :save-screen writes, NULL: the current directory */
+    long exit_after_frames;       /* > 0: quit with 0 after painting this many frames */
 };
 
 /* Runs the app until the user quits. Returns the process exit status: 0, or 1 when the
- * terminal could not be set up (the reason is on stderr), 2 for an unknown screen name. */
+ * terminal could not be set up or a script line failed (the reason is on stderr), 2 for an
+ * unknown screen name, a screen the user's role lacks or a script that does not parse. */
 int tui_run(const struct tui_options *opt);
 
 #endif

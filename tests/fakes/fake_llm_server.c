@@ -192,6 +192,7 @@ static char *unescape(const char *in, size_t *len)
             case 't': c = '\t'; break;
             case 'r': c = '\r'; break;
             case 'e': c = 27; break;
+            case 'a': c = 7; break;
             case '\\': c = '\\'; break;
             case '"': c = '"'; break;
             case 'x':

@@ -16,6 +16,8 @@ start_cca() {
     # A server that is still shutting down would take the new session with it.
     local i; for i in $(seq 1 100); do [ -S "$E2E_TMUX_SOCK" ] || break; sleep 0.02; done
     rm -f "$E2E_DIR/pid"
+    # A question typed but unsent in one test would be offered back in the next one.
+    [ "${E2E_KEEP_DRAFT:-0}" = 1 ] || rm -rf "${XDG_STATE_HOME:?}/cca/drafts"
     local envs="LANG=C.UTF-8 TERM=${E2E_TERM:-screen-256color} CCA_DATABASE_URL='$E2E_DB_URL'"
     for kv in "$@"; do envs="$envs '$kv'"; done
     tm new-session -d -x "${size%x*}" -y "${size#*x}" -s t \

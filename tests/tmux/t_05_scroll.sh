@@ -1,5 +1,7 @@
 # Scroll a long answer: PgUp shows a "more" mark, Home (empty input) goes to the top, End back.
-fake_llm --tokens 900
+# A long answer that cites a passage (an online answer without a citation is refused).
+python3 -c 'print(" ".join("tok%d" % i for i in range(1, 901)) + " [1]")' > "$E2E_DIR/long_answer.txt"
+fake_llm --answer-file "$E2E_DIR/long_answer.txt"
 start_cca 80x24 "CCA_LLM_BASE_URL=$FAKE_URL"
 type_text "How many days of annual leave do I get?"
 keys Enter

@@ -1,5 +1,5 @@
 # Hostile answer text: escape sequences, controls and bidi overrides are shown harmlessly.
-fake_llm --answer 'Before \e]0;pwned\a middle \e[2J\e[31mred\e[0m after \xe2\x80\xae bidi \x07 end'
+fake_llm --answer 'Before \e]0;pwned\a middle \e[2J\e[31mred\e[0m after \xe2\x80\xae bidi \x07 end [1]'
 title_before=
 start_cca 100x30 "CCA_LLM_BASE_URL=$FAKE_URL"
 title_before=$(tm display -p -t t '#{pane_title}')

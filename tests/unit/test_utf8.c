@@ -153,6 +153,8 @@ static void test_utf8_sanitize_table(void **state)
         {"a\x1b" "7b", 4, "ab"},                          /* two-byte ESC 7 */
         {"a\x1b]8;;http://x\x07link", 19, "alink"},        /* OSC 8 hyperlink opener */
         {"a\x1b]0;never", 10, "a"},                      /* an unterminated OSC eats the rest */
+        /* An ESC inside an OSC aborts it and starts its own sequence, also removed. */
+        {"a\x1b]0;t b\x1b[2Jc", 13, "ac"},
         {"a\xC2\x9B" "31mb", 7, "ab"},                    /* 8-bit CSI */
         {"a\xC2\x9D" "0;t\xC2\x9C" "b", 9, "ab"},         /* 8-bit OSC with 8-bit ST */
         {"line\r\n", 6, "line\n"},                        /* CR dropped */
