@@ -893,7 +893,9 @@ static void draw_list(struct content_screen *c, struct render *r, const struct l
                     c->is_loading ? "Loading the content\xE2\x80\xA6" : "", THEME_NOTE);
         return;
     }
-    int fixed = 10 + 13 + 14 + 12 + 17 + 11 + 6 + 5 + 3;
+    /* narrow terminals drop difficulty, skills and the time of the last change */
+    bool is_wide = body->w >= 120;
+    int fixed = 10 + 12 + 11 + 6 + 5 + 3 + (is_wide ? 13 + 14 + 17 : 0);
     int tw = body->w - 2 - fixed;
     if (tw < 12)
         tw = 12;
@@ -902,10 +904,13 @@ static void draw_list(struct content_screen *c, struct render *r, const struct l
     buf_append_str(&b, "   ");
     cell(&b, "Title", tw);
     cell(&b, "Type", 9);
-    cell(&b, "Difficulty", 12);
-    cell(&b, "Skills", 13);
+    if (is_wide) {
+        cell(&b, "Difficulty", 12);
+        cell(&b, "Skills", 13);
+    }
     cell(&b, "Owner", 11);
-    cell(&b, "Last change", 16);
+    if (is_wide)
+        cell(&b, "Last change", 16);
     cell(&b, "Review by", 10);
     cell(&b, "Cited", 5);
     cell(&b, "Down", 4);
@@ -927,10 +932,13 @@ static void draw_list(struct content_screen *c, struct render *r, const struct l
                  it->unembedded ? " (not embedded)" : "");
         cell(&b, title, tw);
         cell(&b, it->content_type, 9);
-        cell(&b, it->difficulty, 12);
-        cell(&b, it->skills, 13);
+        if (is_wide) {
+            cell(&b, it->difficulty, 12);
+            cell(&b, it->skills, 13);
+        }
         cell(&b, it->owner[0] ? it->owner : "\xE2\x80\x94", 11);
-        cell(&b, it->updated_at, 16);
+        if (is_wide)
+            cell(&b, it->updated_at, 16);
         cell(&b, it->review_by[0] ? it->review_by : "\xE2\x80\x94", 10);
         char n[32];
         snprintf(n, sizeof n, "%5d", it->cited_30d);
