@@ -221,8 +221,8 @@ static void open_doc(struct content_screen *c, struct content_doc *d)
     free(c->status);
     c->status = NULL;
     if (c->is_readonly) {
-        set_status(c, "Read-only: this item is %s's; only its owner or an admin can change it.",
-                   d->owner[0] ? d->owner : "not yours");
+        set_status(c, "Read-only: only its owner%s%s%s or an admin can change this item.",
+                   d->owner[0] ? " (" : "", d->owner, d->owner[0] ? ")" : "");
         return;
     }
     char err[256] = "";

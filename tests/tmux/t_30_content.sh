@@ -16,7 +16,7 @@ select_title() {
     local n
     n=$(screen | grep -E '^ *(✎ |! |  )*[A-Z]' | sed -n '/Title  /,$p' | grep -n -- "$1" | head -1 | cut -d: -f1)
     [ -n "$n" ] || return 1
-    local k; for k in $(seq 2 "$n"); do keys Down; done
+    local k; for k in $(seq 3 "$n"); do keys Down; done  # line 1 is the header
 }
 
 start_erin
