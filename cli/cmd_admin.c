@@ -153,8 +153,9 @@ int cmd_seed(struct cli *cli, int argc, char **argv)
         if (is_help(argv[i])) {
             puts("Usage: cca seed [--scale N]\n\nLoads the sample data (demo users with their "
                  "database roles,\nskills, courses, content, progress, chats) in one "
-                 "transaction. Only into a\nmigrated database that has no users yet; "
-                 "embeddings come from cca ingest.\n\n"
+                 "transaction. Only into a\nmigrated database that has no users yet, then "
+                 "chunks and embeds the sample\ncontent with the configured embedder (as cca "
+                 "reindex --missing).\n\n"
                  "  --scale N   instead, add a generated company for benchmarks "
                  "(cca_seed_scale):\n"
                  "              at 1, 5,000 employees, 200 courses, ~500,000 progress rows "
@@ -193,6 +194,9 @@ int cmd_seed(struct cli *cli, int argc, char **argv)
     free(report);
     int status = e == ERR_OK ? 0 : report_failure(s, e, "seed");
     store_free(s);
+    /* The sample content is searchable right away: chunked and embedded like ingested files. */
+    if (status == 0)
+        status = cmd_embed_missing(cli);
     return status;
 }
 

@@ -14,11 +14,13 @@
 #include "core/embed.h"
 #include "core/reindex.h"
 #include "core/store_reindex.h"
+#include "core/json.h"
 #include "core/json_out.h"
 #include "core/llm.h"
 #include "core/loop.h"
 #include "core/mem.h"
 #include "core/store.h"
+#include "core/store_content.h"
 #include "core/utf8.h"
 
 #include "cli/commands.h"
@@ -301,6 +303,39 @@ static void check_reindex(struct doctor *d, struct store *st)
     reindex_state_cleanup(&rs);
 }
 
+static void on_count(void *userdata, enum err e, const char *errmsg, const struct store_rows *rows)
+{
+    (void)errmsg;
+    char **out = userdata;
+    const char *t = e == ERR_OK ? store_rows_get(rows, 0, 0) : NULL;
+    *out = t ? xstrdup(t) : NULL;
+}
+
+/* Content that retrieval cannot find yet: items without passages or vectors. */
+static void check_unembedded(struct doctor *d, struct store *st)
+{
+    char *text = NULL;
+    store_content_unembedded_count(st, on_count, &text);
+    struct json_doc *doc = NULL;
+    if (!text || json_doc_parse(text, strlen(text), &doc) != ERR_OK) {
+        report(d, DOCTOR_WARN, "content", "could not count unembedded content: %s",
+               store_errmsg(st));
+        free(text);
+        return;
+    }
+    int items = (int)json_num(json_get(json_doc_root(doc), "items"), 0);
+    int passages = (int)json_num(json_get(json_doc_root(doc), "passages"), 0);
+    if (items == 0)
+        report(d, DOCTOR_OK, "content", "every content item is chunked and embedded");
+    else
+        report(d, DOCTOR_WARN, "content",
+               "%d content item(s) (%d passage(s)) are not embedded, so chat and search cannot "
+               "find them: run `cca reindex --missing` (as an admin)",
+               items, passages);
+    json_doc_free(doc);
+    free(text);
+}
+
 static void check_llm(struct doctor *d, const struct config *cfg, const struct llm *llm,
                       const char *llm_err)
 {
@@ -379,10 +414,12 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
             snprintf(llm_err, sizeof llm_err, "%s", err_str(e));
     }
     struct embedder *em = check_embedder(&d, cfg, llm, llm_err, loop);
-    if (has_schema)
+    if (has_schema) {
         check_embed_meta(&d, cfg, &info, em);
-    if (has_schema)
         check_reindex(&d, st);
+        if (info.schema_version >= 13)
+            check_unembedded(&d, st);
+    }
     check_llm(&d, cfg, llm, llm_err);
 
     embedder_free(em);

@@ -279,6 +279,17 @@ char *json_str_dup(const struct json_node *n, const char *def)
     return safe;
 }
 
+char *json_text_dup(const struct json_node *n, size_t max, size_t *len)
+{
+    const cJSON *j = (const cJSON *)n;
+    if (!j || !cJSON_IsString(j) || !j->valuestring)
+        return NULL;
+    char *cut = dup_clean(j->valuestring, max);
+    char *safe = utf8_sanitize(cut, strlen(cut), len);
+    free(cut);
+    return safe;
+}
+
 const char *json_key(const struct json_node *n)
 {
     const cJSON *j = (const cJSON *)n;

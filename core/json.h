@@ -66,6 +66,9 @@ int json_bool(const struct json_node *n, int def);
  * sequences removed (safe to show; the caller frees), or a copy of def (NULL stays NULL)
  * when it is not a string. */
 char *json_str_dup(const struct json_node *n, const char *def);
+/* Like json_str_dup for long texts (a document body): cut at max bytes instead of the passage
+ * cap; *len (may be NULL) gets the length. NULL when n is not a string. */
+char *json_text_dup(const struct json_node *n, size_t max, size_t *len);
 /* The key of an object member reached by json_at over an object, or NULL. */
 const char *json_key(const struct json_node *n);
 
