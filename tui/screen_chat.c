@@ -17,6 +17,7 @@
 #include "core/rag.h"
 #include "core/reader.h"
 #include "core/store.h"
+#include "core/store_content.h"
 #include "core/uiclock.h"
 #include "core/unsent.h"
 #include "core/utf8.h"
@@ -79,6 +80,12 @@ struct chat {
 
     struct layout layout; /* of the last draw */
     bool has_layout;
+
+    /* The feedback loop: the last stored answer can be marked helpful (+) or not (-, then an
+     * optional reason typed in the input). */
+    char *last_message_id;
+    bool is_feedback_pending; /* the input takes the reason for a "not helpful" */
+    struct store_call *feedback_call;
 
     /* The typed, unsent question kept on disk (core/draft) so a closed terminal loses none. */
     char *draft_saved;   /* the text last written, "" when none */
@@ -288,6 +295,8 @@ static void ev_done(void *userdata, const struct rag_answer *a)
     if (a->message_id && a->question)
         forget_unsent(c->ctx->cfg->user, a->question);
     if (a->state == RAG_STATE_DONE) {
+        free(c->last_message_id);
+        c->last_message_id = a->message_id && a->is_stored ? xstrdup(a->message_id) : NULL;
         transcript_set_state(c->transcript, idx, TRANSCRIPT_DONE);
         char *note = outcome_note(a);
         transcript_set_note(c->transcript, idx, note);
@@ -863,6 +872,36 @@ static void draft_restore(struct chat *c)
                    strlen("The question you were typing last time is back in the input."));
 }
 
+/* --- feedback on answers ------------------------------------------------------------------- */
+
+static void on_feedback(void *userdata, enum err e, const char *errmsg,
+                        const struct store_rows *rows)
+{
+    (void)rows;
+    struct chat *c = userdata;
+    c->feedback_call = NULL;
+    if (e != ERR_OK) {
+        char *m = xasprintf("Your feedback was not stored: %s", errmsg);
+        report(c, true, m);
+        free(m);
+        return;
+    }
+    report(c, false, "Thank you: the feedback is stored with the answer (trainers see it "
+                     "without your name).");
+}
+
+static void feedback_send(struct chat *c, bool is_helpful, const char *reason)
+{
+    c->is_feedback_pending = false;
+    if (!c->last_message_id || !c->ctx->store) {
+        report(c, true, "There is no stored answer to give feedback on.");
+        return;
+    }
+    store_call_cancel(c->feedback_call);
+    c->feedback_call = store_message_feedback(c->ctx->store, c->last_message_id, is_helpful,
+                                              reason && reason[0] ? reason : NULL, on_feedback, c);
+}
+
 static bool chat_on_key_inner(struct chat *c, enum action a, int arg,
                               const struct input_event *ev);
 
@@ -890,6 +929,18 @@ static bool chat_on_key_inner(struct chat *c, enum action a, int arg,
             return false;
         if (ev->cp == '?' && editor_is_empty(e))
             return false; /* the app opens the help */
+        if ((ev->cp == '+' || ev->cp == '-') && editor_is_empty(e) && !c->turn &&
+            !c->is_feedback_pending && c->last_message_id) {
+            if (ev->cp == '+') {
+                feedback_send(c, true, NULL);
+            } else {
+                c->is_feedback_pending = true;
+                report(c, false, "Not helpful: type why (optional) and press Enter, or Esc to "
+                                 "send it without a reason.");
+            }
+            invalidate(c, input);
+            return true;
+        }
         {
             char enc[4];
             size_t n = utf8_encode(ev->cp, enc);
@@ -898,6 +949,13 @@ static bool chat_on_key_inner(struct chat *c, enum action a, int arg,
         invalidate(c, input);
         return true;
     case ACTION_SEND:
+        if (c->is_feedback_pending) {
+            char *why = editor_take(e);
+            feedback_send(c, false, why);
+            free(why);
+            invalidate(c, input);
+            return true;
+        }
         send_question(c);
         return true;
     case ACTION_NEWLINE:
@@ -906,6 +964,11 @@ static bool chat_on_key_inner(struct chat *c, enum action a, int arg,
         return true;
     case ACTION_CANCEL:
     case ACTION_INTERRUPT:
+        if (c->is_feedback_pending && a == ACTION_CANCEL) {
+            feedback_send(c, false, NULL);
+            invalidate(c, input);
+            return true;
+        }
         if (!c->turn)
             return false;
         cancel_turn(c);
@@ -1071,9 +1134,11 @@ static void chat_draw(void *self, struct render *r, const struct layout_rect *bo
                        c->turn ? "searching\xE2\x80\xA6" : "Sources of the answer appear here.");
     }
     /* The input is always drawn, so the cursor lands in it. */
-    const char *label = c->turn ? "Answering \xE2\x80\x94 Esc stops it; you can type the next "
-                                  "question"
-                                : "Your question";
+    const char *label = c->is_feedback_pending
+                            ? "Why was the answer not helpful? (optional; Enter sends, Esc skips)"
+                        : c->turn ? "Answering \xE2\x80\x94 Esc stops it; you can type the next "
+                                    "question"
+                                  : "Your question";
     render_editor(r, &l.input, c->editor, label,
                   "Ask about policies, courses, tools\xE2\x80\xA6  Enter sends \xC2\xB7 "
                   "Alt-Enter new line \xC2\xB7 F1 keys",
@@ -1146,6 +1211,8 @@ static void chat_free(void *self)
         loop_timer_cancel(c->ctx->loop, c->draft_timer);
     draft_write(c); /* quitting keeps what was typed */
     free(c->draft_saved);
+    store_call_cancel(c->feedback_call);
+    free(c->last_message_id);
     cancel_turn(c);
     overlay_close(c);
     sources_clear(c);
@@ -1159,6 +1226,7 @@ static void chat_free(void *self)
 
 static const char *const chat_help[] = {
     "Tab then 1-9", "Open the passage cited as [n]",
+    "+  -", "The last answer was helpful / not helpful (empty input; - asks why)",
     "o (in a passage)", "Open it in the reader (your record: the Progress tab)",
     NULL,
 };
