@@ -179,6 +179,8 @@ static void print_answer_json(const struct rag_answer *a)
         json_out_string(&j, s->heading);
         json_out_key(&j, "source_path");
         json_out_string(&j, s->source_path);
+        json_out_key(&j, "audience"); /* null: everyone */
+        json_out_string(&j, s->audience);
         json_out_key(&j, "similarity");
         if (s->similarity >= 0)
             json_out_number(&j, s->similarity);
@@ -215,6 +217,11 @@ static void print_sources(const struct rag_answer *a, bool is_tty)
             const struct rag_source *s = &a->sources[i];
             printf("  [%d] ", s->number);
             put_str(stdout, is_tty, s->title);
+            if (s->audience) {
+                fputs(" [", stdout);
+                put_str(stdout, is_tty, s->audience);
+                fputc(']', stdout);
+            }
             if (s->heading && *s->heading) {
                 fputs(" - ", stdout);
                 put_str(stdout, is_tty, s->heading);
@@ -439,6 +446,11 @@ static void print_search_text(const struct store_passage *p, size_t n, bool is_t
     for (size_t i = 0; i < n; i++) {
         printf("%zu. ", i + 1);
         put_str(stdout, is_tty, p[i].title);
+        if (p[i].audience) {
+            fputs(" [", stdout);
+            put_str(stdout, is_tty, p[i].audience);
+            fputc(']', stdout);
+        }
         if (p[i].heading && *p[i].heading) {
             fputs(" - ", stdout);
             put_str(stdout, is_tty, p[i].heading);
@@ -499,6 +511,8 @@ static void print_search_json(const struct store_passage *p, size_t n)
         json_out_string(&j, p[i].source_path);
         json_out_key(&j, "heading");
         json_out_string(&j, p[i].heading);
+        json_out_key(&j, "audience"); /* null: everyone */
+        json_out_string(&j, p[i].audience);
         json_out_key(&j, "passage");
         json_out_string(&j, p[i].text);
         json_out_key(&j, "scores");

@@ -13,11 +13,15 @@
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/embed.h"
+#include "core/reindex.h"
+#include "core/store_reindex.h"
+#include "core/json.h"
 #include "core/json_out.h"
 #include "core/llm.h"
 #include "core/loop.h"
 #include "core/mem.h"
 #include "core/store.h"
+#include "core/store_content.h"
 #include "core/utf8.h"
 
 #include "cli/commands.h"
@@ -281,8 +285,9 @@ static void check_embed_meta(struct doctor *d, const struct config *cfg,
     if (info->embed_dim != 0 && info->embed_dim != dim) {
         report(d, DOCTOR_FAIL, "embed-meta",
                "the database holds %d-dimensional vectors%s%s%s "
-               "but the embedder makes %d (%s): the vector columns are fixed when the database "
-               "is created, so set [embeddings] dim = %d, or use a fresh database",
+               "but the embedder makes %d (%s): run `cca reindex` to re-embed everything with "
+               "it (answers keep coming from the old index until it switches), or set "
+               "[embeddings] dim = %d",
                info->embed_dim, info->embed_model ? " (" : "",
                info->embed_model ? info->embed_model : "", info->embed_model ? ")" : "", dim, model,
                info->embed_dim);
@@ -304,6 +309,67 @@ static void check_embed_meta(struct doctor *d, const struct config *cfg,
     else
         report(d, DOCTOR_OK, "embed-meta", "database and embedder agree: %s, %d dimensions", model,
                dim);
+}
+
+static void on_reindex_state(void *userdata, enum err e, const char *errmsg,
+                             const struct store_rows *rows)
+{
+    (void)errmsg;
+    struct reindex_state *st = userdata;
+    const char *text = e == ERR_OK ? store_rows_get(rows, 0, 0) : NULL;
+    if (!text || reindex_state_parse(text, strlen(text), st) != ERR_OK)
+        memset(st, 0, sizeof *st);
+}
+
+/* A reindex in progress (or interrupted): "reindex to MODEL (DIM): 4,200 of 10,000
+ * passages". Silent where the database cannot tell (an older schema). */
+static void check_reindex(struct doctor *d, struct store *st)
+{
+    struct reindex_state rs;
+    memset(&rs, 0, sizeof rs);
+    store_reindex_state(st, on_reindex_state, &rs);
+    if (rs.is_active) {
+        struct buf b;
+        buf_init(&b, 4096);
+        reindex_state_describe(&rs, &b);
+        report(d, DOCTOR_WARN, "reindex", "%s (`cca reindex` with that embedder continues it)",
+               buf_str(&b));
+        buf_cleanup(&b);
+    }
+    reindex_state_cleanup(&rs);
+}
+
+static void on_count(void *userdata, enum err e, const char *errmsg, const struct store_rows *rows)
+{
+    (void)errmsg;
+    char **out = userdata;
+    const char *t = e == ERR_OK ? store_rows_get(rows, 0, 0) : NULL;
+    *out = t ? xstrdup(t) : NULL;
+}
+
+/* Content that retrieval cannot find yet: items without passages or vectors. */
+static void check_unembedded(struct doctor *d, struct store *st)
+{
+    char *text = NULL;
+    store_content_unembedded_count(st, on_count, &text);
+    struct json_doc *doc = NULL;
+    if (!text || json_doc_parse(text, strlen(text), &doc) != ERR_OK) {
+        report(d, DOCTOR_WARN, "content", "could not count unembedded content: %s",
+               store_errmsg(st));
+        free(text);
+        return;
+    }
+    int items = (int)json_num(json_get(json_doc_root(doc), "items"), 0);
+    int passages = (int)json_num(json_get(json_doc_root(doc), "passages"), 0);
+    if (items == 0)
+        report(d, DOCTOR_OK, "content", "every content item is chunked and embedded");
+    else
+        report(d, DOCTOR_WARN, "content",
+               "%d content item(s) (%d passage(s)) are not embedded, so chat and search cannot "
+               "find them: run `cca reindex --missing` (as an admin)",
+               items, passages);
+    json_doc_free(doc);
+    free(text);
 }
 
 static void check_llm(struct doctor *d, const struct config *cfg, const struct llm *llm,
@@ -385,8 +451,12 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
             snprintf(llm_err, sizeof llm_err, "%s", err_str(e));
     }
     struct embedder *em = check_embedder(&d, cfg, llm, llm_err, loop);
-    if (has_schema)
+    if (has_schema) {
         check_embed_meta(&d, cfg, &info, em);
+        check_reindex(&d, st);
+        if (info.schema_version >= 13)
+            check_unembedded(&d, st);
+    }
     check_llm(&d, cfg, llm, llm_err);
 
     embedder_free(em);

@@ -144,6 +144,7 @@ enum err json_sources_parse(const char *text, size_t len, struct rag_source **ou
             .heading = member_string(item, "heading", JSON_SOURCE_FIELD_MAX),
             .source_path = member_string(item, "source_path", JSON_SOURCE_FIELD_MAX),
             .text = member_string_or(item, "passage", JSON_SOURCE_PASSAGE_MAX, ""),
+            .audience = member_string(item, "audience", JSON_SOURCE_FIELD_MAX),
             .similarity = member_similarity(item),
             .fts_score = -1,
             .fused_score = 0,
@@ -169,6 +170,7 @@ void json_sources_free(struct rag_source *s, size_t count)
         free(s[i].heading);
         free(s[i].source_path);
         free(s[i].text);
+        free(s[i].audience);
     }
     free(s);
 }
@@ -273,6 +275,17 @@ char *json_str_dup(const struct json_node *n, const char *def)
         return def ? xstrdup(def) : NULL;
     char *cut = dup_clean(j->valuestring, JSON_SOURCE_PASSAGE_MAX);
     char *safe = utf8_sanitize(cut, strlen(cut), NULL);
+    free(cut);
+    return safe;
+}
+
+char *json_text_dup(const struct json_node *n, size_t max, size_t *len)
+{
+    const cJSON *j = (const cJSON *)n;
+    if (!j || !cJSON_IsString(j) || !j->valuestring)
+        return NULL;
+    char *cut = dup_clean(j->valuestring, max);
+    char *safe = utf8_sanitize(cut, strlen(cut), len);
     free(cut);
     return safe;
 }

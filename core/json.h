@@ -20,11 +20,12 @@ enum {
 
 /* Parses a sources array as core/rag.c stores it:
  *   [{"n", "content_id", "passage_id", "title", "heading", "source_path", "passage",
- *     "similarity"}, ...]
+ *     "similarity", "audience"}, ...]
  * into *out (a heap array the caller frees with json_sources_free) and *out_count. Tolerant:
  * elements that are not objects are skipped; a missing or invalid "n" becomes the element's
  * position (1-based); an element whose number is already taken is skipped; a missing title is
- * "Untitled", missing ids and passage are "", missing heading and source_path are NULL;
+ * "Untitled", missing ids and passage are "", missing heading, source_path and audience are
+ * NULL (no audience: everyone, as in sources stored before restricted content existed);
  * similarity outside [0,1] or null is -1 (full-text only). Strings longer than the caps are cut
  * at a character boundary. The stored form keeps no full-text or fused score: fts_score is -1
  * and fused_score 0. text NULL or empty gives no sources. ERR_TOO_LARGE when len exceeds
@@ -65,6 +66,9 @@ int json_bool(const struct json_node *n, int def);
  * sequences removed (safe to show; the caller frees), or a copy of def (NULL stays NULL)
  * when it is not a string. */
 char *json_str_dup(const struct json_node *n, const char *def);
+/* Like json_str_dup for long texts (a document body): cut at max bytes instead of the passage
+ * cap; *len (may be NULL) gets the length. NULL when n is not a string. */
+char *json_text_dup(const struct json_node *n, size_t max, size_t *len);
 /* The key of an object member reached by json_at over an object, or NULL. */
 const char *json_key(const struct json_node *n);
 

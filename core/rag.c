@@ -16,8 +16,10 @@
 #include "core/embed.h"
 #include "core/evidence.h"
 #include "core/extract.h"
+#include "core/json.h"
 #include "core/json_out.h"
 #include "core/lang.h"
+#include "core/learning_ask.h"
 #include "core/llm.h"
 #include "core/log.h"
 #include "core/loop.h"
@@ -25,6 +27,7 @@
 #include "core/prompt.h"
 #include "core/retrieve.h"
 #include "core/store.h"
+#include "core/store_learning.h"
 #include "core/unsent.h"
 #include "core/utf8.h"
 #include "core/wordnet.h"
@@ -86,6 +89,8 @@ struct rag_turn {
     double offline_support;       /* question-term coverage of the extractive answer */
     bool is_quiet;                /* rag_free: finish without callbacks */
     char *abstain_reason;         /* why the question was refused, or NULL */
+    enum learning_ask_topic personal; /* a question about the asker's own learning */
+    char *record;                 /* then their cca_learning_summary() (JSON), or NULL */
 };
 
 /* ---- small helpers ----------------------------------------------------------------------- */
@@ -126,6 +131,7 @@ static void sources_free(struct rag_source *s, size_t count)
         free(s[i].heading);
         free(s[i].source_path);
         free(s[i].text);
+        free(s[i].audience);
     }
     free(s);
 }
@@ -147,6 +153,7 @@ static void turn_free(struct rag_turn *t)
     free(t->degraded);
     free(t->evidence);
     free(t->abstain_reason);
+    free(t->record);
     sources_free(t->sources, t->source_count);
     buf_cleanup(&t->answer);
     free(t);
@@ -235,6 +242,10 @@ static char *sources_json(const struct rag_source *s, size_t count)
         json_out_string(&j, s[i].source_path);
         json_out_key(&j, "passage");
         json_out_string(&j, s[i].text);
+        if (s[i].audience) { /* absent: everyone (sources stored before 018 have none) */
+            json_out_key(&j, "audience");
+            json_out_string(&j, s[i].audience);
+        }
         json_out_key(&j, "similarity");
         if (s[i].similarity >= 0)
             json_out_number(&j, s[i].similarity);
@@ -630,7 +641,51 @@ static void chat_done(void *userdata, enum err e, const char *errmsg,
     free(msg);
 }
 
-/* Earlier answered turns of the conversation, oldest first, at most cfg->rag_history_turns. */
+/* Marks (keep[i] = false) the turns among msgs whose answer drew on a passage the asker may
+ * not read now: its audience changed, the document became a draft, or the conversation is
+ * read by someone else (an admin). Such an answer quotes that passage, so it is not sent to
+ * the model again. When the store cannot tell, every answer that had sources is left out. */
+static void history_drop_unreadable(struct rag *rag, const struct store_message *msgs,
+                                    size_t count, bool *keep)
+{
+    struct rag_source **src = xcalloc(count + 1, sizeof *src);
+    size_t *src_count = xcalloc(count + 1, sizeof *src_count);
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++) {
+        const char *sj = msgs[i].sources_json;
+        if (!keep[i] || !sj)
+            continue;
+        if (json_sources_parse(sj, strlen(sj), &src[i], &src_count[i]) != ERR_OK) {
+            keep[i] = false; /* unreadable sources: cannot be checked */
+            continue;
+        }
+        total += src_count[i];
+    }
+    const char **ids = xcalloc(total + 1, sizeof *ids);
+    bool *readable = xcalloc(total + 1, sizeof *readable);
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++)
+        for (size_t k = 0; k < src_count[i]; k++)
+            ids[n++] = src[i][k].passage_id;
+    enum err e = store_passages_readable(rag->store, ids, n, readable);
+    if (e != ERR_OK)
+        log_warn("rag: sources of earlier answers cannot be checked (%s); those answers are "
+                 "not sent", err_str(e));
+    n = 0;
+    for (size_t i = 0; i < count; i++) {
+        for (size_t k = 0; k < src_count[i]; k++)
+            if (e != ERR_OK || !readable[n++])
+                keep[i] = false;
+        json_sources_free(src[i], src_count[i]);
+    }
+    free(readable);
+    free(ids);
+    free(src_count);
+    free(src);
+}
+
+/* Earlier answered turns of the conversation, oldest first, at most cfg->rag_history_turns,
+ * without those whose sources the asker may no longer read. */
 static void load_history(struct rag_turn *t, struct store_message **msgs, size_t *count,
                          struct prompt_turn **turns, size_t *turn_count)
 {
@@ -647,14 +702,18 @@ static void load_history(struct rag_turn *t, struct store_message **msgs, size_t
         return;
     }
     *turns = xcalloc(*count + 1, sizeof **turns);
+    bool *keep = xcalloc(*count + 1, sizeof *keep);
     for (size_t i = 0; i < *count; i++) {
         const struct store_message *m = &(*msgs)[i];
-        if (t->message_id && m->id && strcmp(m->id, t->message_id) == 0)
-            continue; /* this very question, stored as pending */
-        if (!m->status || strcmp(m->status, "answered") != 0 || !m->response || !m->message)
-            continue;
-        (*turns)[(*turn_count)++] = (struct prompt_turn){m->message, m->response};
+        keep[i] = !(t->message_id && m->id && strcmp(m->id, t->message_id) == 0) &&
+                  m->status && strcmp(m->status, "answered") == 0 && m->response && m->message;
     }
+    history_drop_unreadable(rag, *msgs, *count, keep);
+    for (size_t i = 0; i < *count; i++)
+        if (keep[i])
+            (*turns)[(*turn_count)++] = (struct prompt_turn){(*msgs)[i].message,
+                                                             (*msgs)[i].response};
+    free(keep);
     size_t max = (size_t)rag->cfg->rag_history_turns;
     if (*turn_count > max) {
         memmove(*turns, *turns + (*turn_count - max), max * sizeof **turns);
@@ -702,6 +761,7 @@ static void start_online(struct rag_turn *t)
             free(s->heading);
             free(s->source_path);
             free(s->text);
+            free(s->audience);
         }
         t->source_count = p.passages_used;
     }
@@ -780,6 +840,74 @@ static void start_offline(struct rag_turn *t)
     turn_finish(t, RAG_STATE_DONE, ERR_OK, NULL, false);
 }
 
+/* ---- the learner's own record ------------------------------------------------------------ */
+
+/* A question about the asker's own learning reads their record through their own connection
+ * (row-level security: nobody else's figures can come back) and gives it as source [1]. */
+static void fetch_record(struct rag_turn *t)
+{
+    char *json = NULL;
+    enum err e = store_learning_summary(t->rag->store, &json);
+    if (e != ERR_OK) {
+        log_warn("rag: the learning record is unavailable: %s (%s)", err_str(e),
+                 store_errmsg(t->rag->store));
+        free(json);
+        t->personal = LEARNING_ASK_NONE;
+        return;
+    }
+    t->record = json;
+}
+
+static void add_record_source(struct rag_turn *t)
+{
+    char *heading = NULL, *text = NULL;
+    if (learning_ask_passage(t->record, strlen(t->record), &heading, &text) != ERR_OK) {
+        log_warn("rag: the learning record is unreadable");
+        free(t->record);
+        t->record = NULL;
+        return;
+    }
+    struct rag_source *s = xcalloc(t->source_count + 1, sizeof *s);
+    s[0] = (struct rag_source){.number = 1,
+                               .title = xstrdup(LEARNING_ASK_TITLE),
+                               .heading = heading,
+                               .text = text,
+                               .similarity = -1,
+                               .fts_score = -1,
+                               .fused_score = 1,
+                               .coverage = 1};
+    for (size_t i = 0; i < t->source_count; i++) {
+        s[i + 1] = t->sources[i];
+        s[i + 1].number = (int)i + 2;
+    }
+    free(t->sources);
+    t->sources = s;
+    t->source_count++;
+    t->stats.best_coverage = 1; /* the record is what was asked about */
+}
+
+/* Offline: the answer is built from the record's figures, cited as [1]. */
+static void answer_from_record(struct rag_turn *t)
+{
+    if (t->ev.on_sources && !t->is_quiet)
+        t->ev.on_sources(t->userdata, t->sources, t->source_count);
+    set_state(t, RAG_STATE_GENERATING);
+    char *text = NULL;
+    enum err e = learning_ask_answer(t->personal, t->question, t->record, strlen(t->record),
+                                     &text);
+    t->first_token_ms = -1;
+    if (e == ERR_OK)
+        e = emit_text(t, text, strlen(text), true);
+    free(text);
+    if (e != ERR_OK) {
+        turn_finish(t, RAG_STATE_FAILED, e, "The answer from your learning record could not be "
+                                            "built.", false);
+        return;
+    }
+    t->offline_support = 1;
+    turn_finish(t, RAG_STATE_DONE, ERR_OK, NULL, false);
+}
+
 static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
 {
     (void)loop;
@@ -803,6 +931,9 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
         turn_finish(t, RAG_STATE_DONE, ERR_OK, NULL, true);
         return;
     }
+    t->personal = learning_ask_classify(t->question);
+    if (t->personal != LEARNING_ASK_NONE)
+        fetch_record(t);
     t->evidence = xcalloc(1, sizeof *t->evidence);
     retrieve_evidence(rag->store, t->question, rag->wn, t->evidence);
     struct retrieve_params p = {
@@ -850,11 +981,14 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
             .fts_score = h->fts_rank > 0 ? h->fts_score : -1,
             .fused_score = h->fused_score,
             .coverage = h->coverage,
+            .audience = h->audience,
         };
         free(h->content_type);
     }
     free(hits); /* the strings moved into the sources */
     t->source_count = n;
+    if (t->record)
+        add_record_source(t);
 
     /* Refusal is decided on the evidence before any answer is written, online too. */
     char unknown[128] = "";
@@ -866,7 +1000,7 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
         .unknown_count = evidence_unknown(t->evidence, unknown, sizeof unknown),
         .unknown = unknown,
     };
-    if (confidence_should_abstain(&ci, why, sizeof why)) {
+    if (!t->record && confidence_should_abstain(&ci, why, sizeof why)) {
         sources_free(t->sources, t->source_count);
         t->sources = NULL;
         t->source_count = 0;
@@ -884,7 +1018,10 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
         start_online(t);
     } else {
         t->is_offline = true;
-        start_offline(t);
+        if (t->record)
+            answer_from_record(t);
+        else
+            start_offline(t);
     }
 }
 

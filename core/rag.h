@@ -40,6 +40,7 @@ struct rag_source {
     double fts_score;    /* -1 if only the vector retriever found it */
     double fused_score;
     double coverage;     /* share of the question's key words the passage holds, -1 unknown */
+    char *audience;      /* "HR only", "Draft" ... for restricted documents; NULL: everyone */
     bool is_cited;       /* the final answer cites it as [n] (set in the answer of on_done) */
 };
 

@@ -287,7 +287,8 @@ static enum err pgs_set_embed_meta(struct store *st, int dim, const char *model)
 
 /* --- retrieval --------------------------------------------------------------------------- */
 
-/* Rows of (passage_id, content_id, title, content_type, source_path, heading, body, score). */
+/* Rows of (passage_id, content_id, title, content_type, source_path, heading, body, score,
+ * audience). */
 static void passages_from_rows(const struct pg_res *res, bool is_vector, struct store_passage **out,
                                size_t *out_count)
 {
@@ -308,6 +309,7 @@ static void passages_from_rows(const struct pg_res *res, bool is_vector, struct 
         p[i].fts_score = is_vector ? -1 : score;
         p[i].vector_rank = is_vector ? (int)i + 1 : 0;
         p[i].fts_rank = is_vector ? 0 : (int)i + 1;
+        p[i].audience = pg_res_dup(res, i, 8);
     }
     *out = p;
     *out_count = n;
@@ -339,7 +341,7 @@ static enum err pgs_match_passages(struct store *st, const float *query, int dim
     struct pg_res *res = NULL;
     enum err e = pg_exec_bin(pg,
                          "SELECT passage_id, content_id, title, content_type, source_path,"
-                         " heading, body, similarity"
+                         " heading, body, similarity, audience"
                          " FROM match_passages($1::vector, $2::float8, $3::int, $4::text[])",
                          4, params, lengths, formats, &res);
     if (e == ERR_OK)
@@ -366,7 +368,7 @@ static enum err pgs_search_passages(struct store *st, const char *query,
     struct pg_res *res = NULL;
     enum err e = pg_exec(pg,
                          "SELECT passage_id, content_id, title, content_type, source_path,"
-                         " heading, body, relevance_score"
+                         " heading, body, relevance_score, audience"
                          " FROM search_passages($1, $2::text[], $3::int)",
                          3, params, &res);
     if (e == ERR_OK)
@@ -396,6 +398,31 @@ static enum err pgs_term_stats(struct store *st, const char *const *words, size_
             if (ord >= 1 && ord <= (double)count)
                 df[(size_t)ord - 1] = pg_res_double(res, r, 1, -1);
             *total = pg_res_double(res, r, 2, 0);
+        }
+    }
+    pg_res_free(res);
+    free(arr);
+    return e;
+}
+
+static enum err pgs_passages_readable(struct store *st, const char *const *passage_ids,
+                                      size_t count, bool *readable)
+{
+    if (count == 0)
+        return ERR_OK;
+    struct pg *pg = impl(st)->pg;
+    char *arr = text_array_literal(passage_ids, count);
+    const char *params[] = {arr};
+    struct pg_res *res = NULL;
+    /* As the caller: row-level security answers. */
+    enum err e = pg_exec(pg, "SELECT id FROM content_passages WHERE id = ANY ($1::text[])", 1,
+                         params, &res);
+    if (e == ERR_OK) {
+        for (size_t r = 0; r < pg_res_rows(res); r++) {
+            const char *id = pg_res_get(res, r, 0);
+            for (size_t i = 0; id && i < count; i++)
+                if (passage_ids[i] && strcmp(passage_ids[i], id) == 0)
+                    readable[i] = true;
         }
     }
     pg_res_free(res);
@@ -525,24 +552,32 @@ static enum err pgs_doc_replace(struct store *st, const struct store_doc_in *doc
 
     /* Upsert by source path. The creator (created_by defaults to the caller) is kept when a
      * document is replaced; RLS decides whether the caller may replace it at all. */
-    const char *params[] = {doc->title,        doc->content,      doc->content_type,
+    /* The audience ($9, comma-separated) and state ($10) are kept when not given. */
+    const char *params[] = {doc->title,          doc->content,     doc->content_type,
                             doc->source_service, doc->source_path, doc->content_hash,
-                            doc->embed_model,  doc_vec};
-    const int lengths[] = {0, 0, 0, 0, 0, 0, 0, doc_vec_len};
-    const int formats[] = {0, 0, 0, 0, 0, 0, 0, doc_vec ? 1 : 0};
+                            doc->embed_model,    doc_vec,          doc->audience,
+                            doc->state};
+    const int lengths[] = {0, 0, 0, 0, 0, 0, 0, doc_vec_len, 0, 0};
+    const int formats[] = {0, 0, 0, 0, 0, 0, 0, doc_vec ? 1 : 0, 0, 0};
     e = pg_exec_bin(pg,
                 "INSERT INTO learning_content AS lc (title, content, content_type,"
-                " source_service, metadata, source_path, content_hash, embedding)"
+                " source_service, metadata, source_path, content_hash, embedding, audience,"
+                " state)"
                 " VALUES ($1, $2, $3, $4, jsonb_strip_nulls(jsonb_build_object("
                 "'source_path', $5::text, 'content_hash', $6::text, 'embed_model', $7::text)),"
-                " $5, $6, $8::vector)"
+                " $5, $6, $8::vector,"
+                " coalesce(array_remove(string_to_array($9::text, ','), ''), '{}'),"
+                " coalesce($10::text, 'published'))"
                 " ON CONFLICT (source_path) DO UPDATE SET title = EXCLUDED.title,"
                 " content = EXCLUDED.content, content_type = EXCLUDED.content_type,"
                 " source_service = EXCLUDED.source_service,"
                 " metadata = coalesce(lc.metadata, '{}'::jsonb) || EXCLUDED.metadata,"
-                " content_hash = EXCLUDED.content_hash, embedding = EXCLUDED.embedding"
+                " content_hash = EXCLUDED.content_hash, embedding = EXCLUDED.embedding,"
+                " audience = CASE WHEN $9::text IS NULL THEN lc.audience"
+                " ELSE EXCLUDED.audience END,"
+                " state = coalesce($10::text, lc.state)"
                 " RETURNING id",
-                8, params, lengths, formats, &res);
+                10, params, lengths, formats, &res);
     if (e != ERR_OK)
         goto rollback;
     id = pg_res_dup(res, 0, 0);
@@ -1062,6 +1097,21 @@ struct store_call *pg_store_call(struct store *st, const char *sql, int nparams,
     return NULL;
 }
 
+enum err pg_store_call_now(struct store *st, const char *sql, int nparams,
+                           const char *const *params, store_reply_fn fn, void *userdata)
+{
+    if (st->ops->free != pgs_free) {
+        fn(userdata, ERR_UNSUPPORTED, "this store has no such call", NULL);
+        return ERR_UNSUPPORTED;
+    }
+    struct pg_store *s = impl(st);
+    struct pg_res *res = NULL;
+    enum err e = pg_exec(s->pg, sql, nparams, params, &res);
+    reply(fn, userdata, e, pg_errmsg(s->pg), res);
+    pg_res_free(res);
+    return e;
+}
+
 static const struct store_ops pg_store_ops = {
     .free = pgs_free,
     .errmsg = pgs_errmsg,
@@ -1074,6 +1124,7 @@ static const struct store_ops pg_store_ops = {
     .set_embed_meta = pgs_set_embed_meta,
     .match_passages = pgs_match_passages,
     .search_passages = pgs_search_passages,
+    .passages_readable = pgs_passages_readable,
     .term_stats = pgs_term_stats,
     .doc_lookup = pgs_doc_lookup,
     .doc_replace = pgs_doc_replace,

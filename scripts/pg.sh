@@ -29,10 +29,15 @@ fi
 log="$dir/server.log"
 superuser=cca_super
 
-bindir=""
-for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
-    [ -x "$d/initdb" ] && { bindir=$d; break; }
-done
+# CCA_PG_BINDIR: the server binaries to use (e.g. a relocated copy with a test build of an
+# extension installed into it); default: the newest /usr/lib/postgresql/*/bin.
+bindir=${CCA_PG_BINDIR:-}
+[ -z "$bindir" ] || [ -x "$bindir/initdb" ] || { echo "pg.sh: no initdb in CCA_PG_BINDIR=$bindir" >&2; exit 1; }
+if [ -z "$bindir" ]; then
+    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+        [ -x "$d/initdb" ] && { bindir=$d; break; }
+    done
+fi
 [ -n "$bindir" ] || { echo "pg.sh: no PostgreSQL server found (apt-get install postgresql)" >&2; exit 1; }
 
 as_owner() {

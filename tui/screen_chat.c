@@ -10,15 +10,19 @@
 #include "core/draft.h"
 #include "core/err.h"
 #include "core/json.h"
+#include "core/learning_ask.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/mem.h"
 #include "core/rag.h"
+#include "core/reader.h"
 #include "core/store.h"
+#include "core/store_content.h"
 #include "core/uiclock.h"
 #include "core/unsent.h"
 #include "core/utf8.h"
 #include "tui/editor.h"
+#include "tui/list.h"
 #include "tui/render.h"
 #include "tui/screen.h"
 #include "tui/transcript.h"
@@ -31,6 +35,8 @@ struct source_copy {
     char *detail; /* heading and path */
     char *text;
     double similarity;
+    char *content_id; /* "" when the source is no document (the learner's own record) */
+    char *passage_id;
     bool is_cited;
 };
 
@@ -66,13 +72,20 @@ struct chat {
 
     enum overlay overlay;
     struct store_conversation *convs;
-    size_t conv_count, conv_selected;
+    size_t conv_count;
+    struct list conv_list; /* selection and paging in the conversations overlay */
     char **conv_items;
     struct transcript *passage;
     char *passage_title;
 
     struct layout layout; /* of the last draw */
     bool has_layout;
+
+    /* The feedback loop: the last stored answer can be marked helpful (+) or not (-, then an
+     * optional reason typed in the input). */
+    char *last_message_id;
+    bool is_feedback_pending; /* the input takes the reason for a "not helpful" */
+    struct store_call *feedback_call;
 
     /* The typed, unsent question kept on disk (core/draft) so a closed terminal loses none. */
     char *draft_saved;   /* the text last written, "" when none */
@@ -114,6 +127,8 @@ static void sources_clear(struct chat *c)
         free(c->sources[i].title);
         free(c->sources[i].detail);
         free(c->sources[i].text);
+        free(c->sources[i].content_id);
+        free(c->sources[i].passage_id);
     }
     free(c->sources);
     c->sources = NULL;
@@ -131,7 +146,8 @@ static void conversations_clear(struct chat *c)
     free(c->conv_items);
     c->convs = NULL;
     c->conv_items = NULL;
-    c->conv_count = c->conv_selected = 0;
+    c->conv_count = 0;
+    list_init(&c->conv_list);
 }
 
 static void overlay_close(struct chat *c)
@@ -172,8 +188,13 @@ static void sources_set(struct chat *c, const struct rag_source *src, size_t cou
         s->title = clean_line(src[i].title ? src[i].title : "(untitled)");
         struct buf d;
         buf_init(&d, 4096);
-        if (src[i].heading && src[i].heading[0])
+        if (src[i].audience && src[i].audience[0]) /* "HR only": the document is restricted */
+            buf_append_str(&d, src[i].audience);
+        if (src[i].heading && src[i].heading[0]) {
+            if (d.len)
+                buf_append_str(&d, " \xC2\xB7 ");
             buf_append_str(&d, src[i].heading);
+        }
         if (src[i].source_path && src[i].source_path[0]) {
             if (d.len)
                 buf_append_str(&d, " \xC2\xB7 ");
@@ -183,6 +204,8 @@ static void sources_set(struct chat *c, const struct rag_source *src, size_t cou
         buf_cleanup(&d);
         s->text = clean(src[i].text);
         s->similarity = src[i].similarity;
+        s->content_id = xstrdup(src[i].content_id ? src[i].content_id : "");
+        s->passage_id = xstrdup(src[i].passage_id ? src[i].passage_id : "");
         s->is_cited = src[i].is_cited;
     }
     c->source_count = count;
@@ -272,6 +295,8 @@ static void ev_done(void *userdata, const struct rag_answer *a)
     if (a->message_id && a->question)
         forget_unsent(c->ctx->cfg->user, a->question);
     if (a->state == RAG_STATE_DONE) {
+        free(c->last_message_id);
+        c->last_message_id = a->message_id && a->is_stored ? xstrdup(a->message_id) : NULL;
         transcript_set_state(c->transcript, idx, TRANSCRIPT_DONE);
         char *note = outcome_note(a);
         transcript_set_note(c->transcript, idx, note);
@@ -409,6 +434,8 @@ static void open_conversation_list(struct chat *c)
             c->ctx->db_lost(c->ctx->app);
         return;
     }
+    list_set_count(&c->conv_list, c->conv_count);
+    list_set_height(&c->conv_list, 10);
     c->conv_items = xcalloc(c->conv_count ? c->conv_count : 1, sizeof *c->conv_items);
     for (size_t i = 0; i < c->conv_count; i++) {
         char *title = clean_line(c->convs[i].title ? c->convs[i].title : "(untitled)");
@@ -439,10 +466,11 @@ static enum transcript_state state_from_status(const char *status)
 
 static void reopen_selected(struct chat *c)
 {
-    if (c->conv_selected >= c->conv_count)
+    size_t sel = c->conv_list.selected;
+    if (sel >= c->conv_count)
         return;
-    char *id = xstrdup(c->convs[c->conv_selected].id);
-    char *title = clean_line(c->convs[c->conv_selected].title);
+    char *id = xstrdup(c->convs[sel].id);
+    char *title = clean_line(c->convs[sel].title);
     overlay_close(c);
     struct store_message *msgs = NULL;
     size_t n = 0;
@@ -552,6 +580,28 @@ static void show_passage(struct chat *c, int number)
     invalidate(c, SCREEN_DIRTY_ALL);
 }
 
+/* The passage on show, opened in the reader at that passage; the learner's own record opens
+ * the Progress tab. */
+static void open_in_reader(struct chat *c)
+{
+    if (c->selected_source >= c->source_count)
+        return;
+    const struct source_copy *s = &c->sources[c->selected_source];
+    if (!s->content_id[0]) {
+        bool is_record = strcmp(s->title, LEARNING_ASK_TITLE) == 0;
+        if (!is_record || !c->ctx->open_screen(c->ctx->app, "progress", NULL))
+            report(c, false, "This source is not a document the reader can open.");
+        else
+            overlay_close(c);
+        return;
+    }
+    char *arg = reader_arg_format(s->content_id, s->passage_id[0] ? s->passage_id : NULL, NULL);
+    overlay_close(c);
+    if (!c->ctx->open_screen(c->ctx->app, "reader", arg))
+        report(c, true, "The reader is not available for your role.");
+    free(arg);
+}
+
 static void copy_last_answer(struct chat *c)
 {
     for (size_t i = transcript_count(c->transcript); i-- > 0;) {
@@ -633,31 +683,29 @@ static bool key_in_overlay(struct chat *c, enum action a, const struct input_eve
     if (a == ACTION_QUIT || a == ACTION_REDRAW || a == ACTION_SUSPEND)
         return false;
     if (c->overlay == OVERLAY_CONVERSATIONS) {
-        size_t n = c->conv_count;
+        struct list *l = &c->conv_list;
         switch (a) {
         case ACTION_UP:
         case ACTION_SCROLL_UP:
-            if (c->conv_selected > 0)
-                c->conv_selected--;
+            list_up(l);
             break;
         case ACTION_DOWN:
         case ACTION_SCROLL_DOWN:
-            if (c->conv_selected + 1 < n)
-                c->conv_selected++;
+            list_down(l);
             break;
         case ACTION_PAGE_UP:
-            c->conv_selected = c->conv_selected > 10 ? c->conv_selected - 10 : 0;
+            list_page_up(l);
             break;
         case ACTION_PAGE_DOWN:
-            c->conv_selected = c->conv_selected + 10 < n ? c->conv_selected + 10 : (n ? n - 1 : 0);
+            list_page_down(l);
             break;
         case ACTION_LINE_START:
         case ACTION_SCROLL_TOP:
-            c->conv_selected = 0;
+            list_home(l);
             break;
         case ACTION_LINE_END:
         case ACTION_SCROLL_BOTTOM:
-            c->conv_selected = n ? n - 1 : 0;
+            list_end(l);
             break;
         case ACTION_SEND:
             reopen_selected(c);
@@ -709,6 +757,10 @@ static bool key_in_overlay(struct chat *c, enum action a, const struct input_eve
     default:
         if (ev->kind == INPUT_CHAR && !ev->is_alt && ev->cp >= '1' && ev->cp <= '9') {
             show_passage(c, (int)(ev->cp - '0'));
+            return true;
+        }
+        if (ev->kind == INPUT_CHAR && ev->cp == 'o' && !ev->is_alt) {
+            open_in_reader(c);
             return true;
         }
         if (ev->kind == INPUT_CHAR && ev->cp == 'q' && !ev->is_alt) {
@@ -820,6 +872,36 @@ static void draft_restore(struct chat *c)
                    strlen("The question you were typing last time is back in the input."));
 }
 
+/* --- feedback on answers ------------------------------------------------------------------- */
+
+static void on_feedback(void *userdata, enum err e, const char *errmsg,
+                        const struct store_rows *rows)
+{
+    (void)rows;
+    struct chat *c = userdata;
+    c->feedback_call = NULL;
+    if (e != ERR_OK) {
+        char *m = xasprintf("Your feedback was not stored: %s", errmsg);
+        report(c, true, m);
+        free(m);
+        return;
+    }
+    report(c, false, "Thank you: the feedback is stored with the answer (trainers see it "
+                     "without your name).");
+}
+
+static void feedback_send(struct chat *c, bool is_helpful, const char *reason)
+{
+    c->is_feedback_pending = false;
+    if (!c->last_message_id || !c->ctx->store) {
+        report(c, true, "There is no stored answer to give feedback on.");
+        return;
+    }
+    store_call_cancel(c->feedback_call);
+    c->feedback_call = store_message_feedback(c->ctx->store, c->last_message_id, is_helpful,
+                                              reason && reason[0] ? reason : NULL, on_feedback, c);
+}
+
 static bool chat_on_key_inner(struct chat *c, enum action a, int arg,
                               const struct input_event *ev);
 
@@ -847,6 +929,18 @@ static bool chat_on_key_inner(struct chat *c, enum action a, int arg,
             return false;
         if (ev->cp == '?' && editor_is_empty(e))
             return false; /* the app opens the help */
+        if ((ev->cp == '+' || ev->cp == '-') && editor_is_empty(e) && !c->turn &&
+            !c->is_feedback_pending && c->last_message_id) {
+            if (ev->cp == '+') {
+                feedback_send(c, true, NULL);
+            } else {
+                c->is_feedback_pending = true;
+                report(c, false, "Not helpful: type why (optional) and press Enter, or Esc to "
+                                 "send it without a reason.");
+            }
+            invalidate(c, input);
+            return true;
+        }
         {
             char enc[4];
             size_t n = utf8_encode(ev->cp, enc);
@@ -855,6 +949,13 @@ static bool chat_on_key_inner(struct chat *c, enum action a, int arg,
         invalidate(c, input);
         return true;
     case ACTION_SEND:
+        if (c->is_feedback_pending) {
+            char *why = editor_take(e);
+            feedback_send(c, false, why);
+            free(why);
+            invalidate(c, input);
+            return true;
+        }
         send_question(c);
         return true;
     case ACTION_NEWLINE:
@@ -863,6 +964,11 @@ static bool chat_on_key_inner(struct chat *c, enum action a, int arg,
         return true;
     case ACTION_CANCEL:
     case ACTION_INTERRUPT:
+        if (c->is_feedback_pending && a == ACTION_CANCEL) {
+            feedback_send(c, false, NULL);
+            invalidate(c, input);
+            return true;
+        }
         if (!c->turn)
             return false;
         cancel_turn(c);
@@ -1028,9 +1134,11 @@ static void chat_draw(void *self, struct render *r, const struct layout_rect *bo
                        c->turn ? "searching\xE2\x80\xA6" : "Sources of the answer appear here.");
     }
     /* The input is always drawn, so the cursor lands in it. */
-    const char *label = c->turn ? "Answering \xE2\x80\x94 Esc stops it; you can type the next "
-                                  "question"
-                                : "Your question";
+    const char *label = c->is_feedback_pending
+                            ? "Why was the answer not helpful? (optional; Enter sends, Esc skips)"
+                        : c->turn ? "Answering \xE2\x80\x94 Esc stops it; you can type the next "
+                                    "question"
+                                  : "Your question";
     render_editor(r, &l.input, c->editor, label,
                   "Ask about policies, courses, tools\xE2\x80\xA6  Enter sends \xC2\xB7 "
                   "Alt-Enter new line \xC2\xB7 F1 keys",
@@ -1042,14 +1150,14 @@ static bool chat_draw_overlay(void *self, struct render *r, int rows, int cols)
     struct chat *c = self;
     if (c->overlay == OVERLAY_CONVERSATIONS) {
         render_list_overlay(r, rows, cols, "Past conversations",
-                            (const char *const *)c->conv_items, c->conv_count, c->conv_selected,
+                            (const char *const *)c->conv_items, c->conv_count, c->conv_list.selected,
                             "Enter opens \xC2\xB7 Esc closes");
         return true;
     }
     if (c->overlay == OVERLAY_PASSAGE) {
         render_text_overlay(r, rows, cols, c->passage_title, c->passage,
-                            "1-9 other sources \xC2\xB7 \xE2\x86\x91\xE2\x86\x93 PgUp PgDn "
-                            "\xC2\xB7 Esc closes");
+                            "o opens in the reader \xC2\xB7 1-9 other sources \xC2\xB7 "
+                            "\xE2\x86\x91\xE2\x86\x93 PgUp PgDn \xC2\xB7 Esc closes");
         return true;
     }
     return false;
@@ -1103,6 +1211,8 @@ static void chat_free(void *self)
         loop_timer_cancel(c->ctx->loop, c->draft_timer);
     draft_write(c); /* quitting keeps what was typed */
     free(c->draft_saved);
+    store_call_cancel(c->feedback_call);
+    free(c->last_message_id);
     cancel_turn(c);
     overlay_close(c);
     sources_clear(c);
@@ -1116,6 +1226,8 @@ static void chat_free(void *self)
 
 static const char *const chat_help[] = {
     "Tab then 1-9", "Open the passage cited as [n]",
+    "+  -", "The last answer was helpful / not helpful (empty input; - asks why)",
+    "o (in a passage)", "Open it in the reader (your record: the Progress tab)",
     NULL,
 };
 
@@ -1141,6 +1253,7 @@ struct screen screen_chat_new(struct screen_ctx *ctx)
     c->editor = editor_new();
     c->first_token_ms = -1;
     c->draft_saved = xstrdup("");
+    list_init(&c->conv_list);
     const char *hello = "Welcome to CCA, the Contextual Corporate Assistant. Ask a question "
                         "about the company's policies, courses and tools; answers cite their "
                         "sources as [1], [2]. F1 lists every key.";

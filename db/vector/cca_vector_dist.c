@@ -14,10 +14,16 @@
  * On x86-64 Linux each kernel is also compiled for AVX2 and picked at load time by the
  * dynamic linker (target_clones, an ifunc): the build stays portable (no -march) and a
  * modern CPU does four double lanes per instruction instead of two.
+ *
+ * The halfvec kernels have the same lanes. Their baseline converts each half in software
+ * (cca_half.h); on a CPU with AVX2 and F16C an ifunc picks a version that converts eight
+ * halves per instruction. Neither uses FMA, so both give the same bits.
  */
 #include "cca_vector_dist.h"
 
 #include <string.h>
+
+#include "cca_half.h"
 
 #define CCA_LANES 8
 
@@ -229,4 +235,414 @@ cca_vector_kernel_name(void)
 		return "avx2";
 #endif
 	return "baseline";
+}
+
+CCA_KERNEL void
+cca_vector_binary_quantize(const float *x, int n, uint8_t *out)
+{
+	int i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		unsigned int byte = 0;
+
+		for (int k = 0; k < 8; k++)
+			byte = (byte << 1) | (unsigned int) (x[i + k] > 0);
+		out[i / 8] = (uint8_t) byte;
+	}
+	if (i < n) {
+		unsigned int byte = 0;
+
+		for (int k = 0; i + k < n; k++)
+			byte |= (unsigned int) (x[i + k] > 0) << (7 - k);
+		out[i / 8] = (uint8_t) byte;
+	}
+}
+
+/* a half is > 0 when its bits are 0x0001..0x7fff (sign clear, not zero; no NaN is stored) */
+static inline unsigned int
+half_positive(uint16_t h)
+{
+	return (uint16_t) (h - 1) < 0x7fff;
+}
+
+void
+cca_halfvec_binary_quantize(const uint16_t *x, int n, uint8_t *out)
+{
+	int i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		unsigned int byte = 0;
+
+		for (int k = 0; k < 8; k++)
+			byte = (byte << 1) | half_positive(x[i + k]);
+		out[i / 8] = (uint8_t) byte;
+	}
+	if (i < n) {
+		unsigned int byte = 0;
+
+		for (int k = 0; i + k < n; k++)
+			byte |= half_positive(x[i + k]) << (7 - k);
+		out[i / 8] = (uint8_t) byte;
+	}
+}
+
+/* ---- halfvec -------------------------------------------------------------------------- */
+
+typedef double (*cca_half_pair_fn)(const uint16_t *restrict, const uint16_t *restrict, int);
+typedef void (*cca_half_sums_fn)(const uint16_t *restrict, const uint16_t *restrict, int,
+								 struct cca_vector_sums *);
+
+static inline double
+half_d(uint16_t h)
+{
+	return (double) cca_half_to_float(h);
+}
+
+static double
+halfvec_l2_squared_baseline(const uint16_t *restrict a, const uint16_t *restrict b, int n)
+{
+	double acc[CCA_LANES] = {0};
+	double sum = 0.0, tail = 0.0;
+	int i = 0;
+
+	for (; i + CCA_LANES <= n; i += CCA_LANES)
+		for (int l = 0; l < CCA_LANES; l++) {
+			double d = half_d(a[i + l]) - half_d(b[i + l]);
+			acc[l] += d * d;
+		}
+	for (int l = 0; l < CCA_LANES; l++)
+		sum += acc[l];
+	for (; i < n; i++) {
+		double d = half_d(a[i]) - half_d(b[i]);
+		tail += d * d;
+	}
+	return sum + tail;
+}
+
+static double
+halfvec_dot_baseline(const uint16_t *restrict a, const uint16_t *restrict b, int n)
+{
+	double acc[CCA_LANES] = {0};
+	double sum = 0.0, tail = 0.0;
+	int i = 0;
+
+	for (; i + CCA_LANES <= n; i += CCA_LANES)
+		for (int l = 0; l < CCA_LANES; l++)
+			acc[l] += half_d(a[i + l]) * half_d(b[i + l]);
+	for (int l = 0; l < CCA_LANES; l++)
+		sum += acc[l];
+	for (; i < n; i++)
+		tail += half_d(a[i]) * half_d(b[i]);
+	return sum + tail;
+}
+
+/* not on a hot path: one version for every CPU */
+double
+cca_halfvec_l1(const uint16_t *restrict a, const uint16_t *restrict b, int n)
+{
+	double acc[CCA_LANES] = {0};
+	double sum = 0.0, tail = 0.0;
+	int i = 0;
+
+	for (; i + CCA_LANES <= n; i += CCA_LANES)
+		for (int l = 0; l < CCA_LANES; l++) {
+			double d = half_d(a[i + l]) - half_d(b[i + l]);
+			acc[l] += d < 0 ? -d : d;
+		}
+	for (int l = 0; l < CCA_LANES; l++)
+		sum += acc[l];
+	for (; i < n; i++) {
+		double d = half_d(a[i]) - half_d(b[i]);
+		tail += d < 0 ? -d : d;
+	}
+	return sum + tail;
+}
+
+static void
+halfvec_cosine_sums_baseline(const uint16_t *restrict a, const uint16_t *restrict b, int n,
+							 struct cca_vector_sums *out)
+{
+	double accd[CCA_LANES] = {0}, acca[CCA_LANES] = {0}, accb[CCA_LANES] = {0};
+	double dot = 0.0, na = 0.0, nb = 0.0, tdot = 0.0, tna = 0.0, tnb = 0.0;
+	int i = 0;
+
+	for (; i + CCA_LANES <= n; i += CCA_LANES)
+		for (int l = 0; l < CCA_LANES; l++) {
+			double x = half_d(a[i + l]), y = half_d(b[i + l]);
+
+			accd[l] += x * y;
+			acca[l] += x * x;
+			accb[l] += y * y;
+		}
+	for (int l = 0; l < CCA_LANES; l++) {
+		dot += accd[l];
+		na += acca[l];
+		nb += accb[l];
+	}
+	for (; i < n; i++) {
+		double x = half_d(a[i]), y = half_d(b[i]);
+
+		tdot += x * y;
+		tna += x * x;
+		tnb += y * y;
+	}
+	out->dot = dot + tdot;
+	out->norm_a = na + tna;
+	out->norm_b = nb + tnb;
+}
+
+#ifdef CCA_HAVE_DISPATCH
+#if __has_attribute(ifunc)
+#define CCA_HAVE_F16C 1
+#endif
+#endif
+
+#ifdef CCA_HAVE_F16C
+#include <cpuid.h>
+#include <immintrin.h>
+#define CCA_F16C __attribute__((target("avx2,f16c")))
+
+/* eight halves at p: lanes 0..3 in *lo, 4..7 in *hi, widened exactly to double */
+CCA_F16C static inline void
+half8_load(__m256d *lo, __m256d *hi, const uint16_t *p)
+{
+	__m256		f = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) p));
+
+	*lo = _mm256_cvtps_pd(_mm256_castps256_ps128(f));
+	*hi = _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1));
+}
+
+/* lanes 0..3 then 4..7, in order, as the baseline adds them */
+CCA_F16C static inline double
+half8_hsum(__m256d lo, __m256d hi)
+{
+	double lanes[CCA_LANES];
+	double sum = 0.0;
+
+	_mm256_storeu_pd(lanes, lo);
+	_mm256_storeu_pd(lanes + 4, hi);
+	for (int l = 0; l < CCA_LANES; l++)
+		sum += lanes[l];
+	return sum;
+}
+
+CCA_F16C static double
+halfvec_l2_squared_f16c(const uint16_t *restrict a, const uint16_t *restrict b, int n)
+{
+	__m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();
+	double tail = 0.0;
+	int i = 0;
+
+	for (; i + CCA_LANES <= n; i += CCA_LANES) {
+		__m256d x0, x1, y0, y1, d0, d1;
+
+		half8_load(&x0, &x1, a + i);
+		half8_load(&y0, &y1, b + i);
+		d0 = _mm256_sub_pd(x0, y0);
+		d1 = _mm256_sub_pd(x1, y1);
+		lo = _mm256_add_pd(lo, _mm256_mul_pd(d0, d0));
+		hi = _mm256_add_pd(hi, _mm256_mul_pd(d1, d1));
+	}
+	for (; i < n; i++) {
+		double d = half_d(a[i]) - half_d(b[i]);
+		tail += d * d;
+	}
+	return half8_hsum(lo, hi) + tail;
+}
+
+CCA_F16C static double
+halfvec_dot_f16c(const uint16_t *restrict a, const uint16_t *restrict b, int n)
+{
+	__m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();
+	double tail = 0.0;
+	int i = 0;
+
+	for (; i + CCA_LANES <= n; i += CCA_LANES) {
+		__m256d x0, x1, y0, y1;
+
+		half8_load(&x0, &x1, a + i);
+		half8_load(&y0, &y1, b + i);
+		lo = _mm256_add_pd(lo, _mm256_mul_pd(x0, y0));
+		hi = _mm256_add_pd(hi, _mm256_mul_pd(x1, y1));
+	}
+	for (; i < n; i++)
+		tail += half_d(a[i]) * half_d(b[i]);
+	return half8_hsum(lo, hi) + tail;
+}
+
+CCA_F16C static void
+halfvec_cosine_sums_f16c(const uint16_t *restrict a, const uint16_t *restrict b, int n,
+						 struct cca_vector_sums *out)
+{
+	__m256d dlo = _mm256_setzero_pd(), dhi = _mm256_setzero_pd();
+	__m256d alo = _mm256_setzero_pd(), ahi = _mm256_setzero_pd();
+	__m256d blo = _mm256_setzero_pd(), bhi = _mm256_setzero_pd();
+	double tdot = 0.0, tna = 0.0, tnb = 0.0;
+	int i = 0;
+
+	for (; i + CCA_LANES <= n; i += CCA_LANES) {
+		__m256d x0, x1, y0, y1;
+
+		half8_load(&x0, &x1, a + i);
+		half8_load(&y0, &y1, b + i);
+		dlo = _mm256_add_pd(dlo, _mm256_mul_pd(x0, y0));
+		dhi = _mm256_add_pd(dhi, _mm256_mul_pd(x1, y1));
+		alo = _mm256_add_pd(alo, _mm256_mul_pd(x0, x0));
+		ahi = _mm256_add_pd(ahi, _mm256_mul_pd(x1, x1));
+		blo = _mm256_add_pd(blo, _mm256_mul_pd(y0, y0));
+		bhi = _mm256_add_pd(bhi, _mm256_mul_pd(y1, y1));
+	}
+	for (; i < n; i++) {
+		double x = half_d(a[i]), y = half_d(b[i]);
+
+		tdot += x * y;
+		tna += x * x;
+		tnb += y * y;
+	}
+	out->dot = half8_hsum(dlo, dhi) + tdot;
+	out->norm_a = half8_hsum(alo, ahi) + tna;
+	out->norm_b = half8_hsum(blo, bhi) + tnb;
+}
+
+/*
+ * The resolvers run while the dynamic linker relocates the module, before any sanitizer
+ * runtime is set up: they and what they call must not be instrumented ("used": clang does
+ * not count a reference from an ifunc attribute).
+ */
+#define CCA_RESOLVER __attribute__((used, no_sanitize("address", "undefined")))
+
+/* AVX2 (which also says the OS saves the YMM registers) and F16C (CPUID leaf 1, ECX) */
+CCA_RESOLVER static int
+cpu_has_f16c(void)
+{
+	unsigned int eax, ebx, ecx, edx;
+
+	__builtin_cpu_init();
+	if (!__builtin_cpu_supports("avx2") || !__get_cpuid(1, &eax, &ebx, &ecx, &edx))
+		return 0;
+	return (ecx & bit_F16C) != 0;
+}
+
+/* ifunc resolvers: run by the dynamic linker when the module is loaded */
+CCA_RESOLVER static cca_half_pair_fn
+resolve_halfvec_l2_squared(void)
+{
+	return cpu_has_f16c() ? halfvec_l2_squared_f16c : halfvec_l2_squared_baseline;
+}
+
+CCA_RESOLVER static cca_half_pair_fn
+resolve_halfvec_dot(void)
+{
+	return cpu_has_f16c() ? halfvec_dot_f16c : halfvec_dot_baseline;
+}
+
+CCA_RESOLVER static cca_half_sums_fn
+resolve_halfvec_cosine_sums(void)
+{
+	return cpu_has_f16c() ? halfvec_cosine_sums_f16c : halfvec_cosine_sums_baseline;
+}
+
+double cca_halfvec_l2_squared(const uint16_t *restrict a, const uint16_t *restrict b, int n)
+	__attribute__((ifunc("resolve_halfvec_l2_squared")));
+double cca_halfvec_dot(const uint16_t *restrict a, const uint16_t *restrict b, int n)
+	__attribute__((ifunc("resolve_halfvec_dot")));
+void cca_halfvec_cosine_sums(const uint16_t *restrict a, const uint16_t *restrict b, int n,
+							 struct cca_vector_sums *out)
+	__attribute__((ifunc("resolve_halfvec_cosine_sums")));
+
+#else
+
+double
+cca_halfvec_l2_squared(const uint16_t *restrict a, const uint16_t *restrict b, int n)
+{
+	return halfvec_l2_squared_baseline(a, b, n);
+}
+
+double
+cca_halfvec_dot(const uint16_t *restrict a, const uint16_t *restrict b, int n)
+{
+	return halfvec_dot_baseline(a, b, n);
+}
+
+void
+cca_halfvec_cosine_sums(const uint16_t *restrict a, const uint16_t *restrict b, int n,
+						struct cca_vector_sums *out)
+{
+	halfvec_cosine_sums_baseline(a, b, n, out);
+}
+#endif
+
+const char *
+cca_halfvec_kernel_name(void)
+{
+#ifdef CCA_HAVE_F16C
+	if (cpu_has_f16c())
+		return "avx2+f16c";
+#endif
+	return "baseline";
+}
+
+/* ---- bit ------------------------------------------------------------------------------ */
+
+/* Eight bytes at a time; the POPCNT clone counts a word in one instruction. */
+#ifdef CCA_HAVE_DISPATCH
+#define CCA_POPCOUNT_KERNEL __attribute__((target_clones("popcnt", "default")))
+#else
+#define CCA_POPCOUNT_KERNEL
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define cca_popcount64(w) ((uint64_t) __builtin_popcountll(w))
+#else
+static inline uint64_t
+cca_popcount64(uint64_t w)
+{
+	w = w - ((w >> 1) & 0x5555555555555555u);
+	w = (w & 0x3333333333333333u) + ((w >> 2) & 0x3333333333333333u);
+	w = (w + (w >> 4)) & 0x0f0f0f0f0f0f0f0fu;
+	return (w * 0x0101010101010101u) >> 56;
+}
+#endif
+
+static inline uint64_t
+load64(const uint8_t *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+CCA_POPCOUNT_KERNEL uint64_t
+cca_bit_hamming(const uint8_t *a, const uint8_t *b, int nbytes)
+{
+	uint64_t count = 0;
+	int i = 0;
+
+	for (; i + 8 <= nbytes; i += 8)
+		count += cca_popcount64(load64(a + i) ^ load64(b + i));
+	for (; i < nbytes; i++)
+		count += cca_popcount64((uint64_t) (a[i] ^ b[i]));
+	return count;
+}
+
+CCA_POPCOUNT_KERNEL void
+cca_bit_jaccard_counts(const uint8_t *a, const uint8_t *b, int nbytes,
+					   uint64_t *both, uint64_t *either)
+{
+	uint64_t and_count = 0, or_count = 0;
+	int i = 0;
+
+	for (; i + 8 <= nbytes; i += 8) {
+		uint64_t x = load64(a + i), y = load64(b + i);
+
+		and_count += cca_popcount64(x & y);
+		or_count += cca_popcount64(x | y);
+	}
+	for (; i < nbytes; i++) {
+		and_count += cca_popcount64((uint64_t) (a[i] & b[i]));
+		or_count += cca_popcount64((uint64_t) (a[i] | b[i]));
+	}
+	*both = and_count;
+	*either = or_count;
 }

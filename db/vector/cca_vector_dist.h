@@ -8,6 +8,8 @@
 #ifndef CCA_VECTOR_DIST_H
 #define CCA_VECTOR_DIST_H
 
+#include <stdint.h>
+
 struct cca_vector_sums {
 	double dot;			/* sum of a[i] * b[i] */
 	double norm_a;		/* sum of a[i]^2 */
@@ -25,5 +27,33 @@ void cca_vector_cosine_sums(const float *restrict a, const float *restrict b, in
 							struct cca_vector_sums *out);
 /* the instruction set the kernels were dispatched to on this CPU ("avx2" or "baseline") */
 const char *cca_vector_kernel_name(void);
+
+/*
+ * The same four kernels over half-precision elements (IEEE binary16 bit patterns): each element
+ * is widened exactly to double and the sums follow the same 8 lanes, so the results are the
+ * float kernels' results on the widened values, with the same bits on every CPU.
+ */
+double cca_halfvec_l2_squared(const uint16_t *restrict a, const uint16_t *restrict b, int n);
+double cca_halfvec_dot(const uint16_t *restrict a, const uint16_t *restrict b, int n);
+double cca_halfvec_l1(const uint16_t *restrict a, const uint16_t *restrict b, int n);
+void cca_halfvec_cosine_sums(const uint16_t *restrict a, const uint16_t *restrict b, int n,
+							 struct cca_vector_sums *out);
+/* "avx2+f16c" (hardware conversion, 4 double lanes per instruction) or "baseline" */
+const char *cca_halfvec_kernel_name(void);
+
+/*
+ * binary quantization: bit i (most significant bit of byte i / 8 first) is 1 where x[i] > 0;
+ * out holds (n + 7) / 8 bytes, the pad bits are zero. Branch-free: the signs of an embedding
+ * are random, so a branch per element would mispredict half the time.
+ */
+void cca_vector_binary_quantize(const float *x, int n, uint8_t *out);
+void cca_halfvec_binary_quantize(const uint16_t *x, int n, uint8_t *out);
+
+/* bit strings of nbytes bytes (bits past the length must be zero in both) */
+/* number of differing bits */
+uint64_t cca_bit_hamming(const uint8_t *a, const uint8_t *b, int nbytes);
+/* bits set in both (*both) and in either (*either) */
+void cca_bit_jaccard_counts(const uint8_t *a, const uint8_t *b, int nbytes,
+							uint64_t *both, uint64_t *either);
 
 #endif

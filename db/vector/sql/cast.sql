@@ -17,6 +17,7 @@ SELECT ARRAY[1,NULL,3]::real[]::vector;
 SELECT ARRAY[[1,2],[3,4]]::real[]::vector;
 SELECT ARRAY['NaN']::real[]::vector;
 SELECT ARRAY['Infinity']::double precision[]::vector;
+-- a double beyond float's range becomes infinite, which vector refuses
 SELECT ARRAY[1e300]::double precision[]::vector;
 SELECT ARRAY[1e39]::numeric[]::vector;
 SELECT array_fill(1::real, ARRAY[16001])::vector;

@@ -17,13 +17,12 @@ SELECT '[1,abc]'::vector;
 SELECT '[1,2]x'::vector;
 SELECT '[1,2] ]'::vector;
 SELECT '[1e39]'::vector;
-SELECT '[1e-50]'::vector;
 SELECT ('[' || array_to_string(array_fill(1, ARRAY[16001]), ',') || ']')::vector;
 -- different dimensions in operators and functions
 SELECT '[1,2]'::vector <-> '[1,2,3]';
 SELECT '[1,2]'::vector <#> '[1,2,3]';
 SELECT '[1,2]'::vector <=> '[1,2,3]';
-SELECT l2_distance('[1]', '[1,2]');
+SELECT l2_distance('[1]'::vector, '[1,2]');
 SELECT '[1,2]'::vector + '[1]';
 -- binary input is checked as strictly as text: hand-made binary COPY payloads
 -- (header, one tuple of one field: int32 length, int16 dim, int16 unused, floats; trailer)

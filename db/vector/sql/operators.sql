@@ -1,24 +1,25 @@
 -- operators and functions against hand-computed values
 -- [1,2,3] and [4,5,6]: L2 = sqrt(27), inner = 32, cosine = 1 - 32/(sqrt(14)*sqrt(77))
 SELECT '[1,2,3]'::vector <-> '[4,5,6]' AS l2,
-       l2_distance('[1,2,3]', '[4,5,6]') = sqrt(27::float8) AS l2_exact;
+       l2_distance('[1,2,3]'::vector, '[4,5,6]') = sqrt(27::float8) AS l2_exact;
 SELECT '[1,2,3]'::vector <#> '[4,5,6]' AS neg_inner,
-       inner_product('[1,2,3]', '[4,5,6]') AS inner;
+       inner_product('[1,2,3]'::vector, '[4,5,6]') AS inner;
 SELECT abs(('[1,2,3]'::vector <=> '[4,5,6]') - (1 - 32 / (sqrt(14::float8) * sqrt(77::float8)))) < 1e-15
        AS cosine_ok,
-       cosine_distance('[1,2,3]', '[4,5,6]') = ('[1,2,3]'::vector <=> '[4,5,6]') AS same_as_op;
-SELECT '[1,2,3]'::vector <+> '[4,5,6]' AS l1, l1_distance('[1,2,3]', '[4,6,8]') AS l1b;
+       cosine_distance('[1,2,3]'::vector, '[4,5,6]') = ('[1,2,3]'::vector <=> '[4,5,6]') AS same_as_op;
+SELECT '[1,2,3]'::vector <+> '[4,5,6]' AS l1, l1_distance('[1,2,3]'::vector, '[4,6,8]') AS l1b;
 SELECT vector_l2_squared_distance('[1,2,3]', '[4,5,6]') AS l2_squared;
 -- cosine: identical, opposite, orthogonal, zero vector
 SELECT '[1,2,3]'::vector <=> '[2,4,6]' AS same_dir,
        '[1,2,3]'::vector <=> '[-1,-2,-3]' AS opposite,
        '[1,0]'::vector <=> '[0,1]' AS orthogonal;
 SELECT '[0,0,0]'::vector <=> '[1,2,3]' AS zero_a,
-       cosine_distance('[1,2,3]', '[0,0,0]') AS zero_b,
+       cosine_distance('[1,2,3]'::vector, '[0,0,0]') AS zero_b,
        '[0,0]'::vector <=> '[0,0]' AS both_zero;
 -- norms
 SELECT vector_norm('[3,4]'), vector_norm('[0,0]'), vector_norm('[1,2,3]') = sqrt(14::float8) AS exact;
-SELECT l2_normalize('[3,4]'), l2_normalize('[0,0]'), vector_norm(l2_normalize('[1,2,3]'));
+SELECT l2_normalize('[3,4]'::vector), l2_normalize('[0,0]'::vector),
+       vector_norm(l2_normalize('[1,2,3]'::vector));
 -- accumulation in double: 20000 terms, exact result in double
 SELECT inner_product(array_fill(0.1::real, ARRAY[16000])::vector,
                      array_fill(10::real, ARRAY[16000])::vector)

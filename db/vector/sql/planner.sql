@@ -34,10 +34,12 @@ RESET plan_cache_mode;
 -- storage: the type defaults to external (like pgvector); the column above is plain
 SELECT typstorage FROM pg_type WHERE typname = 'vector';
 SELECT attstorage FROM pg_attribute WHERE attrelid = 'passages'::regclass AND attname = 'embedding';
--- the distance functions are parallel safe and immutable
-SELECT proname, provolatile, proparallel, procost FROM pg_proc
- WHERE proname IN ('cosine_distance', 'l2_distance', 'inner_product', 'vector_negative_inner_product')
- ORDER BY proname;
+-- the distance functions (vector, halfvec, bit) are parallel safe and immutable
+SELECT proname, pg_get_function_identity_arguments(oid) AS args, provolatile, proparallel, procost
+  FROM pg_proc
+ WHERE proname IN ('cosine_distance', 'l2_distance', 'inner_product', 'vector_negative_inner_product',
+                   'halfvec_negative_inner_product', 'hamming_distance', 'jaccard_distance')
+ ORDER BY proname, args;
 -- a 1536-dimension vector stays inline in a PLAIN column (no TOAST), 16000 does not fit
 CREATE TABLE big (v vector);
 ALTER TABLE big ALTER COLUMN v SET STORAGE PLAIN;
