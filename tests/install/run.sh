@@ -168,7 +168,6 @@ has "the second employee's map line" "$ident_b" "^cca +$ub +$ub\$"
 printf '%s\n%s\n' "$ident_a" "$ident_b" >>"$data/pg_ident.conf"
 check "pg_ident.conf accepts the printed lines" \
     psql "$url" -XAtqc "select pg_reload_conf()"
-sleep 0.5
 bad_ident=$(psql "$url" -XAtqc "select count(*) from pg_ident_file_mappings where error is not null")
 has "no error in pg_ident.conf after appending" "$bad_ident" "^0$"
 refuse "user add --login refuses a name that is no role name" \
@@ -188,6 +187,11 @@ as_user() {
         CCA_SYSTEM_CONFIG="$T/etc/cca/config.ini" "$@"
 }
 
+# The reload is asynchronous: wait (up to 5 s) until the first employee gets in.
+for _ in $(seq 50); do
+    as_user "$ua" psql "host=$sock dbname=cca" -XAtqc "select 1" >/dev/null 2>&1 && break
+    sleep 0.1
+done
 out=$(as_user "$ua" "$BIN" doctor 2>&1)
 printf '== doctor as %s\n%s\n' "$ua" "$out" >>"$LOG"
 has "doctor: the system-wide file was read" "$out" "config +read $T/etc/cca/config.ini"
