@@ -14,7 +14,7 @@
 --   course_requirements    mandatory courses with a due date, company-wide or per department
 --   gap_*                  the knowledge-gap summary (owner-only tables, refreshed by
 --                          knowledge_gaps_refresh(); question texts never leave them)
---   cca_settings 'report_min_group_size'  minimum group size for aggregates (never below 5)
+--   (optional) cca_settings 'report_min_group_size': raises the minimum group size (5)
 SET LOCAL ROLE cca_owner;
 
 -- ---------------------------------------------------------------------------------------
@@ -39,15 +39,13 @@ CREATE INDEX idx_chat_messages_updated ON chat_messages (updated_at);
 -- Attempts of the people of a department (timed-out attempts count as failures).
 CREATE INDEX idx_assessment_attempts_user ON assessment_attempts (user_id, assessment_id);
 
-INSERT INTO cca_settings (key, value) VALUES ('report_min_group_size', '5')
-ON CONFLICT (key) DO NOTHING;
-
 -- ---------------------------------------------------------------------------------------
 -- Small helpers
 -- ---------------------------------------------------------------------------------------
 
 -- Aggregates over fewer people than this are hidden; a knowledge-gap topic needs this many
--- different askers. The setting can raise it, never lower it below 5.
+-- different askers. cca_settings 'report_min_group_size' (absent: 5) can raise it, never lower
+-- it below 5.
 CREATE FUNCTION cca_report_min_group() RETURNS integer
 LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp
 AS $$
