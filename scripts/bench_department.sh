@@ -14,7 +14,8 @@
 # Then, as the HR manager of one department (a real login role: session_user is the HR
 # manager) and as a trainer, RUNS timed calls of each read after 2 warm-up calls, timed on the
 # server with clock_timestamp() (planning + execution, no network), printed as p50 / p95 in ms:
-#   tab            department_overview() + the first page of department_people()  (<= 300 ms)
+#   tab            department_overview(), a page of department_people() and the "needs
+#                  attention" rows (department_people(attention_only => true))     (<= 300 ms)
 #   filter:*       department_overview with another period, a course, a skill      (<= 150 ms)
 #   gaps:*         knowledge_gaps() as the HR manager and as a trainer             (<= 500 ms)
 # plus the knowledge-gap refresh (first, full; then incremental after 1,000 new messages), and
@@ -54,8 +55,13 @@ sq() { psql -X -q -v ON_ERROR_STOP=1 -At -U cca_super "$@"; }
 echo "bench_department: $employees employees in $departments departments, $progress progress rows, $messages chat messages"
 t0=$(date +%s.%N)
 sq <<SQL
-SELECT cca_user_create('hr@bench.example', 'Bench HR', 'hr_manager', 'D01', 'cca_u_bench_hr');
-SELECT cca_user_create('trainer@bench.example', 'Bench Trainer', 'trainer', 'Learning', 'cca_u_bench_trainer');
+DO \$\$
+BEGIN
+    PERFORM cca_user_create('hr@bench.example', 'Bench HR', 'hr_manager', 'D01', 'cca_u_bench_hr');
+    PERFORM cca_user_create('trainer@bench.example', 'Bench Trainer', 'trainer', 'Learning',
+                            'cca_u_bench_trainer');
+END
+\$\$;
 SET session_replication_role = replica;
 INSERT INTO skills (id, name, description, category, level)
 SELECT 'sk' || g, 'Skill ' || g, 'word' || g, (ARRAY['Technical', 'Management', 'Soft Skills'])[1 + g % 3],
@@ -139,40 +145,54 @@ sq -c "INSERT INTO chat_messages (id, user_id, message, status, abstain, confide
 echo "knowledge-gap refresh, +1000 (incremental): $(sq -c "SELECT knowledge_gaps_refresh()")"
 sq -c "VACUUM ANALYZE"
 
-# timed calls: name|SQL, run as the login role given
+# timed calls: "name|plpgsql statement", each in its own session of the login role given. Wall
+# clock per call on the server (clock_timestamp), and the backend's CPU time (utime + stime
+# from /proc, read around the loop by psql's \!) divided by the number of calls: the machine is
+# shared, and CPU time hardly grows when other processes compete for the cores.
+tick_ms=$(( 1000 / $(getconf CLK_TCK) ))
 timed() {
     local role=$1; shift
-    local body="" name sql
+    local name sql cpu0 cpu1 out
     for call in "$@"; do
         name=${call%%|*}; sql=${call#*|}
-        body+="
-        FOR i IN 1..($runs + 2) LOOP
-            s := clock_timestamp();
-            $sql;
-            IF i > 2 THEN
-                INSERT INTO bench_t VALUES ('$name', extract(epoch FROM clock_timestamp() - s) * 1000);
-            END IF;
-        END LOOP;"
-    done
-    psql -X -q -v ON_ERROR_STOP=1 -At -F '  ' -U "$role" <<SQL
-CREATE TEMP TABLE bench_t (name text, ms float8, at serial);
+        out=$(psql -X -q -v ON_ERROR_STOP=1 -At -F ' ' -U "$role" <<SQL
+SELECT pg_backend_pid() AS pid \gset
+\setenv BENCH_PID :pid
+CREATE TEMP TABLE bench_t (ms float8);
+SELECT 1;
+\! awk '{ print "cpu0", \$14 + \$15 }' /proc/\$BENCH_PID/stat
 DO \$\$
 DECLARE s timestamptz; i integer; j jsonb; n integer;
-BEGIN $body
+BEGIN
+    FOR i IN 1..($runs + 2) LOOP
+        s := clock_timestamp();
+        $sql;
+        IF i > 2 THEN
+            INSERT INTO bench_t VALUES (extract(epoch FROM clock_timestamp() - s) * 1000);
+        END IF;
+    END LOOP;
 END
 \$\$;
-SELECT rpad(name, 34), 'p50 ' || lpad(round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1)::text, 7),
-       'p95 ' || lpad(round(percentile_cont(0.95) WITHIN GROUP (ORDER BY ms)::numeric, 1)::text, 7) || ' ms'
-FROM bench_t GROUP BY name ORDER BY min(at);
+\! awk '{ print "cpu1", \$14 + \$15 }' /proc/\$BENCH_PID/stat
+SELECT 'ms', round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1),
+       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY ms)::numeric, 1) FROM bench_t;
 SQL
+)
+        cpu0=$(awk '$1 == "cpu0" { print $2 }' <<<"$out")
+        cpu1=$(awk '$1 == "cpu1" { print $2 }' <<<"$out")
+        awk -v name="$name" -v c0="$cpu0" -v c1="$cpu1" -v n=$((runs + 2)) -v tick="$tick_ms" \
+            '$1 == "ms" { printf "  %-36s p50 %7.1f  p95 %7.1f ms   cpu %6.1f ms/call\n",
+                          name, $2, $3, (c1 - c0) * tick / n }' <<<"$out"
+    done
 }
 
 echo
 echo "as the HR manager of D01 (cca_u_bench_hr), $runs runs each:"
 timed cca_u_bench_hr \
-    "tab (overview + people page)|j := department_overview(); SELECT count(*) INTO n FROM department_people(limit_count => 50)" \
+    "tab (overview, people page, attention)|j := department_overview(); SELECT count(*) INTO n FROM department_people(limit_count => 50); SELECT count(*) INTO n FROM department_people(attention_only => true)" \
     "overview 30d|j := department_overview()" \
     "people page (by name)|SELECT count(*) INTO n FROM department_people(limit_count => 50)" \
+    "needs attention (people rows)|SELECT count(*) INTO n FROM department_people(attention_only => true)" \
     "people page (last activity, desc)|SELECT count(*) INTO n FROM department_people(sort_by => 'last_activity', descending => true, limit_count => 50)" \
     "people search|SELECT count(*) INTO n FROM department_people(search => 'person 12')" \
     "filter: period quarter|j := department_overview(NULL, 'quarter')" \
@@ -190,27 +210,28 @@ timed cca_u_bench_trainer \
     "gaps: company, quarter|j := knowledge_gaps()" \
     "gaps: company, year, 200 topics|j := knowledge_gaps(NULL, 'year', 200)" \
     "gaps: one department|j := knowledge_gaps('D03')"
-sq -c "SELECT 'sizes: overview ' || pg_size_pretty(octet_length(department_overview('D01')::text)::bigint)
-              || ', gaps ' || pg_size_pretty(octet_length(knowledge_gaps(NULL)::text)::bigint)
-              || ', topics shown (company, quarter) '
-              || jsonb_array_length(knowledge_gaps(NULL)->'topics')" -U cca_super
+echo "sizes: overview $(psql -X -At -U cca_u_bench_hr -c "SELECT pg_size_pretty(octet_length(department_overview()::text)::bigint)"),\
+ gaps (company) $(psql -X -At -U cca_u_bench_trainer -c "SELECT pg_size_pretty(octet_length(knowledge_gaps()::text)::bigint)
+     || ', ' || jsonb_array_length(knowledge_gaps()->'topics') || ' topics shown (quarter, limit 50)'")"
 
-# plans: auto_explain of every statement inside the functions, as the HR manager
+# plans: auto_explain of every statement inside the functions (loaded by the superuser, whose
+# session then takes the HR manager's role: the identity check accepts a superuser's SET ROLE)
 mkdir -p build/results
 plans=build/results/bench_department_plans.txt
-psql -X -q -U cca_super -c "ALTER SYSTEM SET session_preload_libraries = 'auto_explain'" \
-    -c "SELECT pg_reload_conf()" >/dev/null
-PGOPTIONS="-c client_min_messages=log -c auto_explain.log_min_duration=0
-  -c auto_explain.log_nested_statements=on -c auto_explain.log_analyze=on
-  -c auto_explain.log_timing=on -c auto_explain.log_buffers=on" \
-psql -X -q -U cca_u_bench_hr >/dev/null 2>"$plans" <<'SQL'
+psql -X -q -U cca_super >/dev/null 2>"$plans" <<'SQL'
+LOAD 'auto_explain';
+SET auto_explain.log_min_duration = 0;
+SET auto_explain.log_nested_statements = on;
+SET auto_explain.log_analyze = on;
+SET auto_explain.log_buffers = on;
+SET client_min_messages = log;
+SET ROLE cca_u_bench_hr;
 SELECT department_overview() IS NOT NULL;
 SELECT count(*) FROM department_people(limit_count => 50);
 SELECT knowledge_gaps() IS NOT NULL;
 SQL
-psql -X -q -U cca_super -c "ALTER SYSTEM RESET session_preload_libraries" -c "SELECT pg_reload_conf()" >/dev/null
 echo
-echo "plans ($plans, $(wc -l < "$plans") lines): the slowest statements inside the functions"
-awk '/duration: /{ d=$0; sub(/.*duration: /, "", d); sub(/ ms.*/, "", d); getline q;
-     sub(/^[[:space:]]*/, "", q); printf "%9.1f ms  %s\n", d, substr(q, 1, 110) }' "$plans" \
-    | sort -rn | head -12
+echo "plans: $plans ($(wc -l < "$plans") lines); the slowest nodes (> 5 ms) inside the functions:"
+grep -E 'duration: |actual time' "$plans" \
+    | perl -ne 'if (/duration: ([\d.]+) ms/) { print "  statement: $1 ms\n" if $1 > 5; next }
+                print "    $_" if /actual time=[\d.]+\.\.(\d+\.\d+)/ && $1 > 5' | head -60

@@ -5,7 +5,7 @@
 -- different askers and no question text leaves through any function.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(77);
+SELECT plan(79);
 
 -- ---------------------------------------------------------------------------------------
 -- Data: Engineering grows to 8 people (alice, carol, heidi + eng4..eng8); Sales stays at 3.
@@ -118,7 +118,10 @@ GRANT SELECT, INSERT ON outputs TO PUBLIC;
 -- HR manager carol (Engineering)
 -- ---------------------------------------------------------------------------------------
 SET LOCAL ROLE cca_u_carol;
-CREATE TEMP TABLE ov AS SELECT department_overview() AS j;
+-- department_report is department_overview's document plus the people and "needs attention"
+CREATE TEMP TABLE ov AS SELECT department_report() AS j;
+SELECT is((SELECT department_overview() FROM ov), (SELECT j - 'people' - 'needs_attention' FROM ov),
+          'the JSON export is the overview document plus the people');
 SELECT is((SELECT j->>'department' FROM ov), 'Engineering', 'HR gets their own department by default');
 SELECT is((SELECT array_agg(email ORDER BY email) FROM department_people(limit_count => 1000)),
           (SELECT eng_emails FROM expected), 'the people table lists exactly their department');
@@ -212,6 +215,10 @@ SELECT results_eq($$SELECT name, total_count FROM department_people(limit_count 
                   'people: a page with the total count');
 SELECT is((SELECT count(*)::int FROM department_people(attention_only => true) WHERE attention = '[]'),
           0, 'people: "needs attention" only');
+SELECT set_eq($$SELECT user_id, attention FROM department_people(attention_only => true)$$,
+              $$SELECT a->>'user_id' AS id, a->'reasons' AS r
+                FROM ov, jsonb_array_elements(j->'needs_attention') a$$,
+              '... the same people and reasons as the export''s needs_attention');
 SELECT throws_ok($$SELECT * FROM department_people(sort_by => 'email; DROP TABLE users')$$, '22023',
                  NULL, 'people: an unknown sort column is refused');
 SELECT is((SELECT count(*)::int FROM department_people(search => '%')), 0,
