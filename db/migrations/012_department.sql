@@ -89,9 +89,9 @@ AS $$
                            'suppressed', true)
     ELSE
         jsonb_build_object('value', value, 'previous', previous, 'change', value - previous,
-                           'change_pct', CASE WHEN previous <> 0
-                                              THEN round(100 * (value - previous) / abs(previous), 1)
-                                         END,
+                           'change_pct',
+                               CASE WHEN previous <> 0
+                                    THEN round(100 * (value - previous) / abs(previous), 1) END,
                            'suppressed', false)
     END
 $$;
@@ -366,7 +366,7 @@ BEGIN
     ),
     head AS (
         SELECT
-            (SELECT count(*) FROM users u WHERE u.id = ANY (ids) AND u.created_at <= t0)
+            (SELECT count(*) FROM users u WHERE u.department = dept AND u.created_at <= t0)
                 AS people_prev,
             (SELECT count(*) FROM (SELECT DISTINCT e.user_id FROM events e WHERE e.at >= t0) a)
                 AS active_now,
@@ -563,10 +563,12 @@ AS $$ SELECT cca_auth.department_list_for(current_user::text COLLATE "default") 
 --  "charts": {"weekly_activity": {"week_starts": [12 dates], "events": [12], "active_people": [12],
 --                                 "suppressed"},
 --             "completion_by_course": [{"course_id", "title", "mandatory_due_at", "learners",
---                                       "completed", "completion_rate", "avg_progress", "suppressed"}],
+--                                       "completed", "completion_rate", "avg_progress",
+--                                       "suppressed"}],
 --             "skills_matrix": {"skills": [{"skill_id", "name", "category", "holders", "avg_level",
 --                                           "suppressed"}], "skills_total",
---                               "people": [{"user_id", "name", "levels": [level or null per skill]}]},
+--                               "people": [{"user_id", "name",
+--                                           "levels": [level or null per skill]}]},
 --             "assessment_pass_rates": [{"assessment_id", "title", "takers", "passed", "pass_rate",
 --                                        "avg_score", "suppressed"}]}}
 -- "Needs attention" is a people-table read: department_people(attention_only => true); it does
