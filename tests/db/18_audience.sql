@@ -402,7 +402,11 @@ SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedu
                  'cca_auth.reindex_todo_as(text,integer)',
                  -- the Content tab (013, filtered by readers in 020): list, open, feedback
                  'cca_auth.content_list_as(text)', 'cca_auth.content_get_as(text,text)',
-                 'cca_auth.content_feedback_as(text,text)')),
+                 'cca_auth.content_feedback_as(text,text)',
+                 -- precomputes each knowledge-gap topic's nearest content; the report
+                 -- (knowledge_gaps_for, 021) shows a reader only what they may read
+                 'cca_auth.knowledge_gaps_refresh_as(text)',
+                 'cca_auth.knowledge_gaps_for(text,text,text,integer)')),
           NULL, 'every definer function that reads content is audited');
 
 -- the plan (pgvector only: the fallback always scans exactly; pgvector is not in CI) -----------
