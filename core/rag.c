@@ -1128,16 +1128,3 @@ enum err rag_retrieve(struct rag *rag, const char *query, const char *const *typ
     return e;
 }
 
-void rag_answer_cleanup(struct rag_answer *a)
-{
-    if (!a)
-        return;
-    free(a->message_id);
-    free(a->conversation_id);
-    free(a->question);
-    free(a->text);
-    free(a->confidence_reasons);
-    sources_free(a->sources, a->source_count);
-    free(a->errmsg);
-    memset(a, 0, sizeof *a);
-}

@@ -82,6 +82,5 @@ enum err rag_retrieve(struct rag *rag, const char *query, const char *const *typ
                       size_t type_count, int count, struct store_passage **out,
                       size_t *out_count);
 
-void rag_answer_cleanup(struct rag_answer *a);
 
 #endif
