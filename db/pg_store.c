@@ -286,7 +286,9 @@ static void replica_failed(struct pg_store *s, const char *msg)
 }
 
 /* Whether the replica may serve a read now: up, in recovery, past the barrier (the primary's
- * WAL position after this store's last write) and no more than replica_max_lag_s behind. */
+ * WAL position taken after this store's last write: you always read your own writes) and no
+ * more than replica_max_lag_s behind (what others wrote, or you in another process, shows up
+ * within that bound). */
 static bool replica_ok(struct pg_store *s, bool force)
 {
     int64_t now = now_ms();
@@ -301,7 +303,9 @@ static bool replica_ok(struct pg_store *s, bool force)
         return false;
     }
     struct pg_res *res = NULL;
-    if (force || s->is_barrier_stale || !s->barrier) {
+    /* The barrier is taken lazily, at the first replica read after a write: later than the
+     * write itself, so at least as strict. */
+    if (s->is_barrier_stale) {
         enum err e = pg_exec(s->pg, "SELECT pg_current_wal_insert_lsn()::text", 0, NULL, &res);
         if (e != ERR_OK) {
             replica_why(s, "the primary's WAL position is unknown (%s)", pg_errmsg(s->pg));
@@ -316,8 +320,9 @@ static bool replica_ok(struct pg_store *s, bool force)
     const char *params[] = {s->barrier};
     enum err e = pg_exec(s->replica,
                          "SELECT pg_is_in_recovery(),"
-                         " coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false),"
-                         " CASE WHEN pg_last_wal_replay_lsn() >= $1::pg_lsn THEN 0"
+                         " coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, $1 IS NULL),"
+                         " CASE WHEN pg_last_wal_replay_lsn()"
+                         " >= coalesce($1::pg_lsn, pg_last_wal_receive_lsn()) THEN 0"
                          " ELSE coalesce(extract(epoch FROM clock_timestamp()"
                          " - pg_last_xact_replay_timestamp()), -1) END::float8",
                          1, params, &res);
@@ -331,21 +336,25 @@ static bool replica_ok(struct pg_store *s, bool force)
         return false;
     }
     bool in_recovery = pg_res_bool(res, 0, 0, false);
-    bool caught_up = pg_res_bool(res, 0, 1, false);
+    bool past_barrier = pg_res_bool(res, 0, 1, false);
     s->rstate.lag_s = pg_res_double(res, 0, 2, -1);
     pg_res_free(res);
+    double lag = s->rstate.lag_s;
     bool ok = false;
     if (!in_recovery)
         replica_why(s, "replica_url is not a replica (not in recovery): not read");
-    else if (!caught_up && s->rstate.lag_s > s->replica_max_lag_s)
-        replica_why(s, "the replica is %.0f s behind (replica_max_lag_s = %d)", s->rstate.lag_s,
+    else if (!past_barrier && lag < 0)
+        replica_why(s, "the replica has not replayed your last write yet");
+    else if (!past_barrier)
+        replica_why(s, "the replica has not replayed your last write yet (%.1f s behind)", lag);
+    else if (lag < 0)
+        replica_why(s, "the replica's replay lag is unknown (nothing replayed since it started)");
+    else if (lag > s->replica_max_lag_s)
+        replica_why(s, "the replica is %.1f s behind (replica_max_lag_s = %d)", lag,
                     s->replica_max_lag_s);
-    else if (!caught_up)
-        replica_why(s, "the replica has not replayed your last write yet (%.1f s behind)",
-                    s->rstate.lag_s);
     else
         ok = true;
-    s->rstate.is_usable = in_recovery && (caught_up || s->rstate.lag_s <= s->replica_max_lag_s);
+    s->rstate.is_usable = ok;
     return ok;
 }
 
