@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "core/loop.h"
 #include "core/mem.h"
 #include "core/store.h"
 #include "core/store_replica.h"
@@ -197,6 +198,48 @@ static void test_replica_down(void **state)
     store_free(s);
 }
 
+static long backends_named(const char *app)
+{
+    char *v = value(primary_url, "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+                    app);
+    long n = v ? strtol(v, NULL, 10) : -1;
+    free(v);
+    return n;
+}
+
+/* With a loop attached (the TUI), an idle store holds no server connection after
+ * idle_disconnect_s, and the next query reconnects silently. */
+static void test_idle_disconnect(void **state)
+{
+    (void)state;
+    NEED_ENV();
+    char app[64];
+    snprintf(app, sizeof app, "cca-idle-test-%ld", (long)getpid());
+    char *url = xasprintf("%s application_name=%s", primary_url, app);
+    struct pg_store_options o = {.conninfo = url, .connect_timeout_s = 5,
+                                 .idle_disconnect_s = 1};
+    struct store *s = NULL;
+    char err[512] = "";
+    assert_int_equal(pg_store_open(&o, &s, err, sizeof err), ERR_OK);
+    struct loop *loop = loop_new();
+    store_attach_loop(s, loop);
+    (void)hits(s, "expenses");
+    assert_int_equal(backends_named(app), 1);
+    for (int i = 0; i < 30; i++)
+        loop_run_once(loop, 100);
+    assert_int_equal(backends_named(app), 0);
+    assert_true(store_is_connected(s)); /* idle, not down */
+    /* The next call reconnects without a word. */
+    struct store_user u = {0};
+    assert_int_equal(store_whoami(s, &u), ERR_NOT_FOUND); /* the superuser is nobody */
+    store_user_cleanup(&u);
+    (void)hits(s, "expenses");
+    assert_int_equal(backends_named(app), 1);
+    store_free(s);
+    loop_free(loop);
+    free(url);
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -219,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_read_your_writes),
         cmocka_unit_test(test_replica_too_far_behind),
         cmocka_unit_test(test_replica_down),
+        cmocka_unit_test(test_idle_disconnect),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }
