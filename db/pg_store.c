@@ -1086,9 +1086,13 @@ static enum err pgs_user_add(struct store *st, const struct store_user_in *in, c
     wrote(impl(st));
     struct pg *pg = impl(st)->pg;
     *user_id = NULL;
-    const char *params[] = {in->email, in->name, in->role, in->department};
+    const char *params[] = {in->email, in->name, in->role, in->department, in->db_role};
     struct pg_res *res = NULL;
-    enum err e = pg_exec(pg, "SELECT cca_user_add($1, $2, $3, $4)", 4, params, &res);
+    /* A chosen login role name goes through the superuser-only creator (006/010), which
+     * adopts an existing unprivileged role of that name or creates it. */
+    enum err e = in->db_role
+                     ? pg_exec(pg, "SELECT cca_user_create($1, $2, $3, $4, $5)", 5, params, &res)
+                     : pg_exec(pg, "SELECT cca_user_add($1, $2, $3, $4)", 4, params, &res);
     if (e == ERR_OK)
         *user_id = pg_res_dup(res, 0, 0);
     pg_res_free(res);
