@@ -357,7 +357,9 @@ int cmd_ask(struct cli *cli, int argc, char **argv)
     enum err e = cli->open_store(cli->cfg, true, &store, err, sizeof err);
     if (e != ERR_OK) {
         cli_error("%s", err[0] ? err : err_str(e));
-        keep_unsent(cli->cfg->user, conversation, question, err[0] ? err : err_str(e));
+        /* A setting that can never work (--user through a pooler) keeps nothing to retry. */
+        if (e != ERR_UNSUPPORTED)
+            keep_unsent(cli->cfg->user, conversation, question, err[0] ? err : err_str(e));
         goto out;
     }
     loop = loop_new();

@@ -22,6 +22,7 @@
 #include "core/mem.h"
 #include "core/store.h"
 #include "core/store_content.h"
+#include "core/store_replica.h"
 #include "core/utf8.h"
 
 #include "cli/commands.h"
@@ -199,6 +200,21 @@ static struct store *check_database(struct doctor *d, const struct config *cfg,
     else
         report(d, DOCTOR_OK, "vector", "%s", info->vector_impl);
     return st;
+}
+
+/* [database] replica_url: whether retrieval can read from it now, and why not. */
+static void check_replica(struct doctor *d, const struct config *cfg, struct store *st)
+{
+    if (!cfg->db_replica_url || !*cfg->db_replica_url)
+        return;
+    struct store_replica_state rs;
+    if (store_replica_check(st, &rs) != ERR_OK || !rs.is_configured)
+        return;
+    if (rs.is_usable)
+        report(d, DOCTOR_OK, "replica", "retrieval reads from the replica (%s)",
+               rs.lag_s > 0 ? "behind, within replica_max_lag_s" : "caught up");
+    else
+        report(d, DOCTOR_WARN, "replica", "retrieval reads from the primary: %s", rs.why);
 }
 
 static void report_user(struct doctor *d, const struct store_user *u)
@@ -439,6 +455,8 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
     struct store *st = check_database(&d, cfg, &info);
     /* Without the schema the user and embedding checks would only repeat "run cca migrate". */
     bool has_schema = st && info.schema_version > 0;
+    if (st)
+        check_replica(&d, cfg, st);
     if (has_schema)
         check_user(&d, cfg, st);
 

@@ -102,6 +102,11 @@ static const struct key_def keys[] = {
     INT("database", "connect_timeout_s", db_connect_timeout_s, 5, 1, 600, NULL),
     INT("database", "statement_timeout_ms", db_statement_timeout_ms, 15000, 0, 86400000, NULL),
     INT("database", "answer_timeout_ms", db_answer_timeout_ms, 0, 0, 86400000, NULL),
+    {"database", "pooled", KT_BOOL, F(db_pooled), false, NULL, 0, 0, 1, NULL,
+     "CCA_DATABASE_POOLED"},
+    INT("database", "idle_disconnect_s", db_idle_disconnect_s, 300, 0, 86400, NULL),
+    STR("database", "replica_url", db_replica_url, "", "CCA_DATABASE_REPLICA_URL"),
+    INT("database", "replica_max_lag_s", db_replica_max_lag_s, 30, 0, 86400, NULL),
 
     ENUM("llm", "provider", llm_provider, "none", "none|openai|azure"),
     OPT("llm", "base_url", KT_URL, llm_base_url, "CCA_LLM_BASE_URL"),
@@ -156,8 +161,8 @@ static bool is_string_type(enum key_type t)
 static bool key_is_sensitive(const struct key_def *k)
 {
     static const size_t sensitive[] = {
-        F(db_url),         F(llm_base_url), F(llm_api_key), F(embed_base_url),
-        F(embed_api_key),  F(user),         F(log_file),    F(assets_dir),
+        F(db_url),        F(db_replica_url), F(llm_base_url), F(llm_api_key),
+        F(embed_base_url), F(embed_api_key),  F(user),         F(log_file),    F(assets_dir),
     };
     for (size_t i = 0; i < sizeof sensitive / sizeof sensitive[0]; i++)
         if (k->offset == sensitive[i])
@@ -477,7 +482,8 @@ static enum err key_set(struct config *c, const struct key_def *k, const char *v
     case KT_STRING:
     case KT_SECRET:
         /* An empty [database] url is meaningful: libpq's defaults (PGHOST, ...). */
-        if (*value == '\0' && !k->is_optional && k->offset != F(db_url)) {
+        if (*value == '\0' && !k->is_optional && k->offset != F(db_url) &&
+            k->offset != F(db_replica_url)) {
             msg_set(msg, msglen, "the value must not be empty");
             return ERR_CONFIG;
         }
@@ -1407,8 +1413,9 @@ char *config_dump(const struct config *c)
         buf_printf(&b, "%s = ", k->name);
         if (k->type == KT_SECRET) {
             buf_append_str(&b, secret_value(c, k) ? "(set)" : "");
-        } else if (k->offset == F(db_url)) {
-            dump_conninfo(&b, c->db_url ? c->db_url : "");
+        } else if (k->offset == F(db_url) || k->offset == F(db_replica_url)) {
+            const char *v = str_value(c, k);
+            dump_conninfo(&b, v ? v : "");
         } else if (is_string_type(k->type)) {
             const char *v = str_value(c, k);
             buf_append_str(&b, v ? v : "");

@@ -27,6 +27,13 @@ struct config {
     int db_statement_timeout_ms; /* default 15000 */
     int db_answer_timeout_ms;    /* a hung server is given up on after this; 0: the statement
                                     timeout + 5 s on the command line, 5 s in the TUI */
+    bool db_pooled;              /* url names a transaction-mode pooler (PgBouncer): no session
+                                  * state is set (see docs/scaleout.md), --user and migrate are
+                                  * refused; default false; env CCA_DATABASE_POOLED */
+    int db_idle_disconnect_s;    /* the TUI closes its connections after this long without a
+                                  * query and reconnects on the next one; 0: never; default 300 */
+    char *db_replica_url;        /* a streaming replica for retrieval reads; "": none */
+    int db_replica_max_lag_s;    /* a replica further behind than this is not read; default 30 */
 
     /* [llm]  provider: "none" (offline, the default), "openai" (any OpenAI-compatible
      * server: OpenAI, Ollama /v1, llama.cpp, vLLM, LM Studio, OpenRouter) or "azure". */

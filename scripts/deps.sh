@@ -11,7 +11,7 @@ packages=(
     libsodium-dev libinih-dev libmd4c-dev wordnet-dev wordnet-base
     postgresql postgresql-contrib postgresql-server-dev-all postgresql-15-pgtap
     libtap-parser-sourcehandler-pgtap-perl libcmocka-dev tmux valgrind man-db groff-base
-    locales clang libclang-rt-dev
+    locales clang libclang-rt-dev pgbouncer
 )
 
 [ $# -gt 0 ] && packages=("$@")
