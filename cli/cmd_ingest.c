@@ -12,6 +12,7 @@
 
 #include "core/buf.h"
 #include "core/config.h"
+#include "core/content_embed.h"
 #include "core/embed.h"
 #include "core/ingest.h"
 #include "core/json_out.h"
@@ -55,7 +56,8 @@ static void ingest_usage(FILE *out, const char *name)
     if (strcmp(name, "reindex") == 0) {
         fprintf(out, "Usage: cca reindex [--limit N] [--json]\n"
                      "       cca reindex --status [--json]\n"
-                     "       cca reindex --abort\n\n"
+                     "       cca reindex --abort\n"
+                     "       cca reindex --missing\n\n"
                      "Re-embeds every stored passage with the configured embedder, beside the\n"
                      "live index: answers keep coming from the old embeddings meanwhile. Each\n"
                      "batch is committed, so an interrupted run continues where it stopped when\n"
@@ -66,6 +68,8 @@ static void ingest_usage(FILE *out, const char *name)
                      "  --status   show the state: \"reindex to MODEL (DIM): 4,200 of 10,000\n"
                      "             passages\", or the live index\n"
                      "  --abort    forget the run in progress; the live index stays\n"
+                     "  --missing  only chunk and embed content that is not searchable yet\n"
+                     "             (content without passages or embeddings, e.g. seeded)\n"
                      "  --json     print a machine-readable summary on stdout\n\n"
                      "Exit status: 0 done (or stopped at --limit), 1 failed (the reason is on\n"
                      "stderr; what was embedded stays for the next run), 2 usage error.\n");
@@ -560,8 +564,31 @@ static int reindex_state_command(struct cli *cli, bool is_abort, bool is_json)
     return status;
 }
 
+int cmd_embed_missing(struct cli *cli)
+{
+    struct ingest_env env;
+    int status = ingest_open(cli, &env);
+    if (status != 0) {
+        ingest_close(&env);
+        return status;
+    }
+    size_t items = 0, passages = 0;
+    char *errmsg = NULL;
+    enum err rc = content_embed_all(env.store, env.emb, cli->cfg->rag_chunk_chars,
+                                    cli->cfg->rag_chunk_overlap, &items, &passages, &errmsg);
+    if (rc != ERR_OK)
+        cli_error("embedding content: %s", errmsg ? errmsg : err_str(rc));
+    else
+        printf("embedded %zu passages of %zu content items\n", passages, items);
+    free(errmsg);
+    ingest_close(&env);
+    return rc == ERR_OK ? 0 : 1;
+}
+
 int cmd_reindex(struct cli *cli, int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "--missing") == 0)
+        return cmd_embed_missing(cli);
     bool is_json = false, is_status = false, is_abort = false;
     long limit = 0;
     for (int i = 1; i < argc; i++) {

@@ -15,6 +15,9 @@ int cmd_gdpr(struct cli *cli, int argc, char **argv);       /* cli/cmd_gdpr.c */
 int cmd_retention(struct cli *cli, int argc, char **argv);  /* cli/cmd_gdpr.c */
 int cmd_reindex(struct cli *cli, int argc, char **argv);    /* cli/cmd_ingest.c */
 int cmd_ingest(struct cli *cli, int argc, char **argv);     /* cli/cmd_ingest.c */
+/* Chunks and embeds every content item not searchable yet (`cca reindex --missing`, and the
+ * end of `cca seed`); prints one line; 0 when done. cli/cmd_ingest.c */
+int cmd_embed_missing(struct cli *cli);
 int cmd_search(struct cli *cli, int argc, char **argv);     /* cli/cmd_ask.c */
 int cmd_ask(struct cli *cli, int argc, char **argv);        /* cli/cmd_ask.c */
 int cmd_unsent(struct cli *cli, int argc, char **argv);     /* cli/cmd_unsent.c */

@@ -8,7 +8,7 @@
 -- k results whenever k readable passages exist, and (pgvector only) the index plan.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(129);
+SELECT plan(133);
 
 CREATE FUNCTION pg_temp.v(i int, x float8, j int DEFAULT 2, y float8 DEFAULT 0) RETURNS vector
 LANGUAGE sql IMMUTABLE AS $$
@@ -394,7 +394,19 @@ SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedu
                  'learning_content_sync_title()', 'cca_auth.content_passages_copy_readers()',
                  'cca_auth.learning_content_sync_readers()',
                  -- caller-scoped statistics (this migration)
-                 'cca_auth.passage_lexeme_stats(text[])', 'cca_auth.passage_readable_count()')),
+                 'cca_auth.passage_lexeme_stats(text[])', 'cca_auth.passage_readable_count()',
+                 -- admins (require_admin): re-embedding every passage whatever its audience
+                 -- (016); reindex_state returns counts only
+                 'cca_auth.reindex_begin_as(text,integer,text)', 'cca_auth.reindex_finish_as(text)',
+                 'cca_auth.reindex_put_as(text,text[],text[])', 'cca_auth.reindex_state()',
+                 'cca_auth.reindex_todo_as(text,integer)',
+                 -- the Content tab (013, filtered by readers in 020): list, open, feedback
+                 'cca_auth.content_list_as(text)', 'cca_auth.content_get_as(text,text)',
+                 'cca_auth.content_feedback_as(text,text)',
+                 -- precomputes each knowledge-gap topic's nearest content; the report
+                 -- (knowledge_gaps_for, 021) shows a reader only what they may read
+                 'cca_auth.knowledge_gaps_refresh_as(text)',
+                 'cca_auth.knowledge_gaps_for(text,text,text,integer)')),
           NULL, 'every definer function that reads content is audited');
 
 -- the plan (pgvector only: the fallback always scans exactly; pgvector is not in CI) -----------
@@ -449,6 +461,19 @@ SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector')
                     $$VALUES (20, 0)$$,
                     '... and returns k = 20 readable passages, none hidden (iterative scan)')
     ELSE skip('pgvector is not installed', 1) END;
+RESET ROLE;
+
+-- the trainer's Content tab (013 via 020) applies the same rule -----------------------------
+SET LOCAL ROLE cca_u_frank;
+SELECT ok(cca_content_list()::text !~ 'zqcanary(hr|eng)',
+          'the Content tab lists no restricted content to a trainer outside its audience');
+SELECT throws_ok($$SELECT cca_content_get('audc-hr')$$, 'P0002', NULL,
+                 '... and opening it answers like a missing item');
+SELECT ok(cca_content_list()::text ~ 'zqcanarydraft', '... while frank lists his own draft');
+RESET ROLE;
+SET LOCAL ROLE cca_u_erin;
+SELECT ok(cca_content_get('audc-hr')::text ~ 'zqcanaryhr',
+          'erin, in the audience (and its author), opens the HR handbook');
 RESET ROLE;
 
 SELECT * FROM finish();

@@ -102,6 +102,8 @@ check "admin cli: a person exports their own data (--me) but nobody else's" t30_
 t30_erase_tty() {
     # On a terminal the email must be typed back: a mistyped one erases nothing.
     tm kill-server 2>/dev/null
+    # A server still shutting down would take the new session with it (as in start_cca).
+    local i; for i in $(seq 1 100); do [ -S "$E2E_TMUX_SOCK" ] || break; sleep 0.02; done
     tm new-session -d -x 120 -y 20 -s t "cd '$E2E_ROOT' && env CCA_DATABASE_URL='$E2E_DB_URL' ${E2E_CCA:-./cca} --user grace@example.com gdpr erase imp2@example.com; echo \"EXITED \$?\"; sleep 600"
     wait_for 'Type the email to confirm' || return 1
     type_text "imp2@example.org"; keys Enter
