@@ -4,6 +4,9 @@
 # follows; after a resize the countdown is re-read from the server, the last minute is
 # announced, time runs out on screen and the result arrives.
 as_sql() { psql "$E2E_DB_URL" -Atq -c "$1"; }
+# The Assessments tab's Alt-number for a learner (its place among the learner's tabs).
+as_tab=M-$(grep '^X(' tui/screens.def | grep -E 'SCREEN_ROLE_ANY|SCREEN_ROLE_LEARNER' |
+           grep -n '^X(assessments,' | cut -d: -f1)
 psql "$E2E_DB_URL" -q <<'SQL'
 INSERT INTO assessments (id, title, description, difficulty, time_limit, passing_score,
                          max_attempts, review_policy, layout, questions)
@@ -22,7 +25,7 @@ as_answers() {
 }
 
 start_cca 100x30
-keys M-3
+keys "$as_tab"
 check "assess: the list shows the assessment with its figures" wait_for 'AAA Resume T[^ ]* +available .* 3 +10 min +80 % +0 of 2 +2 +-'
 keys Enter
 check "assess: the rules come first and ask to confirm" wait_for 'Start now\? Enter or y starts the clock'
@@ -43,7 +46,7 @@ kill -9 "$(cca_pid)"
 check "assess: the client is gone (SIGKILL)" wait_for 'EXITED 137'
 
 start_cca 100x30
-keys M-3
+keys "$as_tab"
 check "assess: reopening resumes the attempt with its answers" wait_for 'Attempt resumed: same deadline, 2 answers kept'
 check "assess: on the first unanswered question" wait_for 'Question 3 of 3 · not answered'
 keys p

@@ -2,6 +2,9 @@
 # (the server closes the attempt with the answers saved before). A 1-minute limit is shown in
 # the warning colour; quitting during an attempt asks first.
 as_sql() { psql "$E2E_DB_URL" -Atq -c "$1"; }
+# The Assessments tab's Alt-number for a learner (its place among the learner's tabs).
+as_tab=M-$(grep '^X(' tui/screens.def | grep -E 'SCREEN_ROLE_ANY|SCREEN_ROLE_LEARNER' |
+           grep -n '^X(assessments,' | cut -d: -f1)
 psql "$E2E_DB_URL" -q <<'SQL'
 INSERT INTO assessments (id, title, description, difficulty, time_limit, passing_score,
                          max_attempts, review_policy, layout, questions)
@@ -13,7 +16,7 @@ VALUES ('assess-e2e-timeout', 'AAB Timeout Test', 'made by t_41', 'beginner', 1,
    "correct": 0}]');
 SQL
 start_cca 100x30
-keys M-3
+keys "$as_tab"
 check "timeout: the list shows the 1-minute assessment" wait_for 'AAB Timeout .*available .* 1 min'
 # Down until it is selected (its description shows under the table).
 for i in 1 2 3 4 5 6 7 8 9; do wait_for 'made by t_41' 1 && break; keys Down; done
@@ -38,7 +41,7 @@ as_sql "UPDATE assessment_attempts SET started_at = clock_timestamp() - interval
 check "timeout: the attempt is still open on the server" test "$(as_sql "SELECT status FROM assessment_attempts WHERE assessment_id = 'assess-e2e-timeout'")" = "open"
 
 start_cca 100x30
-keys M-3
+keys "$as_tab"
 check "timeout: reopening shows the result" wait_for 'Result · AAB Timeout Test · attempt 1'
 check "timeout: it says the time was up" wait_for 'submitted at its deadline'
 check "timeout: scored with the saved answer" wait_for 'Score 50 % · passed'
