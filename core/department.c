@@ -693,10 +693,9 @@ void department_gaps_refresh_describe(const char *text, size_t len, struct buf *
     if (!json_bool(json_get(root, "refreshed"), 0)) {
         buf_append_str(out, "Another refresh of the knowledge gaps is running; try again soon.");
     } else {
-        double ms = json_num(json_get(root, "took_ms"), 0);
-        buf_printf(out, "Knowledge gaps recomputed: %d gap questions, %d topics, %.1f s.",
-                   as_int(json_get(root, "questions")), as_int(json_get(root, "topics")),
-                   ms / 1000.0);
+        int q = as_int(json_get(root, "questions")), t = as_int(json_get(root, "topics"));
+        buf_printf(out, "Knowledge gaps recomputed: %d gap question%s, %d topic%s.", q,
+                   q == 1 ? "" : "s", t, t == 1 ? "" : "s");
     }
     json_doc_free(doc);
 }

@@ -248,7 +248,7 @@ struct department_gaps {
 enum err department_gaps_parse(const char *text, size_t len, struct department_gaps **out);
 void department_gaps_free(struct department_gaps *g);
 /* The reply of knowledge_gaps_refresh() in a sentence ("Knowledge gaps recomputed: 205 gap
- * questions, 12 topics, 1.2 s." or "Another refresh is running; try again in a moment.")
+ * questions, 12 topics." or "Another refresh is running; try again in a moment.")
  * into out. */
 void department_gaps_refresh_describe(const char *text, size_t len, struct buf *out);
 

@@ -1098,7 +1098,8 @@ static void draw_people(struct department_screen *d, struct render *r,
         render_cursor(r, y, area->x + used);
     } else {
         if (d->has_people)
-            buf_printf(&b, "%zu of %ld people", d->people.count, d->people.total);
+            buf_printf(&b, "%zu of %ld %s", d->people.count, d->people.total,
+                       d->people.total == 1 ? "person" : "people");
         if (d->search)
             buf_printf(&b, " matching \"%s\"", d->search);
         buf_printf(&b, " \xC2\xB7 sorted by %s%s", people_columns[d->sort_col].title,
@@ -1134,7 +1135,8 @@ static void draw_people(struct department_screen *d, struct render *r,
     if (att_h < 2 || y >= area->y + area->h)
         return;
     char title[96];
-    snprintf(title, sizeof title, "Needs attention (%zu; whatever the filters)", need);
+    snprintf(title, sizeof title, "Needs attention (%zu) \xC2\xB7 not narrowed by the filters",
+             need);
     render_text(r, y++, area->x, area->w, title, THEME_HEADING);
     long long now = now_s(d);
     for (size_t i = 0; i < need && y < area->y + area->h; i++) {
@@ -1266,15 +1268,20 @@ static void build_gaps(struct department_screen *d, int width, bool is_unicode)
     char when[48];
     department_format_when(g->as_of, now_s(d), when, sizeof when);
     page_addf(pg, THEME_NOTE, -1,
-              "Questions the assistant could not answer well, by topic \xC2\xB7 %s \xC2\xB7 %s "
-              "\xC2\xB7 %s",
+              "Questions asked without a good answer, by topic \xC2\xB7 %s \xC2\xB7 %s",
               strcmp(g->scope, "company") == 0 ? "the whole company" : g->scope,
-              department_period_title(d->period),
-              g->as_of ? "" : "never computed: R computes it");
+              department_period_title(d->period));
+    int k = g->min_askers > 0 ? g->min_askers : 5;
     if (g->as_of)
-        page_addf(pg, THEME_NOTE, -1, "Computed %s; R recomputes. Only topics asked about by %d "
-                                      "people or more; no question text and no name.",
-                  when, g->min_askers > 0 ? g->min_askers : 5);
+        page_addf(pg, THEME_NOTE, -1,
+                  "Computed %s (R recomputes) \xC2\xB7 topics asked by %d people or more; no "
+                  "question text, no name",
+                  when, k);
+    else
+        page_addf(pg, THEME_NOTE, -1,
+                  "Not computed yet: R computes it \xC2\xB7 topics asked by %d people or more; "
+                  "no question text, no name",
+                  k);
     add_blank(pg);
     if (g->topic_count == 0) {
         page_addf(pg, THEME_DEFAULT, -1,
@@ -1408,7 +1415,7 @@ static bool department_draw_overlay(void *self, struct render *r, int rows, int 
     struct department_screen *d = self;
     if (d->export_form) {
         int w = cols - 4 < 72 ? cols - 4 : 72;
-        int h = 6;
+        int h = 4;
         struct layout_rect box = {(rows - h) / 2, (cols - w) / 2, h, w};
         render_box(r, &box, "Export the report as CSV (mode 0600)",
                    "Enter write \xC2\xB7 Tab next field \xC2\xB7 Esc cancel", THEME_DEFAULT);
@@ -1420,8 +1427,9 @@ static bool department_draw_overlay(void *self, struct render *r, int rows, int 
         const char **items = xcalloc(d->choices.count + 1, sizeof *items);
         char **owned = xcalloc(d->choices.count + 1, sizeof *owned);
         for (size_t i = 0; i < d->choices.count; i++) {
-            owned[i] = xasprintf("%s (%d people)", d->choices.items[i].name,
-                                 d->choices.items[i].people);
+            owned[i] = xasprintf("%s (%d %s)", d->choices.items[i].name,
+                                 d->choices.items[i].people,
+                                 d->choices.items[i].people == 1 ? "person" : "people");
             items[i] = owned[i];
         }
         render_list_overlay(r, rows, cols,
@@ -1492,8 +1500,8 @@ static const char *department_hints(void *self)
     if (d->is_trainer || d->section == SEC_GAPS)
         return "R recompute \xC2\xB7 p period \xC2\xB7 F1 keys";
     if (d->section == SEC_PEOPLE)
-        return "Enter person \xC2\xB7 / find \xC2\xB7 s sort \xC2\xB7 e export \xC2\xB7 F1 keys";
-    return "Tab section \xC2\xB7 p c k filter \xC2\xB7 e export \xC2\xB7 F1 keys";
+        return "Enter person \xC2\xB7 / find \xC2\xB7 s sort \xC2\xB7 F1 keys";
+    return "Tab \xC2\xB7 p c k filter \xC2\xB7 e export \xC2\xB7 F1 keys";
 }
 
 static bool department_is_busy(void *self)
