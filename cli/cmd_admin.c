@@ -74,7 +74,8 @@ static int report_user_failure(struct store *s, enum err e, const char *what)
 {
     const char *msg = store_errmsg(s);
     if (e == ERR_PERMISSION && !strstr(msg, "admin"))
-        cli_error("%s: %s (only an admin can manage users: use --user with an admin's email)",
+        cli_error("%s: %s (only an admin can manage users: connect as an admin's role, or in "
+                  "the demo use --user with an admin's email)",
                   what, *msg ? msg : err_str(e));
     else
         report_failure(s, e, what);
@@ -205,6 +206,7 @@ int cmd_seed(struct cli *cli, int argc, char **argv)
 static void user_usage(FILE *out)
 {
     fputs("Usage: cca user add EMAIL --name NAME --role ROLE [--department DEPT]\n"
+          "                    [--login ACCOUNT] [--print-ident]\n"
           "       cca user set-role EMAIL ROLE\n"
           "       cca user set-department EMAIL DEPT     (\"\" clears it)\n"
           "       cca user deactivate EMAIL\n"
@@ -218,7 +220,13 @@ static void user_usage(FILE *out)
           "`import` reads a CSV file with a header naming the columns email, name, role and\n"
           "department (any order; only email is required), adds new people and changes known\n"
           "ones, all or nothing; --dry-run shows what would change. Admin only: the database\n"
-          "refuses anybody else, and writes every change to the audit log with who made it.\n",
+          "refuses anybody else, and writes every change to the audit log with who made it.\n\n"
+          "  --login ACCOUNT  name the login role ACCOUNT, the person's account on the shared\n"
+          "                   host, so that peer authentication lets them in as themselves\n"
+          "                   (only the database's superuser, e.g. run as postgres; an existing\n"
+          "                   unprivileged role of that name is adopted)\n"
+          "  --print-ident    print only a pg_ident.conf block for map \"cca\" (comments and\n"
+          "                   the map line), ready to append: cca user add ... >> pg_ident.conf\n",
           out);
 }
 
@@ -249,13 +257,72 @@ static const char *take_value(int argc, char **argv, int *i, const char *opt, bo
     return argv[++*i];
 }
 
+/* A PostgreSQL login role name CCA accepts for a person (cca_user_create checks it too). */
+static bool is_role_name(const char *s)
+{
+    static const char *const reserved[] = {"cca_owner", "cca_learner", "cca_hr_manager",
+                                           "cca_trainer", "cca_admin"};
+    size_t n = strlen(s);
+    if (n == 0 || n > 63 || !(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z')))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!(s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')))
+            return false;
+    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+        if (strcmp(s, reserved[i]) == 0)
+            return false;
+    return strncmp(s, "pg_", 3) != 0;
+}
+
+/* The person's login role as the database recorded it (heap), or NULL. */
+static char *user_db_role(struct store *s, const char *id)
+{
+    struct store_user *u = NULL;
+    size_t n = 0;
+    char *role = NULL;
+    if (store_user_list(s, &u, &n) != ERR_OK)
+        return NULL;
+    for (size_t i = 0; i < n && !role; i++)
+        if (u[i].id && strcmp(u[i].id, id) == 0 && u[i].db_role)
+            role = xstrdup(u[i].db_role);
+    store_users_free(u, n);
+    return role;
+}
+
+/* The pg_ident.conf block for peer authentication: comments, then "cca ACCOUNT ROLE". All of
+ * it is safe to append to pg_ident.conf. Names are the validated arguments and the role name
+ * the database made from [a-z0-9_]. */
+static void print_ident(const char *email, const char *role, const char *id,
+                        const char *login, const char *db_role)
+{
+    printf("# cca: %s, %s, user id %s\n", email, role, id);
+    if (login) {
+        printf("# the account %s logs in as the role %s (created by cca user add: LOGIN,\n"
+               "# no password, member of cca_%s only). pg_hba.conf needs, once, before the\n"
+               "# other \"local\" lines:  local <database> all peer map=cca\n"
+               "cca  %s  %s\n",
+               login, login, role, login, login);
+        return;
+    }
+    printf("# the login role %s was named by the database: map the person's account to it\n"
+           "# (replace ACCOUNT) and have them connect with user=%s (PGUSER, or [database] url\n"
+           "# in their ~/.config/cca/config.ini); or add them with --login ACCOUNT instead\n"
+           "cca  ACCOUNT  %s\n",
+           db_role, db_role, db_role);
+}
+
 static int user_add(struct cli *cli, int argc, char **argv)
 {
-    const char *email = NULL, *name = NULL, *role = NULL, *dept = NULL;
+    const char *email = NULL, *name = NULL, *role = NULL, *dept = NULL, *login = NULL;
+    bool wants_ident = false;
     for (int i = 2; i < argc; i++) {
         bool is_missing = false;
         const char *v;
-        if ((v = take_value(argc, argv, &i, "--name", &is_missing)))
+        if (strcmp(argv[i], "--print-ident") == 0)
+            wants_ident = true;
+        else if ((v = take_value(argc, argv, &i, "--login", &is_missing)))
+            login = v;
+        else if ((v = take_value(argc, argv, &i, "--name", &is_missing)))
             name = v;
         else if ((v = take_value(argc, argv, &i, "--role", &is_missing)))
             role = v;
@@ -292,23 +359,48 @@ static int user_add(struct cli *cli, int argc, char **argv)
         cli_error("user add: unknown role '%s' (learner, hr_manager, trainer or admin)", role);
         return 2;
     }
+    if (login && !is_role_name(login)) {
+        cli_error("user add: --login '%s' cannot be a login role name (lower-case letters, "
+                  "digits and '_', not starting with a digit, not pg_* or a CCA group); name "
+                  "the role differently and map the account to it in pg_ident.conf",
+                  login);
+        return 2;
+    }
     struct store *s = open_or_report(cli, true);
     if (!s)
         return 1;
-    struct store_user_in in = {.email = email, .name = name, .role = role, .department = dept};
+    struct store_user_in in = {
+        .email = email, .name = name, .role = role, .department = dept, .db_role = login};
     char *id = NULL;
     enum err e = store_user_add(s, &in, &id);
     int status = 0;
-    if (e == ERR_OK) {
+    if (e == ERR_OK && wants_ident) {
+        char *db_role = login ? xstrdup(login) : user_db_role(s, id ? id : "");
+        if (db_role && id && is_clean_label(id, false) && is_role_name(db_role)) {
+            print_ident(email, role, id, login, db_role);
+        } else {
+            cli_error("user add: added, but the login role is not readable here: see cca user "
+                      "list");
+            status = 1;
+        }
+        free(db_role);
+    } else if (e == ERR_OK) {
         fputs("added ", stdout);
         put_safe(email);
         fputs(" (", stdout);
         put_safe(name);
         printf(") as %s, user id ", role);
         put_safe(id ? id : "?");
+        if (login)
+            printf(", login role %s", login);
         fputc('\n', stdout);
-    }
-    else
+    } else if (login && e == ERR_PERMISSION) {
+        cli_error("user add: %s (--login needs the database's superuser: run it as the operator, "
+                  "e.g. sudo -u postgres cca user add ...; an admin can add people without "
+                  "--login)",
+                  store_errmsg(s));
+        status = 1;
+    } else
         status = report_user_failure(s, e, "user add");
     free(id);
     store_free(s);

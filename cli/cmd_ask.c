@@ -165,7 +165,7 @@ static void print_answer_json(const struct rag_answer *a)
     json_out_key(&j, "sources");
     json_out_array_begin(&j);
     for (size_t i = 0; i < a->source_count; i++) {
-        const struct rag_source *s = &a->sources[i];
+        const struct source *s = &a->sources[i];
         json_out_object_begin(&j);
         json_out_key(&j, "n");
         json_out_int(&j, s->number);
@@ -214,7 +214,7 @@ static void print_sources(const struct rag_answer *a, bool is_tty)
     if (a->source_count > 0) {
         fputs("\nSources:\n", stdout);
         for (size_t i = 0; i < a->source_count; i++) {
-            const struct rag_source *s = &a->sources[i];
+            const struct source *s = &a->sources[i];
             printf("  [%d] ", s->number);
             put_str(stdout, is_tty, s->title);
             if (s->audience) {
@@ -357,7 +357,9 @@ int cmd_ask(struct cli *cli, int argc, char **argv)
     enum err e = cli->open_store(cli->cfg, true, &store, err, sizeof err);
     if (e != ERR_OK) {
         cli_error("%s", err[0] ? err : err_str(e));
-        keep_unsent(cli->cfg->user, conversation, question, err[0] ? err : err_str(e));
+        /* A setting that can never work (--user through a pooler) keeps nothing to retry. */
+        if (e != ERR_UNSUPPORTED)
+            keep_unsent(cli->cfg->user, conversation, question, err[0] ? err : err_str(e));
         goto out;
     }
     loop = loop_new();

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/config.h"
@@ -21,6 +22,7 @@
 #include "core/mem.h"
 #include "core/store.h"
 #include "core/store_content.h"
+#include "core/store_replica.h"
 #include "core/utf8.h"
 
 #include "cli/commands.h"
@@ -98,20 +100,55 @@ static void report(struct doctor *d, enum doctor_level level, const char *check,
 
 /* ---- checks -------------------------------------------------------------------------------- */
 
+/* The files read, system-wide first (the user's keys win); a key others can read is flagged. */
 static void check_config(struct doctor *d, const struct config *cfg)
 {
-    if (!cfg->path) {
+    if (!cfg->path && !cfg->system_path) {
         report(d, DOCTOR_OK, "config", "defaults (no config file found; see cca(1) FILES)");
         return;
     }
-    struct stat st;
+    const char *files[2] = {cfg->system_path, cfg->path};
     bool has_key = cfg->llm_api_key || cfg->embed_api_key;
-    if (has_key && stat(cfg->path, &st) == 0 && (st.st_mode & 077))
-        report(d, DOCTOR_WARN, "config",
-               "%s is readable by other users (mode %03o) and an API key is set: chmod 600 %s",
-               cfg->path, (unsigned)(st.st_mode & 0777), cfg->path);
+    for (size_t i = 0; i < 2; i++) {
+        struct stat st;
+        if (files[i] && has_key && stat(files[i], &st) == 0 && (st.st_mode & 077) &&
+            (i == 1 || !cfg->path))
+            report(d, DOCTOR_WARN, "config",
+                   "%s is readable by other users (mode %03o) and an API key is set: chmod 600 "
+                   "%s",
+                   files[i], (unsigned)(st.st_mode & 0777), files[i]);
+    }
+    if (cfg->system_path && cfg->path)
+        report(d, DOCTOR_OK, "config", "read %s, then %s (its keys win)", cfg->system_path,
+               cfg->path);
     else
-        report(d, DOCTOR_OK, "config", "%s", cfg->path);
+        report(d, DOCTOR_OK, "config", "read %s", cfg->path ? cfg->path : cfg->system_path);
+}
+
+/* The prompts (needed online) and the theme, from the assets folder in use. */
+static void check_assets(struct doctor *d, const struct config *cfg)
+{
+    static const char *const prompts[] = {"prompts/system.txt", "prompts/user.txt"};
+    const char *dir = cfg->assets_dir;
+    for (size_t i = 0; i < 2; i++) {
+        char *p = xasprintf("%s/%s", dir, prompts[i]);
+        bool is_readable = access(p, R_OK) == 0;
+        free(p);
+        if (!is_readable) {
+            report(d, config_has_llm(cfg) ? DOCTOR_FAIL : DOCTOR_WARN, "assets",
+                   "%s/%s is missing or unreadable: set [general] assets_dir (or reinstall)",
+                   dir, prompts[i]);
+            return;
+        }
+    }
+    char *theme = xasprintf("%s/themes/%s.theme", dir, cfg->ui_theme);
+    bool has_theme = access(theme, R_OK) == 0;
+    free(theme);
+    if (!has_theme)
+        report(d, DOCTOR_WARN, "assets", "%s: no theme '%s' (the built-in colours are used)", dir,
+               cfg->ui_theme);
+    else
+        report(d, DOCTOR_OK, "assets", "%s", dir);
 }
 
 static bool is_vector_missing(const char *impl)
@@ -163,6 +200,21 @@ static struct store *check_database(struct doctor *d, const struct config *cfg,
     else
         report(d, DOCTOR_OK, "vector", "%s", info->vector_impl);
     return st;
+}
+
+/* [database] replica_url: whether retrieval can read from it now, and why not. */
+static void check_replica(struct doctor *d, const struct config *cfg, struct store *st)
+{
+    if (!cfg->db_replica_url || !*cfg->db_replica_url)
+        return;
+    struct store_replica_state rs;
+    if (store_replica_check(st, &rs) != ERR_OK || !rs.is_configured)
+        return;
+    if (rs.is_usable)
+        report(d, DOCTOR_OK, "replica", "retrieval reads from the replica (%s)",
+               rs.lag_s > 0 ? "behind, within replica_max_lag_s" : "caught up");
+    else
+        report(d, DOCTOR_WARN, "replica", "retrieval reads from the primary: %s", rs.why);
 }
 
 static void report_user(struct doctor *d, const struct store_user *u)
@@ -397,11 +449,14 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
     }
 
     check_config(&d, cfg);
+    check_assets(&d, cfg);
 
     struct store_info info = {0};
     struct store *st = check_database(&d, cfg, &info);
     /* Without the schema the user and embedding checks would only repeat "run cca migrate". */
     bool has_schema = st && info.schema_version > 0;
+    if (st)
+        check_replica(&d, cfg, st);
     if (has_schema)
         check_user(&d, cfg, st);
 

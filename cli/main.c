@@ -85,6 +85,12 @@ static enum err open_store(const struct config *cfg, bool act_as_user, struct st
         .connect_timeout_s = cfg->db_connect_timeout_s,
         .statement_timeout_ms = cfg->db_statement_timeout_ms,
         .answer_timeout_ms = cfg->db_answer_timeout_ms,
+        .is_pooled = cfg->db_pooled,
+        .idle_disconnect_s = cfg->db_idle_disconnect_s,
+        .replica_url = cfg->db_replica_url,
+        /* A pooled deployment pools its replicas too. */
+        .is_replica_pooled = cfg->db_pooled,
+        .replica_max_lag_s = cfg->db_replica_max_lag_s,
     };
     return pg_store_open(&opt, out, err, errlen);
 }

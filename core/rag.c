@@ -39,7 +39,6 @@
 enum {
     RAG_QUESTION_MAX = 8 * 1024,     /* bytes of one question */
     RAG_ANSWER_MAX = 4u << 20,       /* bytes of one answer (STYLE: 4 MiB) */
-    RAG_SOURCES_JSON_MAX = 4u << 20,
     RAG_NEAREST_COUNT = 3,           /* titles named when abstaining */
     RAG_REASONS_MAX = 512,
 };
@@ -76,7 +75,7 @@ struct rag_turn {
     float *vector;
     int dim;
     char *degraded;               /* why retrieval ran on one side only, or NULL */
-    struct rag_source *sources;
+    struct source *sources;
     size_t source_count;
     size_t both_hits;
     struct evidence *evidence;    /* the question's weighted words */
@@ -120,20 +119,6 @@ static void turn_unlink(struct rag_turn *t)
             return;
         }
     }
-}
-
-static void sources_free(struct rag_source *s, size_t count)
-{
-    for (size_t i = 0; s && i < count; i++) {
-        free(s[i].content_id);
-        free(s[i].passage_id);
-        free(s[i].title);
-        free(s[i].heading);
-        free(s[i].source_path);
-        free(s[i].text);
-        free(s[i].audience);
-    }
-    free(s);
 }
 
 static void turn_free(struct rag_turn *t)
@@ -220,48 +205,6 @@ static enum err emit_text(struct rag_turn *t, const char *text, size_t len, bool
 }
 
 /* ---- outcome ----------------------------------------------------------------------------- */
-
-static char *sources_json(const struct rag_source *s, size_t count)
-{
-    struct json_out j;
-    json_out_init(&j, RAG_SOURCES_JSON_MAX);
-    json_out_array_begin(&j);
-    for (size_t i = 0; i < count; i++) {
-        json_out_object_begin(&j);
-        json_out_key(&j, "n");
-        json_out_int(&j, s[i].number);
-        json_out_key(&j, "content_id");
-        json_out_string(&j, s[i].content_id);
-        json_out_key(&j, "passage_id");
-        json_out_string(&j, s[i].passage_id);
-        json_out_key(&j, "title");
-        json_out_string(&j, s[i].title);
-        json_out_key(&j, "heading");
-        json_out_string(&j, s[i].heading);
-        json_out_key(&j, "source_path");
-        json_out_string(&j, s[i].source_path);
-        json_out_key(&j, "passage");
-        json_out_string(&j, s[i].text);
-        if (s[i].audience) { /* absent: everyone (sources stored before 018 have none) */
-            json_out_key(&j, "audience");
-            json_out_string(&j, s[i].audience);
-        }
-        json_out_key(&j, "similarity");
-        if (s[i].similarity >= 0)
-            json_out_number(&j, s[i].similarity);
-        else
-            json_out_null(&j);
-        json_out_object_end(&j);
-    }
-    json_out_array_end(&j);
-    char *out = NULL;
-    if (json_out_finish(&j, &out) != ERR_OK) {
-        log_warn("rag: sources too large to store");
-        out = xstrdup("[]");
-    }
-    json_out_cleanup(&j);
-    return out;
-}
 
 static const char *status_of(enum rag_state s)
 {
@@ -391,7 +334,7 @@ static void turn_finish(struct rag_turn *t, enum rag_state state, enum err error
     a.errmsg = msg;
 
     if (t->message_id) {
-        char *sj = sources_json(t->sources, t->source_count);
+        char *sj = sources_to_json(t->sources, t->source_count);
         struct store_outcome o = {
             .status = status_of(state),
             .response = text,
@@ -648,14 +591,14 @@ static void chat_done(void *userdata, enum err e, const char *errmsg,
 static void history_drop_unreadable(struct rag *rag, const struct store_message *msgs,
                                     size_t count, bool *keep)
 {
-    struct rag_source **src = xcalloc(count + 1, sizeof *src);
+    struct source **src = xcalloc(count + 1, sizeof *src);
     size_t *src_count = xcalloc(count + 1, sizeof *src_count);
     size_t total = 0;
     for (size_t i = 0; i < count; i++) {
         const char *sj = msgs[i].sources_json;
         if (!keep[i] || !sj)
             continue;
-        if (json_sources_parse(sj, strlen(sj), &src[i], &src_count[i]) != ERR_OK) {
+        if (sources_from_json(sj, strlen(sj), &src[i], &src_count[i]) != ERR_OK) {
             keep[i] = false; /* unreadable sources: cannot be checked */
             continue;
         }
@@ -676,7 +619,7 @@ static void history_drop_unreadable(struct rag *rag, const struct store_message 
         for (size_t k = 0; k < src_count[i]; k++)
             if (e != ERR_OK || !readable[n++])
                 keep[i] = false;
-        json_sources_free(src[i], src_count[i]);
+        sources_free(src[i], src_count[i]);
     }
     free(readable);
     free(ids);
@@ -754,7 +697,7 @@ static void start_online(struct rag_turn *t)
     /* Only the passages that fitted were given; the rest must not be cited or listed. */
     if (p.passages_used < t->source_count) {
         for (size_t i = p.passages_used; i < t->source_count; i++) {
-            struct rag_source *s = &t->sources[i];
+            struct source *s = &t->sources[i];
             free(s->content_id);
             free(s->passage_id);
             free(s->title);
@@ -867,8 +810,8 @@ static void add_record_source(struct rag_turn *t)
         t->record = NULL;
         return;
     }
-    struct rag_source *s = xcalloc(t->source_count + 1, sizeof *s);
-    s[0] = (struct rag_source){.number = 1,
+    struct source *s = xcalloc(t->source_count + 1, sizeof *s);
+    s[0] = (struct source){.number = 1,
                                .title = xstrdup(LEARNING_ASK_TITLE),
                                .heading = heading,
                                .text = text,
@@ -969,7 +912,7 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
     t->sources = n ? xcalloc(n, sizeof *t->sources) : NULL;
     for (size_t i = 0; i < n; i++) {
         struct store_passage *h = &hits[i];
-        t->sources[i] = (struct rag_source){
+        t->sources[i] = (struct source){
             .number = (int)i + 1,
             .content_id = h->content_id,
             .passage_id = h->passage_id,
@@ -1185,16 +1128,3 @@ enum err rag_retrieve(struct rag *rag, const char *query, const char *const *typ
     return e;
 }
 
-void rag_answer_cleanup(struct rag_answer *a)
-{
-    if (!a)
-        return;
-    free(a->message_id);
-    free(a->conversation_id);
-    free(a->question);
-    free(a->text);
-    free(a->confidence_reasons);
-    sources_free(a->sources, a->source_count);
-    free(a->errmsg);
-    memset(a, 0, sizeof *a);
-}

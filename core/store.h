@@ -130,6 +130,9 @@ struct store_user_in {
     const char *name;
     const char *role;
     const char *department; /* may be NULL */
+    const char *db_role;    /* NULL: the database names the login role; else this name (the
+                             * person's account on a shared host, for peer authentication;
+                             * only the database's superuser may choose it) */
 };
 
 /* The implementation's table. Implementations embed struct store as their first member. */

@@ -10,6 +10,7 @@
 #include "core/draft.h"
 #include "core/err.h"
 #include "core/json.h"
+#include "core/sources.h"
 #include "core/learning_ask.h"
 #include "core/log.h"
 #include "core/loop.h"
@@ -175,7 +176,7 @@ static void ev_state(void *userdata, enum rag_state state)
 }
 
 /* The sources panel shows src (copied, sanitised): a fresh answer's or a reopened one's. */
-static void sources_set(struct chat *c, const struct rag_source *src, size_t count)
+static void sources_set(struct chat *c, const struct source *src, size_t count)
 {
     sources_clear(c);
     c->has_final_sources = false;
@@ -212,7 +213,7 @@ static void sources_set(struct chat *c, const struct rag_source *src, size_t cou
     invalidate(c, CHAT_DIRTY_SOURCES | SCREEN_DIRTY_STATUS);
 }
 
-static void ev_sources(void *userdata, const struct rag_source *src, size_t count)
+static void ev_sources(void *userdata, const struct source *src, size_t count)
 {
     sources_set(userdata, src, count);
 }
@@ -497,13 +498,13 @@ static void reopen_selected(struct chat *c)
         free(older);
     }
     /* Like after a fresh answer, the sources panel holds the last answer's sources. */
-    struct rag_source *last_src = NULL;
+    struct source *last_src = NULL;
     size_t last_count = 0;
     for (size_t i = 0; i < n; i++) {
-        struct rag_source *src = NULL;
+        struct source *src = NULL;
         size_t src_count = 0;
         if (msgs[i].sources_json) {
-            enum err je = json_sources_parse(msgs[i].sources_json, strlen(msgs[i].sources_json),
+            enum err je = sources_from_json(msgs[i].sources_json, strlen(msgs[i].sources_json),
                                              &src, &src_count);
             if (je != ERR_OK)
                 log_warn("chat: the sources of message %s are unreadable: %s",
@@ -538,11 +539,11 @@ static void reopen_selected(struct chat *c)
             last_src = src;
             last_count = src_count;
         } else {
-            json_sources_free(src, src_count);
+            sources_free(src, src_count);
         }
     }
     sources_set(c, last_src, last_count);
-    json_sources_free(last_src, last_count);
+    sources_free(last_src, last_count);
     store_messages_free(msgs, n);
     free(c->conversation_id);
     c->conversation_id = id;

@@ -24,6 +24,7 @@
 #include "core/embed.h"
 #include "core/extract.h"
 #include "core/json.h"
+#include "core/sources.h"
 #include "core/llm.h"
 #include "core/loop.h"
 #include "core/mem.h"
@@ -206,7 +207,7 @@ static void on_state(void *ud, enum rag_state s)
         r->states[r->state_count++] = s;
 }
 
-static void on_sources(void *ud, const struct rag_source *s, size_t n)
+static void on_sources(void *ud, const struct source *s, size_t n)
 {
     struct result *r = ud;
     (void)s;
@@ -606,14 +607,14 @@ static void online_history_drops_unreadable(void **state)
      * longer sent (nor is any other that listed them). */
     struct fake_store_message m;
     assert_true(fake_store_message_get(f->store, 0, &m));
-    struct rag_source *src;
+    struct source *src;
     size_t n;
-    assert_int_equal(json_sources_parse(m.sources_json, strlen(m.sources_json), &src, &n), ERR_OK);
+    assert_int_equal(sources_from_json(m.sources_json, strlen(m.sources_json), &src, &n), ERR_OK);
     assert_true(n > 0);
     for (size_t i = 0; i < n; i++)
         if (strstr(src[i].title, "Leave"))
             fake_store_hide_passage(f->store, src[i].passage_id);
-    json_sources_free(src, n);
+    sources_free(src, n);
     result_init(&r);
     run(f, &r, conv, "Must passwords be fourteen characters long?");
     assert_int_equal(r.state, RAG_STATE_DONE);
