@@ -33,9 +33,12 @@ enum { PEOPLE_PAGE = 200, EXPORT_MAX = 64u << 20, GAP_TOPICS = 50 };
 
 /* The people table's columns and the sort_by name of each (NULL: not sortable). */
 static const struct table_column people_columns[] = {
-    {"Name", 12, 30, 3, TABLE_ALIGN_LEFT},          {"Role", 10, 11, 0, TABLE_ALIGN_LEFT},
-    {"Progress", 10, 10, 0, TABLE_ALIGN_RIGHT},     {"Last activity", 15, 15, 0, TABLE_ALIGN_LEFT},
-    {"Passed", 8, 8, 0, TABLE_ALIGN_RIGHT},         {"Needs attention", 10, 40, 2, TABLE_ALIGN_LEFT},
+    {"Name", 12, 30, 3, TABLE_ALIGN_LEFT},
+    {"Role", 10, 11, 0, TABLE_ALIGN_LEFT},
+    {"Progress", 10, 10, 0, TABLE_ALIGN_RIGHT},
+    {"Last activity", 15, 15, 0, TABLE_ALIGN_LEFT},
+    {"Passed", 8, 8, 0, TABLE_ALIGN_RIGHT},
+    {"Needs attention", 10, 40, 2, TABLE_ALIGN_LEFT},
 };
 #define PEOPLE_COLUMNS (sizeof people_columns / sizeof people_columns[0])
 static const char *const sort_names[PEOPLE_COLUMNS] = {"name", "role", "progress",
