@@ -1449,10 +1449,24 @@ static bool department_draw_overlay(void *self, struct render *r, int rows, int 
 
 /* --- hooks ------------------------------------------------------------------------------------ */
 
+/* The role as the database last said (it can change when the connection comes back). */
+static void take_role(struct department_screen *d)
+{
+    unsigned role = d->ctx->user ? d->ctx->user->role_bit : 0;
+    bool was_trainer = d->is_trainer;
+    d->is_trainer = role == SCREEN_ROLE_TRAINER;
+    d->is_admin = role == SCREEN_ROLE_ADMIN;
+    if (d->is_trainer)
+        d->section = SEC_GAPS;
+    else if (was_trainer)
+        d->section = SEC_OVERVIEW;
+}
+
 static void department_on_enter(void *self, const char *arg)
 {
     (void)arg;
     struct department_screen *d = self;
+    take_role(d);
     if (d->is_trainer) {
         if (!d->gaps && !d->c_gaps)
             load_gaps(d);
@@ -1597,10 +1611,7 @@ struct screen screen_department_new(struct screen_ctx *ctx)
 {
     struct department_screen *d = xcalloc(1, sizeof *d);
     d->ctx = ctx;
-    unsigned role = ctx->user ? ctx->user->role_bit : 0;
-    d->is_trainer = role == SCREEN_ROLE_TRAINER;
-    d->is_admin = role == SCREEN_ROLE_ADMIN;
-    d->section = d->is_trainer ? SEC_GAPS : SEC_OVERVIEW;
+    take_role(d);
     page_init(&d->overview_page);
     page_init(&d->person_page);
     page_init(&d->gaps_page);
