@@ -91,6 +91,9 @@ struct chat {
     /* The typed, unsent question kept on disk (core/draft) so a closed terminal loses none. */
     char *draft_saved;   /* the text last written, "" when none */
     uint64_t draft_timer;
+    /* From Enter until the question is stored (or queued, or back in the input), the draft
+     * file keeps it: a kill in between must not lose it. */
+    bool is_draft_held;
 };
 
 #define DRAFT_SAVE_MS 1000
@@ -213,9 +216,12 @@ static void sources_set(struct chat *c, const struct source *src, size_t count)
     invalidate(c, CHAT_DIRTY_SOURCES | SCREEN_DIRTY_STATUS);
 }
 
+static void draft_release(struct chat *c);
+
 static void ev_sources(void *userdata, const struct source *src, size_t count)
 {
     sources_set(userdata, src, count);
+    draft_release(userdata); /* retrieval runs after the question was stored */
 }
 
 static void ev_delta(void *userdata, const char *text, size_t len)
@@ -330,6 +336,7 @@ static void ev_done(void *userdata, const struct rag_answer *a)
     }
     free(c->question);
     c->question = NULL;
+    draft_release(c);
     invalidate(c, CHAT_DIRTY_CONVERSATION | CHAT_DIRTY_INPUT | SCREEN_DIRTY_STATUS |
                       CHAT_DIRTY_SOURCES | SCREEN_DIRTY_BODY);
 }
@@ -396,8 +403,19 @@ static void send_question(struct chat *c)
     } else if (!c->is_turn_finished) {
         c->turn = turn;
     }
-    /* The question is in the database or the unsent file now: the draft goes at once. */
-    draft_write(c);
+    /* Until the question is safely stored the draft file keeps it (ev_sources/ev_done): it is
+     * written now, since typing may not have paused long enough for the timer to do it. */
+    if (c->turn) {
+        char err[512] = "";
+        if (strcmp(c->draft_saved, q) != 0 &&
+            draft_save(c->ctx->cfg->user, q, strlen(q), err, sizeof err) == ERR_OK) {
+            free(c->draft_saved);
+            c->draft_saved = xstrdup(q);
+        }
+        c->is_draft_held = true;
+    } else {
+        draft_write(c);
+    }
     free(q);
     invalidate(c, SCREEN_DIRTY_ALL);
 }
@@ -815,6 +833,8 @@ static bool key_in_sources(struct chat *c, enum action a, const struct input_eve
 
 static void draft_write(struct chat *c)
 {
+    if (c->is_draft_held)
+        return;
     size_t len = 0;
     const char *text = editor_text(c->editor, &len);
     if (strcmp(text, c->draft_saved) == 0)
@@ -828,6 +848,16 @@ static void draft_write(struct chat *c)
     }
     free(c->draft_saved);
     c->draft_saved = xstrdup(text);
+}
+
+/* The question in flight is stored, queued or back in the input: the draft may follow the
+ * input again. */
+static void draft_release(struct chat *c)
+{
+    if (!c->is_draft_held)
+        return;
+    c->is_draft_held = false;
+    draft_write(c);
 }
 
 static void on_draft_timer(struct loop *loop, uint64_t id, void *userdata)
