@@ -21,6 +21,7 @@ int cmd_embed_missing(struct cli *cli);
 int cmd_search(struct cli *cli, int argc, char **argv);     /* cli/cmd_ask.c */
 int cmd_ask(struct cli *cli, int argc, char **argv);        /* cli/cmd_ask.c */
 int cmd_unsent(struct cli *cli, int argc, char **argv);     /* cli/cmd_unsent.c */
+int cmd_report(struct cli *cli, int argc, char **argv);     /* cli/cmd_report.c */
 int cmd_llm_check(struct cli *cli, int argc, char **argv);  /* cli/cmd_llm.c */
 
 #endif

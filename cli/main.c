@@ -34,6 +34,7 @@ static const struct command commands[] = {
     {"user", cmd_user, "manage people: add, set-role, set-department, deactivate, import (admin)"},
     {"audit", cmd_audit, "the audit trail, newest first, with filters (admin)"},
     {"gdpr", cmd_gdpr, "export everything about a person, or erase them (admin; --me)"},
+    {"report", cmd_report, "the department report as CSV or JSON (HR managers, admins)"},
     {"retention", cmd_retention, "remove data older than the retention settings (admin)"},
     {"doctor", cmd_doctor, "check configuration, database, vector extension and endpoints"},
     {"llm-check", cmd_llm_check, "talk to the configured LLM and report latency and speed"},

@@ -208,3 +208,85 @@ size_t csv_line(const struct csv *c, size_t i)
 {
     return c && i < c->record_count ? c->records[i].line : 0;
 }
+
+/* --- writing ------------------------------------------------------------------------------- */
+
+static bool is_number(const char *s)
+{
+    size_t i = 0;
+    if (s[i] == '-' || s[i] == '+')
+        i++;
+    size_t digits = 0;
+    while (s[i] >= '0' && s[i] <= '9')
+        i++, digits++;
+    if (s[i] == '.') {
+        i++;
+        while (s[i] >= '0' && s[i] <= '9')
+            i++, digits++;
+    }
+    if (digits == 0)
+        return false;
+    if (s[i] == 'e' || s[i] == 'E') {
+        i++;
+        if (s[i] == '-' || s[i] == '+')
+            i++;
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        while (s[i] >= '0' && s[i] <= '9')
+            i++;
+    }
+    return s[i] == '\0';
+}
+
+bool csv_is_formula(const char *text)
+{
+    if (!text)
+        return false;
+    switch (text[0]) {
+    case '=':
+    case '+':
+    case '-':
+    case '@':
+    case '\t':
+    case '\r':
+        return !is_number(text);
+    default:
+        return false;
+    }
+}
+
+enum err csv_append_field(struct buf *b, const char *field, bool is_defused)
+{
+    if (!field)
+        return ERR_OK;
+    bool is_quoted = strpbrk(field, ",\"\r\n") != NULL;
+    enum err e = ERR_OK;
+    if (is_quoted)
+        e = buf_append_char(b, '"');
+    if (e == ERR_OK && is_defused && csv_is_formula(field))
+        e = buf_append_char(b, '\'');
+    for (const char *p = field; e == ERR_OK && *p; p++) {
+        if (*p == '"')
+            e = buf_append_char(b, '"');
+        if (e == ERR_OK)
+            e = buf_append_char(b, *p);
+    }
+    if (e == ERR_OK && is_quoted)
+        e = buf_append_char(b, '"');
+    return e;
+}
+
+enum err csv_append_record(struct buf *b, const char *const *fields, size_t count,
+                           bool is_defused)
+{
+    enum err e = ERR_OK;
+    for (size_t i = 0; e == ERR_OK && i < count; i++) {
+        if (i)
+            e = buf_append_char(b, ',');
+        if (e == ERR_OK)
+            e = csv_append_field(b, fields[i], is_defused);
+    }
+    if (e == ERR_OK)
+        e = buf_append_str(b, "\r\n");
+    return e;
+}

@@ -1,4 +1,5 @@
-/* csv: a small RFC 4180 reader for the files admins import (`cca user import`). Pure: no I/O.
+/* csv: a small RFC 4180 reader for the files admins import (`cca user import`), and the writer
+ * of the reports (`cca report department --csv`). Pure: no I/O.
  * Fields are separated by commas, records by CRLF or LF (a lone CR too); a field in double
  * quotes may hold commas, line breaks and "" for a quote. A UTF-8 byte order mark is skipped
  * and empty lines are ignored. Never trusts its input: sizes are capped and a malformed file is
@@ -6,7 +7,10 @@
 #ifndef CCA_CSV_H
 #define CCA_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "core/buf.h"
 
 #include "core/err.h"
 
@@ -39,5 +43,20 @@ size_t csv_fields(const struct csv *c, size_t i);
 const char *csv_get(const struct csv *c, size_t i, size_t j);
 /* The line record i starts on (1-based), for messages; 0 out of range. */
 size_t csv_line(const struct csv *c, size_t i);
+
+/* --- writing --------------------------------------------------------------------------------- */
+
+/* Whether a spreadsheet would run text as a formula: it begins with = + - @, a tab or a CR and
+ * is not simply a number ("-3", "+1.5", "-2e3" are numbers). */
+bool csv_is_formula(const char *text);
+/* Appends one field to b: in double quotes, with quotes doubled, when it holds a comma, a quote,
+ * a CR or a LF; as it is otherwise; NULL is an empty field. With is_defused, a field
+ * csv_is_formula finds gets a ' in front (inside the quotes when quoted), so that a name like
+ * "=HYPERLINK(...)" stays text when the file is opened in a spreadsheet. ERR_TOO_LARGE at b's
+ * cap. */
+enum err csv_append_field(struct buf *b, const char *field, bool is_defused);
+/* Appends a record: count fields (csv_append_field) separated by commas, ended by CRLF. */
+enum err csv_append_record(struct buf *b, const char *const *fields, size_t count,
+                           bool is_defused);
 
 #endif

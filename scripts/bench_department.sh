@@ -20,11 +20,14 @@
 #   gaps:*         knowledge_gaps() as the HR manager and as a trainer             (<= 500 ms)
 # plus the knowledge-gap refresh (first, full; then incremental after 1,000 new messages), and
 # the plans of the main calls (auto_explain of the statements inside the functions, written to
-# build/results/bench_department_plans.txt; a summary is printed).
+# build/results/bench_department_plans.txt; a summary is printed). Last, the Department tab in
+# the real TUI as the HR manager (CCA_BENCH_TRACE, "tab_ready_ms department": from Alt-5 to the
+# first paint with the overview, the people page and "needs attention" in), TUI_RUNS fresh
+# starts (default 10), and the same for a trainer's knowledge-gap view.
 #
 # Environment: SCALE (default 1: 5,000 / 500,000 / 1,000,000) multiplies EMPLOYEES (5000),
 # PROGRESS (500000), MESSAGES (1000000), which can also be set one by one; DEPARTMENTS (20);
-# RUNS (20); BENCH_DIR (default /tmp/cca-bench-dept); KEEP=1 keeps the cluster.
+# RUNS (20); TUI_RUNS (10); BENCH_DIR (default /tmp/cca-bench-dept); KEEP=1 keeps the cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -235,3 +238,53 @@ echo "plans: $plans ($(wc -l < "$plans") lines); the slowest nodes (> 5 ms) insi
 grep -E 'duration: |actual time' "$plans" \
     | perl -ne 'if (/duration: ([\d.]+) ms/) { print "  statement: $1 ms\n" if $1 > 5; next }
                 print "    $_" if /actual time=[\d.]+\.\.(\d+\.\d+)/ && $1 > 5' | head -60
+
+# The Department tab in the real TUI: a fresh start each run (the tab reads its data the first
+# time it is shown), Alt-5 from the chat, until the tab has painted with every call answered.
+tui_runs=${TUI_RUNS:-10}
+tsock=$dir/tmux.sock
+tmx() { tmux -S "$tsock" -f /dev/null "$@"; }
+tui_wait() { # REGEX: polls the pane for up to 30 s
+    local deadline=$(( $(date +%s) + 30 ))
+    while [ "$(date +%s)" -le "$deadline" ]; do
+        tmx capture-pane -p -t t | grep -Eq -- "$1" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+tui_ready() { # TRACE N: waits up to 30 s for the Nth "tab_ready_ms department" line
+    local deadline=$(( $(date +%s) + 30 ))
+    while [ "$(date +%s)" -le "$deadline" ]; do
+        [ "$(grep -c '^tab_ready_ms department' "$1" 2>/dev/null)" -ge "$2" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+tui_tab() { # EMAIL LABEL: TUI_RUNS cold first paints of the Department tab
+    local email=$1 label=$2 trace=$dir/tui-$1.trace i
+    rm -f "$trace"
+    for i in $(seq 1 "$tui_runs"); do
+        tmx kill-server 2>/dev/null || true
+        for _ in $(seq 1 100); do [ -S "$tsock" ] || break; sleep 0.02; done
+        tmx new-session -d -x 110 -y 35 -s t \
+            "env LANG=C.UTF-8 TERM=screen-256color CCA_DATABASE_URL='$url' CCA_BENCH_TRACE='$trace' ./cca --user $email; sleep 600"
+        tui_wait 'F1 keys' || { echo "tui: the TUI did not start for $email"; return; }
+        tmx send-keys -t t M-5
+        tui_ready "$trace" "$i" || { echo "tui: the Department tab did not load for $email"; break; }
+        sleep 0.2
+        tmx send-keys -t t C-q
+        sleep 0.2
+    done
+    tmx kill-server 2>/dev/null || true
+    awk '/^tab_ready_ms department/{print $3}' "$trace" | sort -n | awk -v label="$label" '
+        { v[NR] = $1 }
+        END {
+            if (NR == 0) { print "tui " label ": no samples"; exit }
+            printf "tui: Alt-5 to the Department tab fully painted, %s (ms, %d cold starts): p50 %.1f  p95 %.1f  max %.1f\n",
+                label, NR, v[int((NR - 1) * 0.50) + 1], v[int((NR - 1) * 0.95) + 1], v[NR]
+        }'
+}
+echo
+tui_tab hr@bench.example "HR manager (overview, people, attention; goal 300)"
+tui_tab trainer@bench.example "trainer (knowledge gaps)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
