@@ -15,13 +15,14 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat
 WERROR ?= -Werror
 OPT_debug := -O1 -g
 OPT_asan := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-OPT_release := -O2 -g
+OPT_release := -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 OPT_fuzz := -O1 -g -fsanitize=fuzzer-no-link,address,undefined
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CPPFLAGS += -I. -DCCA_VERSION='"$(VERSION)"' -DCCA_ASSETS_DIR='"$(CURDIR)/assets"'
 CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(OPT_$(FLAVOR)) $(WARN) $(WERROR) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS_asan := -fsanitize=address,undefined
+LDFLAGS_release := -Wl,-z,relro -Wl,-z,now
 LDFLAGS_fuzz := -fsanitize=fuzzer,address,undefined
 LDLIBS := $(PKG_LIBS) -lwordnet -lm
 
@@ -45,7 +46,7 @@ WN_TABLE := build/wordnet/wordnet.tbl
 
 .PHONY: all run stop deps vector-install vector-uninstall test unit asan test-db test-vector \
         test-e2e test-screen valgrind bench eval lint check-layers clean distclean install doctor \
-        fakes fuzz fuzz-smoke fuzz-build
+        fakes fuzz fuzz-smoke fuzz-build uninstall deb test-install
 
 all: cca $(WN_TABLE)
 
@@ -142,8 +143,12 @@ test-e2e: all $(FAKE_SERVER)
 test: deps
 	@scripts/test_all.sh
 
-valgrind: $(UNIT_BIN) $(WN_TABLE)
-	@for t in $(UNIT_BIN); do valgrind -q --leak-check=full --error-exitcode=99 $$t >/dev/null || exit 1; done; echo "valgrind: clean"
+# The unit tests under valgrind, with the fake LLM server they talk to (built here).
+valgrind: $(UNIT_BIN) $(FAKE_SERVER) $(WN_TABLE)
+	@for t in $(UNIT_BIN); do \
+	    $(if $(FAKE_SERVER),CCA_FAKE_LLM=$(FAKE_SERVER)) valgrind -q --leak-check=full \
+	        --error-exitcode=99 $$t >/dev/null || { echo "valgrind: $$t failed"; exit 1; }; \
+	done; echo "valgrind: clean"
 
 bench: all
 	@scripts/bench.sh
@@ -177,10 +182,39 @@ check-layers:
 lint: check-layers
 	@scripts/check_banned.sh
 
-install: all
-	install -D -m 755 cca $(DESTDIR)$(PREFIX)/bin/cca
-	install -D -m 644 assets/cca.1 $(DESTDIR)$(PREFIX)/share/man/man1/cca.1
-	[ ! -f $(WN_TABLE) ] || install -D -m 644 $(WN_TABLE) $(DESTDIR)$(PREFIX)/share/cca/wordnet.tbl
+# --- install -------------------------------------------------------------------------------
+# Everything cca reads at run time goes under PREFIX/share/cca, which the installed binary finds
+# beside itself (../share/cca); the migrations and the seed are compiled in. The system-wide
+# configuration is /etc/cca/config.ini (the Debian package ships a commented one).
+# `make install FLAVOR=release` installs the optimised, hardened build (what `make deb` ships).
+SHARE_DIR = $(PREFIX)/share/cca
+MAN_DIR = $(PREFIX)/share/man/man1
+INSTALL_DIRS = prompts themes kb
+
+install: $(BUILD)/cca $(WN_TABLE)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MAN_DIR) \
+	    $(addprefix $(DESTDIR)$(SHARE_DIR)/,$(INSTALL_DIRS))
+	install -m 755 $(BUILD)/cca $(DESTDIR)$(PREFIX)/bin/cca
+	install -m 644 assets/cca.1 $(DESTDIR)$(MAN_DIR)/cca.1
+	install -m 644 assets/help.txt config.example.ini $(DESTDIR)$(SHARE_DIR)/
+	install -m 644 $(WN_TABLE) $(DESTDIR)$(SHARE_DIR)/wordnet.tbl
+	install -m 644 assets/prompts/*.txt $(DESTDIR)$(SHARE_DIR)/prompts/
+	install -m 644 assets/themes/*.theme $(DESTDIR)$(SHARE_DIR)/themes/
+	install -m 644 assets/kb/*.md $(DESTDIR)$(SHARE_DIR)/kb/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/cca $(DESTDIR)$(MAN_DIR)/cca.1
+	rm -rf $(DESTDIR)$(SHARE_DIR)
+
+# Debian packages (build/deb/*.deb): cca, and cca-vector-fallback for the database server.
+# Build-time tools (lintian) are installed here only, never by `make run`.
+deb: $(WN_TABLE)
+	@scripts/build_deb.sh
+
+# The "install" suite of make test: make install into a temporary root, the packages, and
+# the shared host (OS accounts -> own database roles by peer authentication). Root only.
+test-install: all $(FAKE_SERVER)
+	@CCA_FAKE_LLM=$(BUILD)/fake_llm_server scripts/tap_suite.sh install tests/install/run.sh
 
 clean:
 	rm -rf build cca

@@ -165,7 +165,7 @@ static void print_answer_json(const struct rag_answer *a)
     json_out_key(&j, "sources");
     json_out_array_begin(&j);
     for (size_t i = 0; i < a->source_count; i++) {
-        const struct rag_source *s = &a->sources[i];
+        const struct source *s = &a->sources[i];
         json_out_object_begin(&j);
         json_out_key(&j, "n");
         json_out_int(&j, s->number);
@@ -179,6 +179,8 @@ static void print_answer_json(const struct rag_answer *a)
         json_out_string(&j, s->heading);
         json_out_key(&j, "source_path");
         json_out_string(&j, s->source_path);
+        json_out_key(&j, "audience"); /* null: everyone */
+        json_out_string(&j, s->audience);
         json_out_key(&j, "similarity");
         if (s->similarity >= 0)
             json_out_number(&j, s->similarity);
@@ -212,9 +214,14 @@ static void print_sources(const struct rag_answer *a, bool is_tty)
     if (a->source_count > 0) {
         fputs("\nSources:\n", stdout);
         for (size_t i = 0; i < a->source_count; i++) {
-            const struct rag_source *s = &a->sources[i];
+            const struct source *s = &a->sources[i];
             printf("  [%d] ", s->number);
             put_str(stdout, is_tty, s->title);
+            if (s->audience) {
+                fputs(" [", stdout);
+                put_str(stdout, is_tty, s->audience);
+                fputc(']', stdout);
+            }
             if (s->heading && *s->heading) {
                 fputs(" - ", stdout);
                 put_str(stdout, is_tty, s->heading);
@@ -350,7 +357,9 @@ int cmd_ask(struct cli *cli, int argc, char **argv)
     enum err e = cli->open_store(cli->cfg, true, &store, err, sizeof err);
     if (e != ERR_OK) {
         cli_error("%s", err[0] ? err : err_str(e));
-        keep_unsent(cli->cfg->user, conversation, question, err[0] ? err : err_str(e));
+        /* A setting that can never work (--user through a pooler) keeps nothing to retry. */
+        if (e != ERR_UNSUPPORTED)
+            keep_unsent(cli->cfg->user, conversation, question, err[0] ? err : err_str(e));
         goto out;
     }
     loop = loop_new();
@@ -439,6 +448,11 @@ static void print_search_text(const struct store_passage *p, size_t n, bool is_t
     for (size_t i = 0; i < n; i++) {
         printf("%zu. ", i + 1);
         put_str(stdout, is_tty, p[i].title);
+        if (p[i].audience) {
+            fputs(" [", stdout);
+            put_str(stdout, is_tty, p[i].audience);
+            fputc(']', stdout);
+        }
         if (p[i].heading && *p[i].heading) {
             fputs(" - ", stdout);
             put_str(stdout, is_tty, p[i].heading);
@@ -499,6 +513,8 @@ static void print_search_json(const struct store_passage *p, size_t n)
         json_out_string(&j, p[i].source_path);
         json_out_key(&j, "heading");
         json_out_string(&j, p[i].heading);
+        json_out_key(&j, "audience"); /* null: everyone */
+        json_out_string(&j, p[i].audience);
         json_out_key(&j, "passage");
         json_out_string(&j, p[i].text);
         json_out_key(&j, "scores");

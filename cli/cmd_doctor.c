@@ -8,15 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/embed.h"
+#include "core/reindex.h"
+#include "core/store_reindex.h"
+#include "core/json.h"
 #include "core/json_out.h"
 #include "core/llm.h"
 #include "core/loop.h"
 #include "core/mem.h"
 #include "core/store.h"
+#include "core/store_content.h"
+#include "core/store_replica.h"
 #include "core/utf8.h"
 
 #include "cli/commands.h"
@@ -94,20 +100,55 @@ static void report(struct doctor *d, enum doctor_level level, const char *check,
 
 /* ---- checks -------------------------------------------------------------------------------- */
 
+/* The files read, system-wide first (the user's keys win); a key others can read is flagged. */
 static void check_config(struct doctor *d, const struct config *cfg)
 {
-    if (!cfg->path) {
+    if (!cfg->path && !cfg->system_path) {
         report(d, DOCTOR_OK, "config", "defaults (no config file found; see cca(1) FILES)");
         return;
     }
-    struct stat st;
+    const char *files[2] = {cfg->system_path, cfg->path};
     bool has_key = cfg->llm_api_key || cfg->embed_api_key;
-    if (has_key && stat(cfg->path, &st) == 0 && (st.st_mode & 077))
-        report(d, DOCTOR_WARN, "config",
-               "%s is readable by other users (mode %03o) and an API key is set: chmod 600 %s",
-               cfg->path, (unsigned)(st.st_mode & 0777), cfg->path);
+    for (size_t i = 0; i < 2; i++) {
+        struct stat st;
+        if (files[i] && has_key && stat(files[i], &st) == 0 && (st.st_mode & 077) &&
+            (i == 1 || !cfg->path))
+            report(d, DOCTOR_WARN, "config",
+                   "%s is readable by other users (mode %03o) and an API key is set: chmod 600 "
+                   "%s",
+                   files[i], (unsigned)(st.st_mode & 0777), files[i]);
+    }
+    if (cfg->system_path && cfg->path)
+        report(d, DOCTOR_OK, "config", "read %s, then %s (its keys win)", cfg->system_path,
+               cfg->path);
     else
-        report(d, DOCTOR_OK, "config", "%s", cfg->path);
+        report(d, DOCTOR_OK, "config", "read %s", cfg->path ? cfg->path : cfg->system_path);
+}
+
+/* The prompts (needed online) and the theme, from the assets folder in use. */
+static void check_assets(struct doctor *d, const struct config *cfg)
+{
+    static const char *const prompts[] = {"prompts/system.txt", "prompts/user.txt"};
+    const char *dir = cfg->assets_dir;
+    for (size_t i = 0; i < 2; i++) {
+        char *p = xasprintf("%s/%s", dir, prompts[i]);
+        bool is_readable = access(p, R_OK) == 0;
+        free(p);
+        if (!is_readable) {
+            report(d, config_has_llm(cfg) ? DOCTOR_FAIL : DOCTOR_WARN, "assets",
+                   "%s/%s is missing or unreadable: set [general] assets_dir (or reinstall)",
+                   dir, prompts[i]);
+            return;
+        }
+    }
+    char *theme = xasprintf("%s/themes/%s.theme", dir, cfg->ui_theme);
+    bool has_theme = access(theme, R_OK) == 0;
+    free(theme);
+    if (!has_theme)
+        report(d, DOCTOR_WARN, "assets", "%s: no theme '%s' (the built-in colours are used)", dir,
+               cfg->ui_theme);
+    else
+        report(d, DOCTOR_OK, "assets", "%s", dir);
 }
 
 static bool is_vector_missing(const char *impl)
@@ -159,6 +200,21 @@ static struct store *check_database(struct doctor *d, const struct config *cfg,
     else
         report(d, DOCTOR_OK, "vector", "%s", info->vector_impl);
     return st;
+}
+
+/* [database] replica_url: whether retrieval can read from it now, and why not. */
+static void check_replica(struct doctor *d, const struct config *cfg, struct store *st)
+{
+    if (!cfg->db_replica_url || !*cfg->db_replica_url)
+        return;
+    struct store_replica_state rs;
+    if (store_replica_check(st, &rs) != ERR_OK || !rs.is_configured)
+        return;
+    if (rs.is_usable)
+        report(d, DOCTOR_OK, "replica", "retrieval reads from the replica (%s)",
+               rs.lag_s > 0 ? "behind, within replica_max_lag_s" : "caught up");
+    else
+        report(d, DOCTOR_WARN, "replica", "retrieval reads from the primary: %s", rs.why);
 }
 
 static void report_user(struct doctor *d, const struct store_user *u)
@@ -245,8 +301,9 @@ static void check_embed_meta(struct doctor *d, const struct config *cfg,
     if (info->embed_dim != 0 && info->embed_dim != dim) {
         report(d, DOCTOR_FAIL, "embed-meta",
                "the database holds %d-dimensional vectors%s%s%s "
-               "but the embedder makes %d (%s): the vector columns are fixed when the database "
-               "is created, so set [embeddings] dim = %d, or use a fresh database",
+               "but the embedder makes %d (%s): run `cca reindex` to re-embed everything with "
+               "it (answers keep coming from the old index until it switches), or set "
+               "[embeddings] dim = %d",
                info->embed_dim, info->embed_model ? " (" : "",
                info->embed_model ? info->embed_model : "", info->embed_model ? ")" : "", dim, model,
                info->embed_dim);
@@ -268,6 +325,67 @@ static void check_embed_meta(struct doctor *d, const struct config *cfg,
     else
         report(d, DOCTOR_OK, "embed-meta", "database and embedder agree: %s, %d dimensions", model,
                dim);
+}
+
+static void on_reindex_state(void *userdata, enum err e, const char *errmsg,
+                             const struct store_rows *rows)
+{
+    (void)errmsg;
+    struct reindex_state *st = userdata;
+    const char *text = e == ERR_OK ? store_rows_get(rows, 0, 0) : NULL;
+    if (!text || reindex_state_parse(text, strlen(text), st) != ERR_OK)
+        memset(st, 0, sizeof *st);
+}
+
+/* A reindex in progress (or interrupted): "reindex to MODEL (DIM): 4,200 of 10,000
+ * passages". Silent where the database cannot tell (an older schema). */
+static void check_reindex(struct doctor *d, struct store *st)
+{
+    struct reindex_state rs;
+    memset(&rs, 0, sizeof rs);
+    store_reindex_state(st, on_reindex_state, &rs);
+    if (rs.is_active) {
+        struct buf b;
+        buf_init(&b, 4096);
+        reindex_state_describe(&rs, &b);
+        report(d, DOCTOR_WARN, "reindex", "%s (`cca reindex` with that embedder continues it)",
+               buf_str(&b));
+        buf_cleanup(&b);
+    }
+    reindex_state_cleanup(&rs);
+}
+
+static void on_count(void *userdata, enum err e, const char *errmsg, const struct store_rows *rows)
+{
+    (void)errmsg;
+    char **out = userdata;
+    const char *t = e == ERR_OK ? store_rows_get(rows, 0, 0) : NULL;
+    *out = t ? xstrdup(t) : NULL;
+}
+
+/* Content that retrieval cannot find yet: items without passages or vectors. */
+static void check_unembedded(struct doctor *d, struct store *st)
+{
+    char *text = NULL;
+    store_content_unembedded_count(st, on_count, &text);
+    struct json_doc *doc = NULL;
+    if (!text || json_doc_parse(text, strlen(text), &doc) != ERR_OK) {
+        report(d, DOCTOR_WARN, "content", "could not count unembedded content: %s",
+               store_errmsg(st));
+        free(text);
+        return;
+    }
+    int items = (int)json_num(json_get(json_doc_root(doc), "items"), 0);
+    int passages = (int)json_num(json_get(json_doc_root(doc), "passages"), 0);
+    if (items == 0)
+        report(d, DOCTOR_OK, "content", "every content item is chunked and embedded");
+    else
+        report(d, DOCTOR_WARN, "content",
+               "%d content item(s) (%d passage(s)) are not embedded, so chat and search cannot "
+               "find them: run `cca reindex --missing` (as an admin)",
+               items, passages);
+    json_doc_free(doc);
+    free(text);
 }
 
 static void check_llm(struct doctor *d, const struct config *cfg, const struct llm *llm,
@@ -331,11 +449,14 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
     }
 
     check_config(&d, cfg);
+    check_assets(&d, cfg);
 
     struct store_info info = {0};
     struct store *st = check_database(&d, cfg, &info);
     /* Without the schema the user and embedding checks would only repeat "run cca migrate". */
     bool has_schema = st && info.schema_version > 0;
+    if (st)
+        check_replica(&d, cfg, st);
     if (has_schema)
         check_user(&d, cfg, st);
 
@@ -348,8 +469,12 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
             snprintf(llm_err, sizeof llm_err, "%s", err_str(e));
     }
     struct embedder *em = check_embedder(&d, cfg, llm, llm_err, loop);
-    if (has_schema)
+    if (has_schema) {
         check_embed_meta(&d, cfg, &info, em);
+        check_reindex(&d, st);
+        if (info.schema_version >= 13)
+            check_unembedded(&d, st);
+    }
     check_llm(&d, cfg, llm, llm_err);
 
     embedder_free(em);

@@ -1,20 +1,26 @@
-/* cmd_ingest.c: `cca ingest PATH... [--type T] [--source NAME] [--json]` and
+/* cmd_ingest.c: `cca ingest PATH... [--type T] [--source NAME] [--audience LIST]
+ * [--draft | --publish] [--json]` and
  * `cca reindex [--json]`. Argument parsing, the progress bar (stderr, TTY only) and the
  * summary; the work is core/ingest.
  * Exit status: 0 when the run completed, even if some files were skipped (they are listed
  * with their reason); 1 on a fatal error that stopped the run (database unreachable, no
  * permission, embedding model mismatch, embedder failure); 2 on a usage error. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/config.h"
+#include "core/content_embed.h"
 #include "core/embed.h"
 #include "core/ingest.h"
 #include "core/json_out.h"
 #include "core/llm.h"
 #include "core/loop.h"
 #include "core/mem.h"
+#include "core/reindex.h"
+#include "core/store_reindex.h"
 #include "core/store.h"
 #include "cli/commands.h"
 
@@ -30,6 +36,9 @@ struct ingest_cli {
     double last_draw_s;
     const char *type;
     const char *source;
+    const char *audience; /* checked and trimmed: "role:x,department:y", "" for everyone */
+    const char *state;    /* "draft" | "published" | NULL */
+    char *audience_buf;
     const char **paths;
     size_t path_count;
 };
@@ -45,16 +54,30 @@ struct ingest_env {
 static void ingest_usage(FILE *out, const char *name)
 {
     if (strcmp(name, "reindex") == 0) {
-        fprintf(out, "Usage: cca reindex [--json]\n\n"
-                     "Re-embeds every stored passage with the configured embedder and records\n"
-                     "its model and dimension in the database. Run it after changing\n"
-                     "[embeddings] model or dim.\n\n"
-                     "  --json   print a machine-readable summary on stdout\n\n"
-                     "Exit status: 0 done, 1 failed (the reason is on stderr), 2 usage error.\n");
+        fprintf(out, "Usage: cca reindex [--limit N] [--json]\n"
+                     "       cca reindex --status [--json]\n"
+                     "       cca reindex --abort\n"
+                     "       cca reindex --missing\n\n"
+                     "Re-embeds every stored passage with the configured embedder, beside the\n"
+                     "live index: answers keep coming from the old embeddings meanwhile. Each\n"
+                     "batch is committed, so an interrupted run continues where it stopped when\n"
+                     "run again with the same embedder. When every passage has its new\n"
+                     "embedding, one transaction switches to them and records the model and\n"
+                     "dimension. Run it after changing [embeddings] model or dim. Admin only.\n\n"
+                     "  --limit N  embed at most N passages in this run, then stop (resumable)\n"
+                     "  --status   show the state: \"reindex to MODEL (DIM): 4,200 of 10,000\n"
+                     "             passages\", or the live index\n"
+                     "  --abort    forget the run in progress; the live index stays\n"
+                     "  --missing  only chunk and embed content that is not searchable yet\n"
+                     "             (content without passages or embeddings, e.g. seeded)\n"
+                     "  --json     print a machine-readable summary on stdout\n\n"
+                     "Exit status: 0 done (or stopped at --limit), 1 failed (the reason is on\n"
+                     "stderr; what was embedded stays for the next run), 2 usage error.\n");
         return;
     }
     fprintf(out,
-            "Usage: cca ingest PATH... [--type T] [--source NAME] [--json]\n\n"
+            "Usage: cca ingest PATH... [--type T] [--source NAME] [--audience LIST]\n"
+            "                  [--draft | --publish] [--json]\n\n"
             "Adds Markdown (.md, .markdown) and text (.txt) files to the knowledge base;\n"
             "folders are read recursively (hidden entries are skipped). The title is the\n"
             "first heading, else the file name. Unchanged files are skipped, changed ones\n"
@@ -63,10 +86,78 @@ static void ingest_usage(FILE *out, const char *name)
             "  --type T        tutorial|reference|lesson|course|skill|assessment\n"
             "                  (default: reference)\n"
             "  --source NAME   the source service recorded with each document\n"
+            "  --audience LIST who may read the documents: comma-separated role:R\n"
+            "                  (learner, hr_manager, trainer, admin) and department:D\n"
+            "                  entries, any of which grants access; 'everyone' for all\n"
+            "                  (the default for new documents; re-ingesting keeps the\n"
+            "                  stored audience unless this is given)\n"
+            "  --draft         store as a draft: only its author and admins read it\n"
+            "  --publish       publish a draft (new documents are published)\n"
             "  --json          print a machine-readable summary on stdout\n\n"
             "Exit status: 0 when the run completed (skipped files are listed, with why),\n"
             "1 when a fatal error stopped it (database down, no permission, embedding\n"
             "model mismatch), 2 on a usage error.\n");
+}
+
+/* Checks an --audience LIST ("role:hr_manager, department:Engineering" or "everyone") and
+ * puts it in c->audience without blanks around entries; the database checks that the
+ * department exists. Returns false after printing why. */
+static bool audience_parse(struct ingest_cli *c, const char *list)
+{
+    static const char *const roles[] = {"learner", "hr_manager", "trainer", "admin"};
+    struct buf out;
+    buf_init(&out, 4096);
+    bool is_ok = true;
+    size_t entries = 0;
+    const char *p = list;
+    while (is_ok) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        while (len && (*p == ' ' || *p == '\t'))
+            p++, len--;
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        for (size_t i = 0; i < len && is_ok; i++)
+            if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+                is_ok = false;
+        const char *colon = memchr(p, ':', len);
+        if (!is_ok) {
+            cli_error("--audience: control characters are not allowed");
+        } else if (len == 8 && strncmp(p, "everyone", 8) == 0 && !end && entries == 0) {
+            break; /* everyone: the empty list */
+        } else if (len == 0) {
+            cli_error("--audience: an entry is empty (role:NAME or department:NAME, "
+                      "comma-separated)");
+            is_ok = false;
+        } else if (!colon || colon + 1 == p + len ||
+                   !((colon - p == 4 && strncmp(p, "role", 4) == 0) ||
+                     (colon - p == 10 && strncmp(p, "department", 10) == 0))) {
+            cli_error("--audience: '%.*s' is not role:NAME or department:NAME", (int)len, p);
+            is_ok = false;
+        } else if (colon - p == 4) {
+            bool is_known = false;
+            for (size_t k = 0; k < sizeof roles / sizeof roles[0]; k++)
+                is_known = is_known || ((size_t)(p + len - colon - 1) == strlen(roles[k]) &&
+                                        strncmp(colon + 1, roles[k], strlen(roles[k])) == 0);
+            if (!is_known) {
+                cli_error("--audience: unknown role '%.*s' (learner, hr_manager, trainer, admin)",
+                          (int)(p + len - colon - 1), colon + 1);
+                is_ok = false;
+            }
+        }
+        if (!is_ok)
+            break;
+        (void)buf_printf(&out, "%s%.*s", entries++ ? "," : "", (int)len, p);
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    if (is_ok) {
+        c->audience_buf = buf_detach(&out);
+        c->audience = c->audience_buf ? c->audience_buf : "";
+    }
+    buf_cleanup(&out);
+    return is_ok;
 }
 
 /* Parses the options shared by both commands; returns -1 to go on, else an exit status. */
@@ -109,6 +200,25 @@ static int ingest_parse(struct ingest_cli *c, int argc, char **argv, bool wants_
                 return 2;
             }
             c->source = val;
+        } else if (!is_options_done && wants_paths &&
+                   (strcmp(a, "--audience") == 0 || strncmp(a, "--audience=", 11) == 0)) {
+            val = a[10] == '=' ? a + 11 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!val || !*val) {
+                cli_error("--audience needs a list (role:NAME, department:NAME or everyone)");
+                return 2;
+            }
+            free(c->audience_buf);
+            c->audience_buf = NULL;
+            if (!audience_parse(c, val))
+                return 2;
+        } else if (!is_options_done && wants_paths &&
+                   (strcmp(a, "--draft") == 0 || strcmp(a, "--publish") == 0)) {
+            const char *state = a[2] == 'd' ? "draft" : "published";
+            if (c->state && strcmp(c->state, state) != 0) {
+                cli_error("--draft and --publish exclude each other");
+                return 2;
+            }
+            c->state = state;
         } else if (!is_options_done && a[0] == '-' && a[1] != '\0') {
             cli_error("unknown option '%s' (see cca %s --help)", a, argv[0]);
             return 2;
@@ -284,6 +394,7 @@ static int ingest_run_command(struct cli *cli, int argc, char **argv, bool is_re
     memset(&c, 0, sizeof c);
     int status = ingest_parse(&c, argc, argv, !is_reindex);
     if (status >= 0) {
+        free(c.audience_buf);
         free(c.paths);
         return status;
     }
@@ -293,6 +404,7 @@ static int ingest_run_command(struct cli *cli, int argc, char **argv, bool is_re
     status = ingest_open(cli, &env);
     if (status != 0) {
         ingest_close(&env);
+        free(c.audience_buf);
         free(c.paths);
         return status;
     }
@@ -302,6 +414,8 @@ static int ingest_run_command(struct cli *cli, int argc, char **argv, bool is_re
     if (c.type)
         opt.content_type = c.type;
     opt.source_service = c.source;
+    opt.audience = c.audience;
+    opt.state = c.state;
     opt.on_progress = ingest_progress;
     opt.userdata = &c;
 
@@ -325,6 +439,7 @@ static int ingest_run_command(struct cli *cli, int argc, char **argv, bool is_re
     free(errmsg);
     ingest_summary_cleanup(&sum);
     ingest_close(&env);
+    free(c.audience_buf);
     free(c.paths);
     return rc == ERR_OK ? 0 : 1;
 }
@@ -334,7 +449,251 @@ int cmd_ingest(struct cli *cli, int argc, char **argv)
     return ingest_run_command(cli, argc, argv, false);
 }
 
+/* ---- reindex ------------------------------------------------------------------------ */
+
+struct reindex_cli {
+    bool has_bar;
+    bool is_bar_drawn;
+    double last_draw_s;
+};
+
+static void reindex_progress(void *userdata, const struct reindex_progress *p)
+{
+    struct reindex_cli *c = userdata;
+    if (!c->has_bar || (c->is_bar_drawn && p->elapsed_s - c->last_draw_s < 0.05))
+        return;
+    c->last_draw_s = p->elapsed_s;
+    int filled = p->total ? (int)((double)p->done / (double)p->total * PROGRESS_BAR_WIDTH) : 0;
+    if (filled > PROGRESS_BAR_WIDTH)
+        filled = PROGRESS_BAR_WIDTH;
+    char bar[PROGRESS_BAR_WIDTH + 1];
+    for (int i = 0; i < PROGRESS_BAR_WIDTH; i++)
+        bar[i] = i < filled ? '#' : '-';
+    bar[PROGRESS_BAR_WIDTH] = '\0';
+    fprintf(stderr, "\r\033[K[%s] %ld/%ld passages  %.0f passages/s", bar, p->done, p->total,
+            p->passages_per_s);
+    fflush(stderr);
+    c->is_bar_drawn = true;
+}
+
+static void print_state_json(const struct reindex_state *st)
+{
+    struct json_out j;
+    json_out_init(&j, 1u << 20);
+    json_out_object_begin(&j);
+    json_out_key(&j, "active");
+    json_out_bool(&j, st->is_active);
+    json_out_key(&j, "model");
+    json_out_string(&j, st->model);
+    json_out_key(&j, "dim");
+    json_out_int(&j, st->dim);
+    json_out_key(&j, "done");
+    json_out_int(&j, st->done);
+    json_out_key(&j, "total");
+    json_out_int(&j, st->total);
+    json_out_key(&j, "started_at");
+    json_out_string(&j, st->started_at);
+    json_out_key(&j, "current_model");
+    json_out_string(&j, st->current_model);
+    json_out_key(&j, "current_dim");
+    json_out_int(&j, st->current_dim);
+    json_out_object_end(&j);
+    char *text = NULL;
+    if (json_out_finish(&j, &text) == ERR_OK)
+        puts(text);
+    free(text);
+    json_out_cleanup(&j);
+}
+
+struct doc_reply {
+    enum err e;
+    char *errmsg;
+    char *text;
+};
+
+static void on_doc_reply(void *userdata, enum err e, const char *errmsg,
+                         const struct store_rows *rows)
+{
+    struct doc_reply *r = userdata;
+    r->e = e;
+    r->errmsg = xstrdup(errmsg ? errmsg : "");
+    const char *t = e == ERR_OK ? store_rows_get(rows, 0, 0) : NULL;
+    r->text = t ? xstrdup(t) : NULL;
+}
+
+/* --status and --abort: no embedder needed. */
+static int reindex_state_command(struct cli *cli, bool is_abort, bool is_json)
+{
+    struct store *s = NULL;
+    char err[1024] = "";
+    enum err rc = cli->open_store(cli->cfg, true, &s, err, sizeof err);
+    if (rc != ERR_OK) {
+        cli_error("%s", *err ? err : err_str(rc));
+        return 1;
+    }
+    struct doc_reply r = {0};
+    if (is_abort)
+        store_reindex_abort(s, on_doc_reply, &r);
+    else
+        store_reindex_state(s, on_doc_reply, &r);
+    struct reindex_state st;
+    int status = 0;
+    if (r.e != ERR_OK) {
+        cli_error("reindex: %s", *r.errmsg ? r.errmsg : err_str(r.e));
+        status = 1;
+    } else if (!r.text || reindex_state_parse(r.text, strlen(r.text), &st) != ERR_OK) {
+        cli_error("reindex: the database answered something unexpected");
+        status = 1;
+    } else {
+        if (is_json) {
+            print_state_json(&st);
+        } else {
+            struct buf b;
+            buf_init(&b, 4096);
+            if (is_abort)
+                buf_append_str(&b, "reindex aborted; ");
+            reindex_state_describe(&st, &b);
+            puts(buf_str(&b));
+            buf_cleanup(&b);
+        }
+        reindex_state_cleanup(&st);
+    }
+    free(r.errmsg);
+    free(r.text);
+    store_free(s);
+    return status;
+}
+
+int cmd_embed_missing(struct cli *cli)
+{
+    struct ingest_env env;
+    int status = ingest_open(cli, &env);
+    if (status != 0) {
+        ingest_close(&env);
+        return status;
+    }
+    size_t items = 0, passages = 0;
+    char *errmsg = NULL;
+    enum err rc = content_embed_all(env.store, env.emb, cli->cfg->rag_chunk_chars,
+                                    cli->cfg->rag_chunk_overlap, &items, &passages, &errmsg);
+    if (rc != ERR_OK)
+        cli_error("embedding content: %s", errmsg ? errmsg : err_str(rc));
+    else
+        printf("embedded %zu passages of %zu content items\n", passages, items);
+    free(errmsg);
+    ingest_close(&env);
+    return rc == ERR_OK ? 0 : 1;
+}
+
 int cmd_reindex(struct cli *cli, int argc, char **argv)
 {
-    return ingest_run_command(cli, argc, argv, true);
+    if (argc == 2 && strcmp(argv[1], "--missing") == 0)
+        return cmd_embed_missing(cli);
+    bool is_json = false, is_status = false, is_abort = false;
+    long limit = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            ingest_usage(stdout, "reindex");
+            return 0;
+        } else if (strcmp(a, "--json") == 0) {
+            is_json = true;
+        } else if (strcmp(a, "--status") == 0) {
+            is_status = true;
+        } else if (strcmp(a, "--abort") == 0) {
+            is_abort = true;
+        } else if (strcmp(a, "--limit") == 0 || strncmp(a, "--limit=", 8) == 0) {
+            const char *v = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
+            char *end = NULL;
+            limit = v ? strtol(v, &end, 10) : 0;
+            if (!v || !*v || *end || limit < 1) {
+                cli_error("reindex: --limit takes a positive number of passages");
+                return 2;
+            }
+        } else {
+            cli_error("reindex: unknown argument '%s' (see cca reindex --help)", a);
+            return 2;
+        }
+    }
+    if (is_status + is_abort + (limit > 0) > 1) {
+        cli_error("reindex: --status, --abort and --limit go alone");
+        return 2;
+    }
+    if (is_status || is_abort)
+        return reindex_state_command(cli, is_abort, is_json);
+
+    struct ingest_env env;
+    int status = ingest_open(cli, &env);
+    if (status != 0) {
+        ingest_close(&env);
+        return status;
+    }
+    struct reindex_cli c = {.has_bar = cli->is_stderr_tty};
+    struct reindex_options opt = {
+        .batch_size = cli->cfg->embed_batch_size,
+        .max_passages = limit,
+        .on_progress = reindex_progress,
+        .userdata = &c,
+    };
+    struct reindex_summary sum;
+    char *errmsg = NULL;
+    enum err rc = reindex_run(env.store, env.emb, &opt, &sum, &errmsg);
+    if (c.is_bar_drawn) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+    if (rc != ERR_OK)
+        cli_error("reindex: %s", errmsg ? errmsg : err_str(rc));
+    if (is_json) {
+        struct json_out j;
+        json_out_init(&j, 1u << 20);
+        json_out_object_begin(&j);
+        json_out_key(&j, "ok");
+        json_out_bool(&j, rc == ERR_OK);
+        json_out_key(&j, "error");
+        json_out_string(&j, rc == ERR_OK ? NULL : (errmsg ? errmsg : err_str(rc)));
+        json_out_key(&j, "embed_model");
+        json_out_string(&j, embedder_model(env.emb));
+        json_out_key(&j, "embed_dim");
+        json_out_int(&j, embedder_dim(env.emb));
+        json_out_key(&j, "resumed");
+        json_out_bool(&j, sum.is_resumed);
+        json_out_key(&j, "switched");
+        json_out_bool(&j, sum.is_switched);
+        json_out_key(&j, "passages");
+        json_out_int(&j, sum.embedded);
+        json_out_key(&j, "done");
+        json_out_int(&j, sum.done);
+        json_out_key(&j, "total");
+        json_out_int(&j, sum.total);
+        json_out_key(&j, "previous_model");
+        json_out_string(&j, sum.previous_model);
+        json_out_key(&j, "previous_dim");
+        json_out_int(&j, sum.previous_dim);
+        json_out_key(&j, "seconds");
+        json_out_number(&j, sum.seconds);
+        json_out_object_end(&j);
+        char *text = NULL;
+        if (json_out_finish(&j, &text) == ERR_OK)
+            puts(text);
+        free(text);
+        json_out_cleanup(&j);
+    } else if (rc == ERR_OK) {
+        double rate = sum.seconds > 0 ? (double)sum.embedded / sum.seconds : 0;
+        printf("%sembedded %ld passages with %s (%d) in %.2f s (%.0f passages/s); ",
+               sum.is_resumed ? "resumed: " : "", sum.embedded, embedder_model(env.emb),
+               embedder_dim(env.emb), sum.seconds, rate);
+        if (sum.is_switched)
+            printf("switched: %ld passages now answer from %s (%d), was %s (%d)\n", sum.total,
+                   embedder_model(env.emb), embedder_dim(env.emb),
+                   sum.previous_model ? sum.previous_model : "?", sum.previous_dim);
+        else
+            printf("stopped at %ld of %ld passages (run cca reindex again to continue; answers "
+                   "still come from the old index)\n",
+                   sum.done, sum.total);
+    }
+    free(errmsg);
+    reindex_summary_cleanup(&sum);
+    ingest_close(&env);
+    return rc == ERR_OK ? 0 : 1;
 }

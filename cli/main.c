@@ -31,7 +31,11 @@ static const struct command commands[] = {
     {"reindex", cmd_reindex, "re-embed all content with the configured embedder"},
     {"migrate", cmd_migrate, "apply database migrations (--status lists them)"},
     {"seed", cmd_seed, "load the sample data into an empty database"},
-    {"user", cmd_user, "manage users: add, set-role, list (admin)"},
+    {"user", cmd_user, "manage people: add, set-role, set-department, deactivate, import (admin)"},
+    {"audit", cmd_audit, "the audit trail, newest first, with filters (admin)"},
+    {"gdpr", cmd_gdpr, "export everything about a person, or erase them (admin; --me)"},
+    {"report", cmd_report, "the department report as CSV or JSON (HR managers, admins)"},
+    {"retention", cmd_retention, "remove data older than the retention settings (admin)"},
     {"doctor", cmd_doctor, "check configuration, database, vector extension and endpoints"},
     {"llm-check", cmd_llm_check, "talk to the configured LLM and report latency and speed"},
     {"tui", cmd_tui, "open the full-screen assistant (the default)"},
@@ -81,6 +85,12 @@ static enum err open_store(const struct config *cfg, bool act_as_user, struct st
         .connect_timeout_s = cfg->db_connect_timeout_s,
         .statement_timeout_ms = cfg->db_statement_timeout_ms,
         .answer_timeout_ms = cfg->db_answer_timeout_ms,
+        .is_pooled = cfg->db_pooled,
+        .idle_disconnect_s = cfg->db_idle_disconnect_s,
+        .replica_url = cfg->db_replica_url,
+        /* A pooled deployment pools its replicas too. */
+        .is_replica_pooled = cfg->db_pooled,
+        .replica_max_lag_s = cfg->db_replica_max_lag_s,
     };
     return pg_store_open(&opt, out, err, errlen);
 }

@@ -27,6 +27,11 @@
 #ifndef CCA_ASSETS_DIR
 #define CCA_ASSETS_DIR "assets"
 #endif
+/* The system-wide file, read before the user's own (CCA_SYSTEM_CONFIG replaces it; empty:
+ * none). */
+#ifndef CCA_SYSTEM_CONFIG
+#define CCA_SYSTEM_CONFIG "/etc/cca/config.ini"
+#endif
 
 #define CONFIG_MAX_FILE_LEN (1024 * 1024)
 #define CONFIG_MAX_LINE_LEN 8192
@@ -97,6 +102,11 @@ static const struct key_def keys[] = {
     INT("database", "connect_timeout_s", db_connect_timeout_s, 5, 1, 600, NULL),
     INT("database", "statement_timeout_ms", db_statement_timeout_ms, 15000, 0, 86400000, NULL),
     INT("database", "answer_timeout_ms", db_answer_timeout_ms, 0, 0, 86400000, NULL),
+    {"database", "pooled", KT_BOOL, F(db_pooled), false, NULL, 0, 0, 1, NULL,
+     "CCA_DATABASE_POOLED"},
+    INT("database", "idle_disconnect_s", db_idle_disconnect_s, 300, 0, 86400, NULL),
+    STR("database", "replica_url", db_replica_url, "", "CCA_DATABASE_REPLICA_URL"),
+    INT("database", "replica_max_lag_s", db_replica_max_lag_s, 30, 0, 86400, NULL),
 
     ENUM("llm", "provider", llm_provider, "none", "none|openai|azure"),
     OPT("llm", "base_url", KT_URL, llm_base_url, "CCA_LLM_BASE_URL"),
@@ -151,8 +161,8 @@ static bool is_string_type(enum key_type t)
 static bool key_is_sensitive(const struct key_def *k)
 {
     static const size_t sensitive[] = {
-        F(db_url),         F(llm_base_url), F(llm_api_key), F(embed_base_url),
-        F(embed_api_key),  F(user),         F(log_file),    F(assets_dir),
+        F(db_url),        F(db_replica_url), F(llm_base_url), F(llm_api_key),
+        F(embed_base_url), F(embed_api_key),  F(user),         F(log_file),    F(assets_dir),
     };
     for (size_t i = 0; i < sizeof sensitive / sizeof sensitive[0]; i++)
         if (k->offset == sensitive[i])
@@ -374,7 +384,12 @@ static void enum_canonical(const char *choices, const char *s, char *out, size_t
         }
         p += len + (bar ? 1 : 0);
     }
-    snprintf(out, outlen, "%s", s);
+    /* Not a choice (the caller rejects it): a copy, cut to fit. */
+    if (outlen == 0)
+        return;
+    size_t copy = n < outlen ? n : outlen - 1;
+    memcpy(out, s, copy);
+    out[copy] = '\0';
 }
 
 static bool is_token(const char *s)
@@ -467,7 +482,8 @@ static enum err key_set(struct config *c, const struct key_def *k, const char *v
     case KT_STRING:
     case KT_SECRET:
         /* An empty [database] url is meaningful: libpq's defaults (PGHOST, ...). */
-        if (*value == '\0' && !k->is_optional && k->offset != F(db_url)) {
+        if (*value == '\0' && !k->is_optional && k->offset != F(db_url) &&
+            k->offset != F(db_replica_url)) {
             msg_set(msg, msglen, "the value must not be empty");
             return ERR_CONFIG;
         }
@@ -610,6 +626,7 @@ void config_cleanup(struct config *c)
     c->keys = NULL;
     c->key_count = 0;
     free(c->path);
+    free(c->system_path);
     memset(c, 0, sizeof *c);
 }
 
@@ -1026,13 +1043,26 @@ static void owner_name(uid_t uid, char *out, size_t outlen)
         snprintf(out, outlen, "uid %ld", (long)uid);
 }
 
+/* True when the file just parsed (seen_line) set an API key: an earlier file's key does not
+ * count against this one. */
+static bool file_sets_secret(const struct config *c, const int seen_line[KEY_COUNT])
+{
+    const struct key_def *llm_key = key_by_field(F(llm_api_key));
+    const struct key_def *embed_key = key_by_field(F(embed_api_key));
+    return (seen_line[llm_key - keys] && c->llm_api_key) ||
+           (seen_line[embed_key - keys] && c->embed_api_key);
+}
+
 /* Describes the most important thing the file sets that others must not control, into out;
  * false when it sets nothing of the kind. */
 static bool describe_sensitive(const struct config *c, const int seen_line[KEY_COUNT], char *out,
                                size_t outlen)
 {
-    if (c->llm_api_key || c->embed_api_key) {
-        const struct key_def *k = key_by_field(c->llm_api_key ? F(llm_api_key) : F(embed_api_key));
+    const struct key_def *llm_key = key_by_field(F(llm_api_key));
+    const struct key_def *embed_key = key_by_field(F(embed_api_key));
+    if (file_sets_secret(c, seen_line)) {
+        const struct key_def *k =
+            seen_line[llm_key - keys] && c->llm_api_key ? llm_key : embed_key;
         snprintf(out, outlen, "an API key ([%s] api_key, line %d)", k->section,
                  seen_line[k - keys]);
         return true;
@@ -1062,7 +1092,7 @@ static enum err check_file_safety(const char *path, const struct stat *st,
     uid_t me = geteuid();
     char what[160];
     bool is_sensitive = describe_sensitive(c, seen_line, what, sizeof what);
-    bool has_secret = c->llm_api_key || c->embed_api_key;
+    bool has_secret = file_sets_secret(c, seen_line);
     unsigned mode = (unsigned)(st->st_mode & 07777);
 
     char *real = realpath(path, NULL);
@@ -1159,13 +1189,86 @@ static char *find_implicit(void)
     return NULL;
 }
 
+/* Reads, parses and checks one file onto c (keys it sets replace earlier values). ERR_NOT_FOUND
+ * without a message when the file is missing and is_optional; otherwise a failure is
+ * ERR_CONFIG with the reason in err. *warning gets a lesser problem (or stays NULL);
+ * *sets_assets tells whether the file set [general] assets_dir. */
+static enum err load_file(struct config *c, const char *path, const char *origin,
+                          bool is_optional, char **warning, bool *sets_assets, char *err,
+                          size_t errlen)
+{
+    struct stat st;
+    char why[600];
+    int seen_line[KEY_COUNT];
+    char *text = NULL;
+    enum err e = read_file(path, &text, &st, why, sizeof why);
+    if (e == ERR_NOT_FOUND && is_optional)
+        return ERR_NOT_FOUND;
+    if (e != ERR_OK) {
+        msg_set(err, errlen, "%s%s", why, origin);
+        return ERR_CONFIG;
+    }
+    e = parse_text(c, text, path, err, errlen, seen_line);
+    if (e == ERR_OK)
+        e = check_file_safety(path, &st, c, seen_line, warning, err, errlen);
+    if (e == ERR_OK && seen_line[key_by_field(F(assets_dir)) - keys])
+        *sets_assets = true;
+    free_wiped(text);
+    return e;
+}
+
+/* Where the system-wide file is: $CCA_SYSTEM_CONFIG (empty: none), else /etc/cca/config.ini. */
+static char *system_config_path(void)
+{
+    const char *env = getenv("CCA_SYSTEM_CONFIG");
+    if (env)
+        return *env ? xstrdup(env) : NULL;
+    return xstrdup(CCA_SYSTEM_CONFIG);
+}
+
+static bool is_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* The default assets folder of an installed cca: <its folder>/../share/cca, when that holds
+ * the prompts; NULL otherwise (a development build keeps the source tree's, compiled in). */
+static char *installed_assets_dir(void)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0 || (size_t)n >= sizeof exe - 1)
+        return NULL;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    char *rel = xasprintf("%s/../share/cca", exe);
+    char *dir = realpath(rel, NULL);
+    free(rel);
+    if (!dir)
+        return NULL;
+    char *probe = xasprintf("%s/prompts/system.txt", dir);
+    bool is_usable = access(probe, R_OK) == 0;
+    free(probe);
+    if (!is_usable) {
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
 enum err config_load(struct config *c, const char *explicit_path, char **warning, char *err,
                      size_t errlen)
 {
     *warning = NULL;
     msg_set(err, errlen, "%s", "");
-    char *path = NULL, *text = NULL;
+    char *path = NULL, *warn_system = NULL, *warn_user = NULL;
     const char *origin = "";
+    bool sets_assets = false;
     enum err e = ERR_OK;
 
     const char *env_path = getenv("CCA_CONFIG");
@@ -1177,20 +1280,19 @@ enum err config_load(struct config *c, const char *explicit_path, char **warning
     } else
         path = find_implicit();
 
+    /* The system-wide file first, then the user's: the user's keys win, one by one. */
+    char *system_path = system_config_path();
+    if (system_path && !(path && is_same_file(path, system_path))) {
+        e = load_file(c, system_path, " (the system-wide configuration)", true, &warn_system,
+                      &sets_assets, err, errlen);
+        if (e == ERR_OK)
+            set_str(&c->system_path, system_path);
+        else if (e != ERR_NOT_FOUND)
+            goto out;
+        e = ERR_OK;
+    }
     if (path) {
-        struct stat st;
-        char why[600];
-        int seen_line[KEY_COUNT];
-        e = read_file(path, &text, &st, why, sizeof why);
-        if (e != ERR_OK) {
-            msg_set(err, errlen, "%s%s", why, origin);
-            e = ERR_CONFIG;
-            goto out;
-        }
-        e = parse_text(c, text, path, err, errlen, seen_line);
-        if (e != ERR_OK)
-            goto out;
-        e = check_file_safety(path, &st, c, seen_line, warning, err, errlen);
+        e = load_file(c, path, origin, false, &warn_user, &sets_assets, err, errlen);
         if (e != ERR_OK)
             goto out;
         set_str(&c->path, path);
@@ -1198,13 +1300,23 @@ enum err config_load(struct config *c, const char *explicit_path, char **warning
     e = config_apply_env(c, err, errlen);
     if (e != ERR_OK)
         goto out;
-    e = config_resolve(c, path ? path : "configuration", err, errlen);
-out:
-    if (e != ERR_OK) {
-        free(*warning);
-        *warning = NULL;
+    const char *env_assets = getenv("CCA_ASSETS_DIR");
+    if (!sets_assets && !(env_assets && *env_assets)) {
+        char *installed = installed_assets_dir();
+        if (installed) {
+            free(c->assets_dir);
+            c->assets_dir = installed;
+        }
     }
-    free_wiped(text);
+    e = config_resolve(c, c->path ? c->path : c->system_path ? c->system_path : "configuration",
+                       err, errlen);
+out:
+    if (e == ERR_OK && (warn_system || warn_user))
+        *warning = warn_system && warn_user ? xasprintf("%s; %s", warn_system, warn_user)
+                                            : xstrdup(warn_system ? warn_system : warn_user);
+    free(warn_system);
+    free(warn_user);
+    free(system_path);
     free(path);
     return e;
 }
@@ -1286,7 +1398,11 @@ char *config_dump(const struct config *c)
 {
     struct buf b;
     buf_init(&b, 1024 * 1024);
-    buf_printf(&b, "; effective configuration (%s)\n", c->path ? c->path : "defaults");
+    if (c->system_path && c->path)
+        buf_printf(&b, "; effective configuration (%s, then %s)\n", c->system_path, c->path);
+    else
+        buf_printf(&b, "; effective configuration (%s)\n",
+                   c->path ? c->path : c->system_path ? c->system_path : "defaults");
     const char *section = "";
     for (size_t i = 0; i < KEY_COUNT; i++) {
         const struct key_def *k = &keys[i];
@@ -1297,8 +1413,9 @@ char *config_dump(const struct config *c)
         buf_printf(&b, "%s = ", k->name);
         if (k->type == KT_SECRET) {
             buf_append_str(&b, secret_value(c, k) ? "(set)" : "");
-        } else if (k->offset == F(db_url)) {
-            dump_conninfo(&b, c->db_url ? c->db_url : "");
+        } else if (k->offset == F(db_url) || k->offset == F(db_replica_url)) {
+            const char *v = str_value(c, k);
+            dump_conninfo(&b, v ? v : "");
         } else if (is_string_type(k->type)) {
             const char *v = str_value(c, k);
             buf_append_str(&b, v ? v : "");

@@ -17,7 +17,8 @@ struct config_key {
 };
 
 struct config {
-    char *path; /* the file that was loaded, or NULL when only defaults/env apply */
+    char *path;        /* the user's file that was loaded, or NULL when there was none */
+    char *system_path; /* the system-wide file read before it (/etc/cca/config.ini), or NULL */
 
     /* [database] */
     char *db_url;              /* libpq conninfo or URI; default "": libpq's defaults (make run
@@ -26,6 +27,13 @@ struct config {
     int db_statement_timeout_ms; /* default 15000 */
     int db_answer_timeout_ms;    /* a hung server is given up on after this; 0: the statement
                                     timeout + 5 s on the command line, 5 s in the TUI */
+    bool db_pooled;              /* url names a transaction-mode pooler (PgBouncer): no session
+                                  * state is set (see docs/scaleout.md), --user and migrate are
+                                  * refused; default false; env CCA_DATABASE_POOLED */
+    int db_idle_disconnect_s;    /* the TUI closes its connections after this long without a
+                                  * query and reconnects on the next one; 0: never; default 300 */
+    char *db_replica_url;        /* a streaming replica for retrieval reads; "": none */
+    int db_replica_max_lag_s;    /* a replica further behind than this is not read; default 30 */
 
     /* [llm]  provider: "none" (offline, the default), "openai" (any OpenAI-compatible
      * server: OpenAI, Ollama /v1, llama.cpp, vLLM, LM Studio, OpenRouter) or "azure". */
@@ -68,7 +76,9 @@ struct config {
     /* [general] */
     char *user;                /* email of the user to act as (--user / CCA_USER); NULL: none */
     char *log_file;            /* default: NULL (no log file) */
-    char *assets_dir;          /* default: the compiled-in assets directory */
+    char *assets_dir;          /* default (config_load): <the executable's folder>/../share/cca
+                                * when it holds the prompts (an installed cca), else the
+                                * compiled-in source tree's assets (a development build) */
 
     /* [keys]: action = key names, checked by the TUI's keymap (tui/keymap.h) */
     struct config_key *keys;
@@ -87,9 +97,12 @@ void config_cleanup(struct config *c);
 enum err config_parse_string(struct config *c, const char *text, const char *name, char *err,
                              size_t errlen);
 
-/* Finds and loads the config file: explicit_path (--config), then $CCA_CONFIG, ./config.ini,
- * $XDG_CONFIG_HOME/cca/config.ini, ~/.config/cca/config.ini. A missing explicit (or CCA_CONFIG)
- * file is an error; missing implicit ones are skipped. Then applies the environment overrides
+/* Loads the system-wide file (/etc/cca/config.ini; $CCA_SYSTEM_CONFIG names another, empty:
+ * none; skipped when missing), then the user's file over it, key by key: explicit_path
+ * (--config), else $CCA_CONFIG, ./config.ini, $XDG_CONFIG_HOME/cca/config.ini,
+ * ~/.config/cca/config.ini. A missing explicit (or CCA_CONFIG) file is an error; missing
+ * implicit ones are skipped. Both files are checked as below. Then applies the environment
+ * overrides
  * (CCA_DATABASE_URL, CCA_LLM_BASE_URL, CCA_LLM_API_KEY, CCA_LLM_MODEL, CCA_EMBED_BASE_URL,
  * CCA_EMBED_MODEL, CCA_EMBED_DIM, CCA_USER, NO_COLOR) and validates.
  * A file others can change (it belongs to another user than you or root, group or others may

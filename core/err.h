@@ -32,7 +32,9 @@
     X(TRUNCATED, "response cut short")                                                         \
     X(CANCELLED, "cancelled")                                                                  \
     X(UNSUPPORTED, "not supported")                                                            \
-    X(BUSY, "busy with another request")
+    X(BUSY, "busy with another request")                                                      \
+    X(TIME_UP, "time is up")                                                                   \
+    X(CLOSED, "already submitted or closed")
 
 enum err {
 #define ERR_ENUM(name, msg) ERR_##name,

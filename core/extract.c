@@ -295,6 +295,7 @@ struct candidate {
     double similarity;     /* cosine to the question, 0 without an embedder */
     double score;
     bool is_question;      /* ends in '?': quoted only to fill up, never on its merit */
+    bool has_number;       /* holds a figure: digits or a number word */
     bool is_picked;
 };
 
@@ -518,6 +519,7 @@ struct scoring {
     double idf_all;     /* summed over all the question terms */
     size_t terms_found; /* how many question terms some candidate has */
     bool has_similarity;
+    bool wants_number;  /* "how many / how much / how long ...": the answer is a quantity */
 };
 
 static void scoring_prepare(struct scoring *sc, const struct candidate *v, size_t count,
@@ -550,6 +552,47 @@ static double mask_weight(const struct scoring *sc, uint64_t mask, double total)
     return total > 0 ? w / total : 0;
 }
 
+/* A question that asks for a quantity is best answered by a sentence that states one. */
+#define W_NUMBER 0.08
+
+static bool asks_for_number(const char *question)
+{
+    static const char *const cues[] = {"how many", "how much", "how long", "how often",
+                                       "how far", "how old", "what percentage", "how soon",
+                                       "how quickly", "what is the limit", "up to what"};
+    char low[256];
+    size_t n = 0;
+    for (; question[n] && n + 1 < sizeof low; n++)
+        low[n] = (char)(question[n] >= 'A' && question[n] <= 'Z' ? question[n] + 32 : question[n]);
+    low[n] = '\0';
+    for (size_t i = 0; i < sizeof cues / sizeof cues[0]; i++)
+        if (strstr(low, cues[i]))
+            return true;
+    return false;
+}
+
+static bool states_number(const char *s)
+{
+    static const char *const words[] = {" one ", " two ", " three ", " four ", " five ",
+                                        " six ", " seven ", " eight ", " nine ", " ten ",
+                                        " twelve ", " fifteen ", " twenty ", " thirty ",
+                                        " hundred ", " half "};
+    for (const char *p = s; *p; p++)
+        if (*p >= '0' && *p <= '9')
+            return true;
+    char low[EXTRACT_SENTENCE_MAX + 3];
+    size_t n = 0;
+    low[n++] = ' ';
+    for (; *s && n + 2 < sizeof low; s++)
+        low[n++] = (char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : (*s == ',' || *s == '.' ? ' ' : *s));
+    low[n++] = ' ';
+    low[n] = '\0';
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strstr(low, words[i]))
+            return true;
+    return false;
+}
+
 static double candidate_score(const struct scoring *sc, const struct candidate *cand,
                               double rank_prior)
 {
@@ -565,6 +608,8 @@ static double candidate_score(const struct scoring *sc, const struct candidate *
     } else {
         s = W0_LEXICAL * lexical + W0_RANK * rank_prior + W0_HEADING * heading;
     }
+    if (sc->wants_number && cand->has_number)
+        s += W_NUMBER;
     return s - cand->penalty;
 }
 
@@ -741,8 +786,11 @@ enum err extract_answer(const char *question, const struct extract_passage *pass
         e = ERR_NOT_FOUND;
         goto out;
     }
-    struct scoring sc = {.has_similarity = embed_candidates(embedder, question, c.v, c.count)};
+    struct scoring sc = {.has_similarity = embed_candidates(embedder, question, c.v, c.count),
+                         .wants_number = asks_for_number(question)};
     scoring_prepare(&sc, c.v, c.count, q.count);
+    for (size_t i = 0; i < c.count; i++)
+        c.v[i].has_number = states_number(c.v[i].text);
     rank = passage_ranks(passages, count);
     order = xcalloc(c.count, sizeof *order);
     for (size_t i = 0; i < c.count; i++) {

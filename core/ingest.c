@@ -424,7 +424,8 @@ static enum err ingest_file(struct ingest_run *r, const struct ingest_target *t)
     char hash[HASH_HEX_LEN + 1];
     hash_blake2b_hex(raw.data, raw.len, hash);
     enum err lk = store_doc_lookup(r->store, f->path, &content_id, &old_hash);
-    if (lk == ERR_OK && old_hash && strcmp(old_hash, hash) == 0) {
+    if (lk == ERR_OK && old_hash && strcmp(old_hash, hash) == 0 && !r->opt->audience &&
+        !r->opt->state) {
         f->status = INGEST_UNCHANGED;
         r->sum->unchanged++;
         goto out;
@@ -490,6 +491,8 @@ static enum err ingest_file(struct ingest_run *r, const struct ingest_target *t)
         .embed_model = embedder_model(r->emb),
         .passages = pin,
         .passage_count = nchunks,
+        .audience = r->opt->audience,
+        .state = r->opt->state,
     };
     char *new_id = NULL;
     enum err st = store_doc_replace(r->store, &doc, &new_id);

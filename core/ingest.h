@@ -39,6 +39,11 @@ struct ingest_options {
     int batch_size;             /* texts per embedding call */
     ingest_progress_fn on_progress; /* may be NULL */
     void *userdata;
+    /* --audience: comma-separated role:R / department:D entries, "" for everyone; --draft /
+     * --publish: "draft" / "published". NULL keeps what is stored (a new document: everyone,
+     * published). When either is set, unchanged files are stored again so it applies. */
+    const char *audience;
+    const char *state;
 };
 
 /* Fills o from cfg ([retrieval] chunk sizes, [embeddings] batch size) with content type

@@ -68,110 +68,6 @@ static char *member_string(const cJSON *obj, const char *key, size_t max)
     return dup_clean(v->valuestring, max);
 }
 
-static char *member_string_or(const cJSON *obj, const char *key, size_t max, const char *dflt)
-{
-    char *s = member_string(obj, key, max);
-    return s ? s : xstrdup(dflt);
-}
-
-/* The "n" member when it is a whole number in range, else 0. */
-static int member_number(const cJSON *obj)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "n");
-    if (!cJSON_IsNumber(v))
-        return 0;
-    double d = v->valuedouble;
-    if (!isfinite(d) || d < 1 || d > JSON_SOURCE_NUMBER_MAX || d != floor(d))
-        return 0;
-    return (int)d;
-}
-
-static double member_similarity(const cJSON *obj)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "similarity");
-    if (!cJSON_IsNumber(v))
-        return -1;
-    double d = v->valuedouble;
-    if (!isfinite(d) || d < 0 || d > 1)
-        return -1;
-    return d;
-}
-
-static bool number_taken(const struct rag_source *s, size_t count, int n)
-{
-    for (size_t i = 0; i < count; i++)
-        if (s[i].number == n)
-            return true;
-    return false;
-}
-
-enum err json_sources_parse(const char *text, size_t len, struct rag_source **out,
-                            size_t *out_count)
-{
-    *out = NULL;
-    *out_count = 0;
-    if (!text || len == 0)
-        return ERR_OK;
-    cJSON *root = NULL;
-    enum err e = parse(text, len, &root);
-    if (e != ERR_OK)
-        return e;
-    if (!cJSON_IsArray(root)) {
-        cJSON_Delete(root);
-        return ERR_INVALID;
-    }
-    struct rag_source *s = xcalloc(JSON_SOURCES_COUNT_MAX, sizeof *s);
-    size_t n = 0;
-    size_t position = 0;
-    const cJSON *item;
-    cJSON_ArrayForEach(item, root)
-    {
-        if (n == JSON_SOURCES_COUNT_MAX)
-            break;
-        position++;
-        if (!cJSON_IsObject(item))
-            continue;
-        int number = member_number(item);
-        if (number == 0)
-            number = position <= JSON_SOURCE_NUMBER_MAX ? (int)position : 0;
-        if (number == 0 || number_taken(s, n, number))
-            continue;
-        s[n] = (struct rag_source){
-            .number = number,
-            .content_id = member_string_or(item, "content_id", JSON_SOURCE_FIELD_MAX, ""),
-            .passage_id = member_string_or(item, "passage_id", JSON_SOURCE_FIELD_MAX, ""),
-            .title = member_string_or(item, "title", JSON_SOURCE_FIELD_MAX, "Untitled"),
-            .heading = member_string(item, "heading", JSON_SOURCE_FIELD_MAX),
-            .source_path = member_string(item, "source_path", JSON_SOURCE_FIELD_MAX),
-            .text = member_string_or(item, "passage", JSON_SOURCE_PASSAGE_MAX, ""),
-            .similarity = member_similarity(item),
-            .fts_score = -1,
-            .fused_score = 0,
-        };
-        n++;
-    }
-    cJSON_Delete(root);
-    if (n == 0) {
-        free(s);
-        return ERR_OK;
-    }
-    *out = s;
-    *out_count = n;
-    return ERR_OK;
-}
-
-void json_sources_free(struct rag_source *s, size_t count)
-{
-    for (size_t i = 0; s && i < count; i++) {
-        free(s[i].content_id);
-        free(s[i].passage_id);
-        free(s[i].title);
-        free(s[i].heading);
-        free(s[i].source_path);
-        free(s[i].text);
-    }
-    free(s);
-}
 
 enum err json_object_strings(const char *text, size_t len, const char *const *keys,
                              size_t key_count, size_t value_max, char **values)
@@ -271,8 +167,19 @@ char *json_str_dup(const struct json_node *n, const char *def)
     const cJSON *j = (const cJSON *)n;
     if (!j || !cJSON_IsString(j) || !j->valuestring)
         return def ? xstrdup(def) : NULL;
-    char *cut = dup_clean(j->valuestring, JSON_SOURCE_PASSAGE_MAX);
+    char *cut = dup_clean(j->valuestring, JSON_STRING_MAX);
     char *safe = utf8_sanitize(cut, strlen(cut), NULL);
+    free(cut);
+    return safe;
+}
+
+char *json_text_dup(const struct json_node *n, size_t max, size_t *len)
+{
+    const cJSON *j = (const cJSON *)n;
+    if (!j || !cJSON_IsString(j) || !j->valuestring)
+        return NULL;
+    char *cut = dup_clean(j->valuestring, max);
+    char *safe = utf8_sanitize(cut, strlen(cut), len);
     free(cut);
     return safe;
 }
@@ -281,4 +188,22 @@ const char *json_key(const struct json_node *n)
 {
     const cJSON *j = (const cJSON *)n;
     return j ? j->string : NULL;
+}
+
+char *json_str_dup_max(const struct json_node *n, size_t max)
+{
+    const cJSON *j = (const cJSON *)n;
+    if (!j || !cJSON_IsString(j) || !j->valuestring)
+        return NULL;
+    return dup_clean(j->valuestring, max);
+}
+
+int json_is_array(const struct json_node *n)
+{
+    return n && cJSON_IsArray((const cJSON *)n);
+}
+
+int json_is_object(const struct json_node *n)
+{
+    return n && cJSON_IsObject((const cJSON *)n);
 }

@@ -1,5 +1,5 @@
-/* json: reads back the JSON the project stores itself (the sources column of chat_messages,
- * the lines of the unsent file) into core structs. Pure: no I/O. The only cJSON user outside
+/* json: reads back the JSON the project stores itself (the lines of the unsent file, the
+ * documents the database returns to the screens) into core structs. Pure: no I/O. The only cJSON user outside
  * core/llm_*.c. Never trusts its input: sizes and counts are capped, a member of the wrong
  * type counts as missing, and strings come out as valid UTF-8 (bad bytes become U+FFFD). */
 #ifndef CCA_JSON_H
@@ -8,31 +8,11 @@
 #include <stddef.h>
 
 #include "core/err.h"
-#include "core/rag.h"
 
 enum {
     JSON_TEXT_MAX = 8u << 20,           /* bytes of one document either parser accepts */
-    JSON_SOURCES_COUNT_MAX = 64,        /* sources kept from one array; the rest is ignored */
-    JSON_SOURCE_NUMBER_MAX = 999,       /* the largest [n] accepted from the "n" member */
-    JSON_SOURCE_FIELD_MAX = 4096,       /* bytes kept of an id, title, heading or path */
-    JSON_SOURCE_PASSAGE_MAX = 256u << 10, /* bytes kept of a passage */
+    JSON_STRING_MAX = 256u << 10,       /* bytes json_str_dup keeps of one string */
 };
-
-/* Parses a sources array as core/rag.c stores it:
- *   [{"n", "content_id", "passage_id", "title", "heading", "source_path", "passage",
- *     "similarity"}, ...]
- * into *out (a heap array the caller frees with json_sources_free) and *out_count. Tolerant:
- * elements that are not objects are skipped; a missing or invalid "n" becomes the element's
- * position (1-based); an element whose number is already taken is skipped; a missing title is
- * "Untitled", missing ids and passage are "", missing heading and source_path are NULL;
- * similarity outside [0,1] or null is -1 (full-text only). Strings longer than the caps are cut
- * at a character boundary. The stored form keeps no full-text or fused score: fts_score is -1
- * and fused_score 0. text NULL or empty gives no sources. ERR_TOO_LARGE when len exceeds
- * JSON_TEXT_MAX, ERR_INVALID when it is not JSON or not an array; *out is NULL on error. */
-enum err json_sources_parse(const char *text, size_t len, struct rag_source **out,
-                            size_t *out_count);
-/* Frees what json_sources_parse returned; NULL is a no-op. */
-void json_sources_free(struct rag_source *s, size_t count);
 
 /* Reads the string members named by keys from a JSON object (text, len bytes). values[i]
  * receives a heap string (valid UTF-8, cut at value_max bytes) or NULL when the member is
@@ -65,6 +45,16 @@ int json_bool(const struct json_node *n, int def);
  * sequences removed (safe to show; the caller frees), or a copy of def (NULL stays NULL)
  * when it is not a string. */
 char *json_str_dup(const struct json_node *n, const char *def);
+/* Like json_str_dup for long texts (a document body): cut at max bytes instead of the passage
+ * cap; *len (may be NULL) gets the length. NULL when n is not a string. */
+char *json_text_dup(const struct json_node *n, size_t max, size_t *len);
+/* A heap copy of a string value as valid UTF-8 (bad bytes become U+FFFD) cut at max bytes on
+ * a character boundary, escapes and controls kept (for storage, not for the screen); NULL
+ * when it is not a string. */
+char *json_str_dup_max(const struct json_node *n, size_t max);
+/* What kind of value n is (0 for NULL). */
+int json_is_array(const struct json_node *n);
+int json_is_object(const struct json_node *n);
 /* The key of an object member reached by json_at over an object, or NULL. */
 const char *json_key(const struct json_node *n);
 

@@ -16,8 +16,10 @@
 #include "core/embed.h"
 #include "core/evidence.h"
 #include "core/extract.h"
+#include "core/json.h"
 #include "core/json_out.h"
 #include "core/lang.h"
+#include "core/learning_ask.h"
 #include "core/llm.h"
 #include "core/log.h"
 #include "core/loop.h"
@@ -25,6 +27,7 @@
 #include "core/prompt.h"
 #include "core/retrieve.h"
 #include "core/store.h"
+#include "core/store_learning.h"
 #include "core/unsent.h"
 #include "core/utf8.h"
 #include "core/wordnet.h"
@@ -36,7 +39,6 @@
 enum {
     RAG_QUESTION_MAX = 8 * 1024,     /* bytes of one question */
     RAG_ANSWER_MAX = 4u << 20,       /* bytes of one answer (STYLE: 4 MiB) */
-    RAG_SOURCES_JSON_MAX = 4u << 20,
     RAG_NEAREST_COUNT = 3,           /* titles named when abstaining */
     RAG_REASONS_MAX = 512,
 };
@@ -73,7 +75,7 @@ struct rag_turn {
     float *vector;
     int dim;
     char *degraded;               /* why retrieval ran on one side only, or NULL */
-    struct rag_source *sources;
+    struct source *sources;
     size_t source_count;
     size_t both_hits;
     struct evidence *evidence;    /* the question's weighted words */
@@ -86,6 +88,8 @@ struct rag_turn {
     double offline_support;       /* question-term coverage of the extractive answer */
     bool is_quiet;                /* rag_free: finish without callbacks */
     char *abstain_reason;         /* why the question was refused, or NULL */
+    enum learning_ask_topic personal; /* a question about the asker's own learning */
+    char *record;                 /* then their cca_learning_summary() (JSON), or NULL */
 };
 
 /* ---- small helpers ----------------------------------------------------------------------- */
@@ -117,19 +121,6 @@ static void turn_unlink(struct rag_turn *t)
     }
 }
 
-static void sources_free(struct rag_source *s, size_t count)
-{
-    for (size_t i = 0; s && i < count; i++) {
-        free(s[i].content_id);
-        free(s[i].passage_id);
-        free(s[i].title);
-        free(s[i].heading);
-        free(s[i].source_path);
-        free(s[i].text);
-    }
-    free(s);
-}
-
 static void turn_free(struct rag_turn *t)
 {
     if (!t)
@@ -147,6 +138,7 @@ static void turn_free(struct rag_turn *t)
     free(t->degraded);
     free(t->evidence);
     free(t->abstain_reason);
+    free(t->record);
     sources_free(t->sources, t->source_count);
     buf_cleanup(&t->answer);
     free(t);
@@ -213,44 +205,6 @@ static enum err emit_text(struct rag_turn *t, const char *text, size_t len, bool
 }
 
 /* ---- outcome ----------------------------------------------------------------------------- */
-
-static char *sources_json(const struct rag_source *s, size_t count)
-{
-    struct json_out j;
-    json_out_init(&j, RAG_SOURCES_JSON_MAX);
-    json_out_array_begin(&j);
-    for (size_t i = 0; i < count; i++) {
-        json_out_object_begin(&j);
-        json_out_key(&j, "n");
-        json_out_int(&j, s[i].number);
-        json_out_key(&j, "content_id");
-        json_out_string(&j, s[i].content_id);
-        json_out_key(&j, "passage_id");
-        json_out_string(&j, s[i].passage_id);
-        json_out_key(&j, "title");
-        json_out_string(&j, s[i].title);
-        json_out_key(&j, "heading");
-        json_out_string(&j, s[i].heading);
-        json_out_key(&j, "source_path");
-        json_out_string(&j, s[i].source_path);
-        json_out_key(&j, "passage");
-        json_out_string(&j, s[i].text);
-        json_out_key(&j, "similarity");
-        if (s[i].similarity >= 0)
-            json_out_number(&j, s[i].similarity);
-        else
-            json_out_null(&j);
-        json_out_object_end(&j);
-    }
-    json_out_array_end(&j);
-    char *out = NULL;
-    if (json_out_finish(&j, &out) != ERR_OK) {
-        log_warn("rag: sources too large to store");
-        out = xstrdup("[]");
-    }
-    json_out_cleanup(&j);
-    return out;
-}
 
 static const char *status_of(enum rag_state s)
 {
@@ -380,7 +334,7 @@ static void turn_finish(struct rag_turn *t, enum rag_state state, enum err error
     a.errmsg = msg;
 
     if (t->message_id) {
-        char *sj = sources_json(t->sources, t->source_count);
+        char *sj = sources_to_json(t->sources, t->source_count);
         struct store_outcome o = {
             .status = status_of(state),
             .response = text,
@@ -630,7 +584,51 @@ static void chat_done(void *userdata, enum err e, const char *errmsg,
     free(msg);
 }
 
-/* Earlier answered turns of the conversation, oldest first, at most cfg->rag_history_turns. */
+/* Marks (keep[i] = false) the turns among msgs whose answer drew on a passage the asker may
+ * not read now: its audience changed, the document became a draft, or the conversation is
+ * read by someone else (an admin). Such an answer quotes that passage, so it is not sent to
+ * the model again. When the store cannot tell, every answer that had sources is left out. */
+static void history_drop_unreadable(struct rag *rag, const struct store_message *msgs,
+                                    size_t count, bool *keep)
+{
+    struct source **src = xcalloc(count + 1, sizeof *src);
+    size_t *src_count = xcalloc(count + 1, sizeof *src_count);
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++) {
+        const char *sj = msgs[i].sources_json;
+        if (!keep[i] || !sj)
+            continue;
+        if (sources_from_json(sj, strlen(sj), &src[i], &src_count[i]) != ERR_OK) {
+            keep[i] = false; /* unreadable sources: cannot be checked */
+            continue;
+        }
+        total += src_count[i];
+    }
+    const char **ids = xcalloc(total + 1, sizeof *ids);
+    bool *readable = xcalloc(total + 1, sizeof *readable);
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++)
+        for (size_t k = 0; k < src_count[i]; k++)
+            ids[n++] = src[i][k].passage_id;
+    enum err e = store_passages_readable(rag->store, ids, n, readable);
+    if (e != ERR_OK)
+        log_warn("rag: sources of earlier answers cannot be checked (%s); those answers are "
+                 "not sent", err_str(e));
+    n = 0;
+    for (size_t i = 0; i < count; i++) {
+        for (size_t k = 0; k < src_count[i]; k++)
+            if (e != ERR_OK || !readable[n++])
+                keep[i] = false;
+        sources_free(src[i], src_count[i]);
+    }
+    free(readable);
+    free(ids);
+    free(src_count);
+    free(src);
+}
+
+/* Earlier answered turns of the conversation, oldest first, at most cfg->rag_history_turns,
+ * without those whose sources the asker may no longer read. */
 static void load_history(struct rag_turn *t, struct store_message **msgs, size_t *count,
                          struct prompt_turn **turns, size_t *turn_count)
 {
@@ -647,14 +645,18 @@ static void load_history(struct rag_turn *t, struct store_message **msgs, size_t
         return;
     }
     *turns = xcalloc(*count + 1, sizeof **turns);
+    bool *keep = xcalloc(*count + 1, sizeof *keep);
     for (size_t i = 0; i < *count; i++) {
         const struct store_message *m = &(*msgs)[i];
-        if (t->message_id && m->id && strcmp(m->id, t->message_id) == 0)
-            continue; /* this very question, stored as pending */
-        if (!m->status || strcmp(m->status, "answered") != 0 || !m->response || !m->message)
-            continue;
-        (*turns)[(*turn_count)++] = (struct prompt_turn){m->message, m->response};
+        keep[i] = !(t->message_id && m->id && strcmp(m->id, t->message_id) == 0) &&
+                  m->status && strcmp(m->status, "answered") == 0 && m->response && m->message;
     }
+    history_drop_unreadable(rag, *msgs, *count, keep);
+    for (size_t i = 0; i < *count; i++)
+        if (keep[i])
+            (*turns)[(*turn_count)++] = (struct prompt_turn){(*msgs)[i].message,
+                                                             (*msgs)[i].response};
+    free(keep);
     size_t max = (size_t)rag->cfg->rag_history_turns;
     if (*turn_count > max) {
         memmove(*turns, *turns + (*turn_count - max), max * sizeof **turns);
@@ -695,13 +697,14 @@ static void start_online(struct rag_turn *t)
     /* Only the passages that fitted were given; the rest must not be cited or listed. */
     if (p.passages_used < t->source_count) {
         for (size_t i = p.passages_used; i < t->source_count; i++) {
-            struct rag_source *s = &t->sources[i];
+            struct source *s = &t->sources[i];
             free(s->content_id);
             free(s->passage_id);
             free(s->title);
             free(s->heading);
             free(s->source_path);
             free(s->text);
+            free(s->audience);
         }
         t->source_count = p.passages_used;
     }
@@ -780,6 +783,74 @@ static void start_offline(struct rag_turn *t)
     turn_finish(t, RAG_STATE_DONE, ERR_OK, NULL, false);
 }
 
+/* ---- the learner's own record ------------------------------------------------------------ */
+
+/* A question about the asker's own learning reads their record through their own connection
+ * (row-level security: nobody else's figures can come back) and gives it as source [1]. */
+static void fetch_record(struct rag_turn *t)
+{
+    char *json = NULL;
+    enum err e = store_learning_summary(t->rag->store, &json);
+    if (e != ERR_OK) {
+        log_warn("rag: the learning record is unavailable: %s (%s)", err_str(e),
+                 store_errmsg(t->rag->store));
+        free(json);
+        t->personal = LEARNING_ASK_NONE;
+        return;
+    }
+    t->record = json;
+}
+
+static void add_record_source(struct rag_turn *t)
+{
+    char *heading = NULL, *text = NULL;
+    if (learning_ask_passage(t->record, strlen(t->record), &heading, &text) != ERR_OK) {
+        log_warn("rag: the learning record is unreadable");
+        free(t->record);
+        t->record = NULL;
+        return;
+    }
+    struct source *s = xcalloc(t->source_count + 1, sizeof *s);
+    s[0] = (struct source){.number = 1,
+                               .title = xstrdup(LEARNING_ASK_TITLE),
+                               .heading = heading,
+                               .text = text,
+                               .similarity = -1,
+                               .fts_score = -1,
+                               .fused_score = 1,
+                               .coverage = 1};
+    for (size_t i = 0; i < t->source_count; i++) {
+        s[i + 1] = t->sources[i];
+        s[i + 1].number = (int)i + 2;
+    }
+    free(t->sources);
+    t->sources = s;
+    t->source_count++;
+    t->stats.best_coverage = 1; /* the record is what was asked about */
+}
+
+/* Offline: the answer is built from the record's figures, cited as [1]. */
+static void answer_from_record(struct rag_turn *t)
+{
+    if (t->ev.on_sources && !t->is_quiet)
+        t->ev.on_sources(t->userdata, t->sources, t->source_count);
+    set_state(t, RAG_STATE_GENERATING);
+    char *text = NULL;
+    enum err e = learning_ask_answer(t->personal, t->question, t->record, strlen(t->record),
+                                     &text);
+    t->first_token_ms = -1;
+    if (e == ERR_OK)
+        e = emit_text(t, text, strlen(text), true);
+    free(text);
+    if (e != ERR_OK) {
+        turn_finish(t, RAG_STATE_FAILED, e, "The answer from your learning record could not be "
+                                            "built.", false);
+        return;
+    }
+    t->offline_support = 1;
+    turn_finish(t, RAG_STATE_DONE, ERR_OK, NULL, false);
+}
+
 static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
 {
     (void)loop;
@@ -803,6 +874,9 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
         turn_finish(t, RAG_STATE_DONE, ERR_OK, NULL, true);
         return;
     }
+    t->personal = learning_ask_classify(t->question);
+    if (t->personal != LEARNING_ASK_NONE)
+        fetch_record(t);
     t->evidence = xcalloc(1, sizeof *t->evidence);
     retrieve_evidence(rag->store, t->question, rag->wn, t->evidence);
     struct retrieve_params p = {
@@ -838,7 +912,7 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
     t->sources = n ? xcalloc(n, sizeof *t->sources) : NULL;
     for (size_t i = 0; i < n; i++) {
         struct store_passage *h = &hits[i];
-        t->sources[i] = (struct rag_source){
+        t->sources[i] = (struct source){
             .number = (int)i + 1,
             .content_id = h->content_id,
             .passage_id = h->passage_id,
@@ -850,11 +924,14 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
             .fts_score = h->fts_rank > 0 ? h->fts_score : -1,
             .fused_score = h->fused_score,
             .coverage = h->coverage,
+            .audience = h->audience,
         };
         free(h->content_type);
     }
     free(hits); /* the strings moved into the sources */
     t->source_count = n;
+    if (t->record)
+        add_record_source(t);
 
     /* Refusal is decided on the evidence before any answer is written, online too. */
     char unknown[128] = "";
@@ -866,7 +943,7 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
         .unknown_count = evidence_unknown(t->evidence, unknown, sizeof unknown),
         .unknown = unknown,
     };
-    if (confidence_should_abstain(&ci, why, sizeof why)) {
+    if (!t->record && confidence_should_abstain(&ci, why, sizeof why)) {
         sources_free(t->sources, t->source_count);
         t->sources = NULL;
         t->source_count = 0;
@@ -884,7 +961,10 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
         start_online(t);
     } else {
         t->is_offline = true;
-        start_offline(t);
+        if (t->record)
+            answer_from_record(t);
+        else
+            start_offline(t);
     }
 }
 
@@ -1048,16 +1128,3 @@ enum err rag_retrieve(struct rag *rag, const char *query, const char *const *typ
     return e;
 }
 
-void rag_answer_cleanup(struct rag_answer *a)
-{
-    if (!a)
-        return;
-    free(a->message_id);
-    free(a->conversation_id);
-    free(a->question);
-    free(a->text);
-    free(a->confidence_reasons);
-    sources_free(a->sources, a->source_count);
-    free(a->errmsg);
-    memset(a, 0, sizeof *a);
-}

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "core/err.h"
+#include "core/sources.h"
 
 struct config;
 struct loop;
@@ -27,22 +28,6 @@ enum rag_state {
     RAG_STATE_CANCELLED,
 };
 
-/* A passage given to the answer as [n]. */
-struct rag_source {
-    int number;          /* the n in [n], 1-based */
-    char *content_id;
-    char *passage_id;
-    char *title;
-    char *heading;       /* may be NULL */
-    char *source_path;   /* may be NULL */
-    char *text;
-    double similarity;   /* cosine similarity, -1 if only full-text found it */
-    double fts_score;    /* -1 if only the vector retriever found it */
-    double fused_score;
-    double coverage;     /* share of the question's key words the passage holds, -1 unknown */
-    bool is_cited;       /* the final answer cites it as [n] (set in the answer of on_done) */
-};
-
 struct rag_answer {
     enum rag_state state;   /* DONE, FAILED or CANCELLED */
     char *message_id;       /* NULL when the question could not be stored */
@@ -55,7 +40,7 @@ struct rag_answer {
     char *confidence_reasons; /* one line, human readable */
     const char *confidence_label; /* the confidence in words for the screen ("weak evidence:
                                      check the sources"); static, never NULL */
-    struct rag_source *sources;
+    struct source *sources;
     size_t source_count;
     long processing_ms;
     long first_token_ms;    /* -1 when offline or no text */
@@ -69,7 +54,7 @@ struct rag_events {
     /* The state changed (retrieving -> generating ...). */
     void (*on_state)(void *userdata, enum rag_state state);
     /* Retrieval finished: the numbered sources the answer may cite (valid during the call). */
-    void (*on_sources)(void *userdata, const struct rag_source *sources, size_t count);
+    void (*on_sources)(void *userdata, const struct source *sources, size_t count);
     /* A piece of answer text (already sanitised UTF-8), len bytes. */
     void (*on_delta)(void *userdata, const char *text, size_t len);
     /* The turn ended; answer is valid during the call. The turn is freed right after. */
@@ -97,6 +82,5 @@ enum err rag_retrieve(struct rag *rag, const char *query, const char *const *typ
                       size_t type_count, int count, struct store_passage **out,
                       size_t *out_count);
 
-void rag_answer_cleanup(struct rag_answer *a);
 
 #endif

@@ -149,7 +149,8 @@ static void rerank(const struct evidence *ev, struct store_passage *v, size_t n,
     /* qsort is not stable; the input order breaks ties (it is the fused order). */
     for (size_t i = 0; i < n; i++)
         v[i].fused_score -= (double)i * 1e-9;
-    qsort(v, n, sizeof *v, rerank_cmp);
+    if (n > 1) /* qsort's array may not be NULL, even for zero elements */
+        qsort(v, n, sizeof *v, rerank_cmp);
     size_t keep = count >= 0 && (size_t)count < n ? (size_t)count : n;
     for (size_t i = keep; i < n; i++)
         store_passage_cleanup(&v[i]);

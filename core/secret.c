@@ -113,10 +113,3 @@ void secret_memzero(void *p, size_t len)
         sodium_memzero(p, len);
 }
 
-void secret_free_string(char *s)
-{
-    if (!s)
-        return;
-    sodium_memzero(s, strlen(s));
-    free(s);
-}

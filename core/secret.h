@@ -39,7 +39,5 @@ enum err secret_disable_core_dumps(void);
 
 /* Overwrites len bytes at p with zeros in a way the compiler may not remove. NULL is a no-op. */
 void secret_memzero(void *p, size_t len);
-/* Wipes a heap string (up to its NUL) and frees it; NULL is a no-op. */
-void secret_free_string(char *s);
 
 #endif

@@ -74,6 +74,14 @@ enum err store_term_stats(struct store *s, const char *const *words, size_t coun
     return STORE_CALL(s, term_stats, words, count, df, total);
 }
 
+enum err store_passages_readable(struct store *s, const char *const *passage_ids, size_t count,
+                                 bool *readable)
+{
+    for (size_t i = 0; i < count; i++)
+        readable[i] = false;
+    return STORE_CALL(s, passages_readable, passage_ids, count, readable);
+}
+
 enum err store_doc_lookup(struct store *s, const char *source_path, char **content_id,
                           char **content_hash)
 {
@@ -202,6 +210,7 @@ void store_passage_cleanup(struct store_passage *p)
     free(p->source_path);
     free(p->heading);
     free(p->text);
+    free(p->audience);
     *p = (struct store_passage){0};
 }
 

@@ -62,6 +62,8 @@ struct store_passage {
     double fused_score;  /* set by core/retrieve (RRF, then the rerank), 0 from the store */
     double coverage;     /* set by core/retrieve: the share of the question's weighted words the
                             passage covers (core/evidence), -1 when not judged */
+    char *audience;      /* who may read the document when it is restricted, as the database
+                            words it ("HR only", "Engineering only", "Draft"); NULL: everyone */
 };
 
 /* A passage to store with a document. Borrowed by store_doc_replace. */
@@ -84,6 +86,11 @@ struct store_doc_in {
     const char *embed_model;
     const struct store_passage_in *passages;
     size_t passage_count;
+    /* Who may read it: comma-separated entries "role:R" / "department:D" (any of them
+     * grants access; the database checks the names), "" for everyone; NULL keeps what is
+     * stored (everyone for a new document). */
+    const char *audience;
+    const char *state; /* "draft" | "published"; NULL keeps what is stored (published) */
 };
 
 struct store_message {
@@ -123,6 +130,9 @@ struct store_user_in {
     const char *name;
     const char *role;
     const char *department; /* may be NULL */
+    const char *db_role;    /* NULL: the database names the login role; else this name (the
+                             * person's account on a shared host, for peer authentication;
+                             * only the database's superuser may choose it) */
 };
 
 /* The implementation's table. Implementations embed struct store as their first member. */
@@ -144,6 +154,8 @@ struct store_ops {
                                 size_t *out_count);
     enum err (*term_stats)(struct store *s, const char *const *words, size_t count, double *df,
                            double *total);
+    enum err (*passages_readable)(struct store *s, const char *const *passage_ids, size_t count,
+                                  bool *readable);
     enum err (*doc_lookup)(struct store *s, const char *source_path, char **content_id,
                            char **content_hash);
     enum err (*doc_replace)(struct store *s, const struct store_doc_in *doc, char **content_id);
@@ -204,6 +216,10 @@ enum err store_search_passages(struct store *s, const char *query, const char *c
  * (BM25's statistics), never passage text. ERR_UNSUPPORTED when the store cannot tell. */
 enum err store_term_stats(struct store *s, const char *const *words, size_t count, double *df,
                           double *total);
+/* Which of count passages the caller may read now (readable[i]); a passage that is gone or
+ * hidden is false. Row-level security decides. */
+enum err store_passages_readable(struct store *s, const char *const *passage_ids, size_t count,
+                                 bool *readable);
 /* The stored document for source_path: ERR_NOT_FOUND when absent. */
 enum err store_doc_lookup(struct store *s, const char *source_path, char **content_id,
                           char **content_hash);

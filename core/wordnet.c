@@ -234,24 +234,28 @@ struct wordnet *wordnet_new(void)
     const char *env = getenv("CCA_WORDNET_TABLE");
     if (env && *env)
         return wordnet_open(env);
+    /* An installed cca's own table first; the build's (the source tree's) is the fallback of
+     * a development build. */
     struct wordnet *wn = NULL;
-#ifdef CCA_WORDNET_TABLE
-    wn = wordnet_open(CCA_WORDNET_TABLE);
-    if (wn->table)
-        return wn;
-#endif
     char path[4096];
     size_t n;
     if (wordnet_exe_dir(path, sizeof path) &&
         (n = strlen(path)) + sizeof "/../share/cca/wordnet.tbl" <= sizeof path) {
         memcpy(path + n, "/../share/cca/wordnet.tbl", sizeof "/../share/cca/wordnet.tbl");
-        struct wordnet *installed = wordnet_open(path);
-        if (installed->table || !wn) {
-            wordnet_free(wn);
-            return installed;
+        if (access(path, R_OK) == 0) {
+            wn = wordnet_open(path);
+            if (wn->table)
+                return wn;
         }
-        wordnet_free(installed);
     }
+#ifdef CCA_WORDNET_TABLE
+    struct wordnet *built = wordnet_open(CCA_WORDNET_TABLE);
+    if (built->table || !wn) {
+        wordnet_free(wn);
+        return built;
+    }
+    wordnet_free(built);
+#endif
     return wn ? wn : wordnet_open(NULL);
 }
 

@@ -22,8 +22,8 @@ struct wordnet_term {
 /* Opens WordNet. Returns a usable object even when the database cannot be opened; then
  * wordnet_is_available is false and lookups return 0 terms. Lookups come from the
  * precomputed table (see wordnet_table_write) when one matching the data is found: the first
- * of $CCA_WORDNET_TABLE, the build's table (the CCA_WORDNET_TABLE macro) and
- * <directory of the executable>/../share/cca/wordnet.tbl. Otherwise, and for words the table
+ * of $CCA_WORDNET_TABLE, <directory of the executable>/../share/cca/wordnet.tbl (an installed
+ * cca) and the build's table (the CCA_WORDNET_TABLE macro, a development build). Otherwise, and for words the table
  * does not cover, they go through the library, whose global state is shared by all
  * instances; each instance keeps its own cache. */
 struct wordnet *wordnet_new(void);

@@ -23,6 +23,11 @@ struct pg {
     int connect_timeout_s;
     int statement_timeout_ms;
     int answer_timeout_ms;
+    bool is_pooled;    /* behind a transaction-mode pooler: no session state */
+    bool is_parked;    /* closed for idleness: the next statement reconnects */
+    int64_t last_used_ms;
+    pg_on_connect_fn on_connect;
+    void *on_connect_ud;
     bool is_busy;      /* pg_send'ed, not fully received */
     PGresult *pending; /* the result received so far of the statement in flight */
     char errmsg[1024];
@@ -42,6 +47,7 @@ struct pg *pg_new(const struct pg_options *opt)
     pg->connect_timeout_s = opt->connect_timeout_s;
     pg->statement_timeout_ms = opt->statement_timeout_ms;
     pg->answer_timeout_ms = opt->answer_timeout_ms;
+    pg->is_pooled = opt->is_pooled;
     if (pg->answer_timeout_ms <= 0)
         pg->answer_timeout_ms =
             opt->statement_timeout_ms > 0 ? opt->statement_timeout_ms + 5000 : 30000;
@@ -50,6 +56,7 @@ struct pg *pg_new(const struct pg_options *opt)
 
 static void pg_close(struct pg *pg)
 {
+    pg->is_parked = false;
     if (pg->conn)
         PQfinish(pg->conn);
     pg->conn = NULL;
@@ -127,6 +134,8 @@ static enum err map_sqlstate(const char *st)
         {"42704", ERR_SCHEMA},     /* undefined_object (e.g. type vector) */
         {"42501", ERR_PERMISSION}, /* insufficient_privilege, RLS refusals */
         {"CC001", ERR_DIM_MISMATCH},
+        {"CC002", ERR_TIME_UP},    /* an assessment attempt past its deadline */
+        {"CC003", ERR_CLOSED},     /* already submitted, passed, or no attempts left */
         {"23505", ERR_EXISTS},
         {"P0002", ERR_NOT_FOUND},
         {"57014", ERR_TIMEOUT},
@@ -186,8 +195,40 @@ static void notice_to_log(void *arg, const char *message)
 
 bool pg_is_connected(const struct pg *pg)
 {
-    return pg->conn && PQstatus(pg->conn) == CONNECTION_OK;
+    return pg->is_parked || (pg->conn && PQstatus(pg->conn) == CONNECTION_OK);
 }
+
+void pg_set_on_connect(struct pg *pg, pg_on_connect_fn fn, void *userdata)
+{
+    pg->on_connect = fn;
+    pg->on_connect_ud = userdata;
+}
+
+static int64_t mono_ms(void);
+
+bool pg_park(struct pg *pg)
+{
+    if (pg->is_parked)
+        return true;
+    if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK || pg->is_busy ||
+        PQtransactionStatus(pg->conn) != PQTRANS_IDLE)
+        return false;
+    pg_close(pg);
+    pg->is_parked = true;
+    return true;
+}
+
+bool pg_is_parked(const struct pg *pg)
+{
+    return pg->is_parked;
+}
+
+int64_t pg_idle_ms(const struct pg *pg)
+{
+    return pg->last_used_ms ? mono_ms() - pg->last_used_ms : 0;
+}
+
+static enum err session_setup(struct pg *pg);
 
 enum err pg_connect(struct pg *pg)
 {
@@ -217,7 +258,29 @@ enum err pg_connect(struct pg *pg)
         return ERR_DB_DOWN;
     }
     PQsetNoticeProcessor(pg->conn, notice_to_log, NULL);
+    pg->last_used_ms = mono_ms();
 
+    enum err e = ERR_OK;
+    /* Behind a transaction-mode pooler a session setting would stay on the server connection
+     * (for the next client of the same role) or be missing on the next one: the database's
+     * own defaults (ALTER DATABASE/ROLE ... SET search_path, statement_timeout) apply there
+     * at every server connection instead (docs/scaleout.md). */
+    if (!pg->is_pooled)
+        e = session_setup(pg);
+    if (e == ERR_OK && pg->on_connect)
+        e = pg->on_connect(pg, pg->on_connect_ud);
+    if (e != ERR_OK) {
+        char msg[sizeof pg->errmsg];
+        snprintf(msg, sizeof msg, "%s", pg->errmsg);
+        pg_close(pg);
+        snprintf(pg->errmsg, sizeof pg->errmsg, "%s", msg);
+        return e;
+    }
+    return ERR_OK;
+}
+
+static enum err session_setup(struct pg *pg)
+{
     char stmt_timeout[16];
     snprintf(stmt_timeout, sizeof stmt_timeout, "%d",
              pg->statement_timeout_ms > 0 ? pg->statement_timeout_ms : 0);
@@ -228,7 +291,6 @@ enum err pg_connect(struct pg *pg)
                          1, params, NULL);
     if (e != ERR_OK) {
         log_error("session set-up failed: %s", pg->errmsg);
-        pg_close(pg);
         return e == ERR_DB_DOWN ? e : ERR_DB;
     }
     return ERR_OK;
@@ -238,7 +300,16 @@ enum err pg_connect(struct pg *pg)
 
 static enum err check_conn(struct pg *pg)
 {
-    if (pg_is_connected(pg))
+    if (pg->is_parked) {
+        /* Closed for idleness: reconnect silently; a failure is reported like any other. */
+        enum err e = pg_connect(pg);
+        if (e != ERR_OK)
+            log_warn("reconnect after idle disconnect failed: %s", pg->errmsg);
+        else
+            log_debug("reconnected after idle disconnect");
+        return e;
+    }
+    if (pg->conn && PQstatus(pg->conn) == CONNECTION_OK)
         return ERR_OK;
     set_conn_error(pg, "not connected to the database");
     return ERR_DB_DOWN;
@@ -306,6 +377,7 @@ static enum err exec_bounded(struct pg *pg, const char *sql, int nparams,
         last = r;
     }
     *out = last;
+    pg->last_used_ms = mono_ms();
     return ERR_OK;
 }
 
@@ -372,6 +444,7 @@ enum err pg_exec_script(struct pg *pg, const char *sql, int *error_line)
     /* PQexec runs every statement of the string and returns the last result, or the first
      * error (execution stops there). */
     PGresult *r = PQexec(pg->conn, sql);
+    pg->last_used_ms = mono_ms();
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK || st == PGRES_EMPTY_QUERY) {
         PQclear(r);
@@ -454,6 +527,7 @@ enum err pg_receive(struct pg *pg, bool *is_done, struct pg_res **out)
     PGresult *last = pg->pending;
     pg->pending = NULL;
     pg->is_busy = false;
+    pg->last_used_ms = mono_ms();
     ExecStatusType st = last ? PQresultStatus(last) : PGRES_FATAL_ERROR;
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
         enum err e = result_error(pg, last, false);
@@ -496,7 +570,8 @@ enum err pg_commit(struct pg *pg)
 
 void pg_rollback(struct pg *pg)
 {
-    if (!pg_is_connected(pg) || PQtransactionStatus(pg->conn) == PQTRANS_IDLE)
+    if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK ||
+        PQtransactionStatus(pg->conn) == PQTRANS_IDLE)
         return;
     PGresult *r = PQexec(pg->conn, "ROLLBACK");
     if (PQresultStatus(r) != PGRES_COMMAND_OK)

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/err.h"
 
@@ -22,7 +23,14 @@ struct pg_options {
      * statement_timeout does (a hung or stopped server never answers); <= 0: the statement
      * timeout plus 5 s, or 30 s when that is unlimited. */
     int answer_timeout_ms;
+    /* The conninfo names a transaction-mode pooler (PgBouncer): pg_connect sets no session
+     * state (it would be lost or leak across the pooler's server connections); the database's
+     * role/database defaults must pin search_path and statement_timeout (docs/scaleout.md). */
+    bool is_pooled;
 };
+
+/* Run after every (re)connection, e.g. to SET ROLE; a non-OK return fails the connect. */
+typedef enum err (*pg_on_connect_fn)(struct pg *pg, void *userdata);
 
 /* A connection object, not yet connected (copies opt). Never NULL. */
 struct pg *pg_new(const struct pg_options *opt);
@@ -34,8 +42,18 @@ void pg_free(struct pg *pg);
  * search_path "public, pg_temp" so no temporary object can shadow ours. ERR_DB_DOWN with
  * libpq's reason and a hint on failure. */
 enum err pg_connect(struct pg *pg);
-/* Whether the connection is up as far as libpq knows (no round trip). */
+/* Whether the connection is up as far as libpq knows (no round trip); a parked connection
+ * counts as up. */
 bool pg_is_connected(const struct pg *pg);
+/* fn runs at the end of every pg_connect (also the silent one after pg_park). */
+void pg_set_on_connect(struct pg *pg, pg_on_connect_fn fn, void *userdata);
+/* Closes an idle connection (none in flight, no transaction open) so it holds no server
+ * backend; the next statement reconnects silently (pg_connect, then the on-connect hook).
+ * Returns false, doing nothing, when the connection is busy, in a transaction or down. */
+bool pg_park(struct pg *pg);
+bool pg_is_parked(const struct pg *pg);
+/* Milliseconds since the last statement finished (or the connection was made); 0 before. */
+int64_t pg_idle_ms(const struct pg *pg);
 
 /* The last error in plain words, valid until the next call on pg; "" when none. */
 const char *pg_errmsg(const struct pg *pg);
@@ -48,6 +66,7 @@ void pg_set_errmsg(struct pg *pg, const char *fmt, ...) __attribute__((format(pr
  * rows are returned (caller frees with pg_res_free); without, they are discarded. Errors:
  * ERR_DB_DOWN (no connection, or it broke), ERR_SCHEMA (relation or function missing:
  * "run cca migrate"), ERR_PERMISSION (42501 and RLS refusals), ERR_DIM_MISMATCH (CC001),
+ * ERR_TIME_UP (CC002) and ERR_CLOSED (CC003) from the assessment API,
  * ERR_EXISTS (unique violation), ERR_INVALID (check/not-null/data errors), ERR_NOT_FOUND
  * (P0002), ERR_TIMEOUT (statement timeout), else ERR_DB. */
 enum err pg_exec(struct pg *pg, const char *sql, int nparams, const char *const *params,

@@ -12,4 +12,11 @@
 struct store_call *pg_store_call(struct store *s, const char *sql, int nparams,
                                  const char *const *params, store_reply_fn fn, void *userdata);
 
+/* The same statement run at once on the store's main connection, whether a loop is attached
+ * or not: the reply is given before this returns. For the few paths that may wait (the chat's
+ * retrieval step, the last write when the application closes); a screen never uses it for a
+ * key press. Returns the reply's error. */
+enum err pg_store_call_now(struct store *s, const char *sql, int nparams,
+                           const char *const *params, store_reply_fn fn, void *userdata);
+
 #endif

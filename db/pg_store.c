@@ -4,10 +4,13 @@
  * $n::vector. */
 #include "db/pg_store.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/buf.h"
 #include "core/chunk.h"
@@ -15,6 +18,7 @@
 #include "core/mem.h"
 #include "core/loop.h"
 #include "core/store.h"
+#include "core/store_replica.h"
 #include "db/migrate.h"
 #include "db/pg_call.h"
 #include "db/pg.h"
@@ -43,6 +47,16 @@ struct pg_store {
     bool is_head_cancelled;
     int watched_fd;
     uint64_t answer_timer;
+    /* Idle disconnect (with a loop attached): connections unused this long are parked. */
+    int idle_disconnect_ms;
+    uint64_t idle_timer;
+    /* A streaming replica for retrieval reads (NULL: none). */
+    struct pg *replica;
+    int replica_max_lag_s;
+    int64_t replica_retry_ms; /* monotonic: do not try the replica again before this */
+    struct store_replica_state rstate;
+    char *barrier;          /* the primary's WAL position a replica read must have reached */
+    bool is_barrier_stale;  /* written since the barrier was taken */
 };
 
 static struct pg_store *impl(struct store *s)
@@ -145,12 +159,22 @@ static enum err act_as(struct pg_store *s, struct pg *pg)
     return e;
 }
 
+static enum err on_connect(struct pg *pg, void *userdata)
+{
+    struct pg_store *s = userdata;
+    return s->act_as_email ? act_as(s, pg) : ERR_OK;
+}
+
+static struct pg *new_conn(struct pg_store *s, const struct pg_options *o)
+{
+    struct pg *pg = pg_new(o);
+    pg_set_on_connect(pg, on_connect, s);
+    return pg;
+}
+
 static enum err pgs_connect(struct pg_store *s)
 {
-    enum err e = pg_connect(s->pg);
-    if (e == ERR_OK && s->act_as_email)
-        e = act_as(s, s->pg);
-    return e;
+    return pg_connect(s->pg);
 }
 
 static void calls_drop_all(struct pg_store *s);
@@ -159,8 +183,12 @@ static void pgs_free(struct store *st)
 {
     struct pg_store *s = impl(st);
     calls_drop_all(s);
+    if (s->loop && s->idle_timer)
+        loop_timer_cancel(s->loop, s->idle_timer);
     pg_free(s->calls_pg);
+    pg_free(s->replica);
     pg_free(s->pg);
+    free(s->barrier);
     free((char *)s->options.conninfo);
     free(s->act_as_email);
     free(s);
@@ -213,6 +241,175 @@ static enum err pgs_whoami(struct store *st, struct store_user *out)
     }
     pg_res_free(res);
     return e;
+}
+
+/* --- read replica ------------------------------------------------------------------------ */
+
+/* After a failure the replica is not tried again for this long. */
+#define REPLICA_RETRY_MS 30000
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Something this store did on the primary may have written what a replica read returns: the
+ * next replica read first takes the primary's WAL position as its barrier. The chat's own
+ * messages (message_begin/finish) do not count: retrieval never reads them, and history is
+ * always read from the primary. */
+static void wrote(struct pg_store *s)
+{
+    s->is_barrier_stale = true;
+}
+
+static void replica_why(struct pg_store *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void replica_why(struct pg_store *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->rstate.why, sizeof s->rstate.why, fmt, ap);
+    va_end(ap);
+}
+
+static void replica_failed(struct pg_store *s, const char *msg)
+{
+    replica_why(s, "the replica failed (%s); retrying it in %d s", msg, REPLICA_RETRY_MS / 1000);
+    log_warn("replica: %s", s->rstate.why);
+    s->rstate.is_usable = false;
+    s->rstate.reads_replica--;
+    s->rstate.reads_primary++;
+    pg_abandon(s->replica);
+    s->replica_retry_ms = now_ms() + REPLICA_RETRY_MS;
+}
+
+/* Whether the replica may serve a read now: up, in recovery, past the barrier (the primary's
+ * WAL position taken after this store's last write: you always read your own writes) and no
+ * more than replica_max_lag_s behind (what others wrote, or you in another process, shows up
+ * within that bound). */
+static bool replica_ok(struct pg_store *s, bool force)
+{
+    int64_t now = now_ms();
+    if (!force && now < s->replica_retry_ms)
+        return false;
+    if (!pg_is_connected(s->replica) && pg_connect(s->replica) != ERR_OK) {
+        replica_why(s, "the replica is down (%s); retrying it in %d s", pg_errmsg(s->replica),
+                    REPLICA_RETRY_MS / 1000);
+        log_warn("replica: %s", s->rstate.why);
+        s->rstate.is_usable = false;
+        s->replica_retry_ms = now + REPLICA_RETRY_MS;
+        return false;
+    }
+    struct pg_res *res = NULL;
+    /* The barrier is taken lazily, at the first replica read after a write: later than the
+     * write itself, so at least as strict. */
+    if (s->is_barrier_stale) {
+        enum err e = pg_exec(s->pg, "SELECT pg_current_wal_insert_lsn()::text", 0, NULL, &res);
+        if (e != ERR_OK) {
+            replica_why(s, "the primary's WAL position is unknown (%s)", pg_errmsg(s->pg));
+            return false;
+        }
+        free(s->barrier);
+        s->barrier = pg_res_dup(res, 0, 0);
+        s->is_barrier_stale = false;
+        pg_res_free(res);
+        res = NULL;
+    }
+    const char *params[] = {s->barrier};
+    enum err e = pg_exec(s->replica,
+                         "SELECT pg_is_in_recovery(),"
+                         " coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, $1 IS NULL),"
+                         " CASE WHEN pg_last_wal_replay_lsn()"
+                         " >= coalesce($1::pg_lsn, pg_last_wal_receive_lsn()) THEN 0"
+                         " ELSE coalesce(extract(epoch FROM clock_timestamp()"
+                         " - pg_last_xact_replay_timestamp()), -1) END::float8",
+                         1, params, &res);
+    if (e != ERR_OK) {
+        replica_why(s, "the replica does not answer (%s); retrying it in %d s",
+                    pg_errmsg(s->replica), REPLICA_RETRY_MS / 1000);
+        log_warn("replica: %s", s->rstate.why);
+        s->rstate.is_usable = false;
+        pg_abandon(s->replica);
+        s->replica_retry_ms = now + REPLICA_RETRY_MS;
+        return false;
+    }
+    bool in_recovery = pg_res_bool(res, 0, 0, false);
+    bool past_barrier = pg_res_bool(res, 0, 1, false);
+    s->rstate.lag_s = pg_res_double(res, 0, 2, -1);
+    pg_res_free(res);
+    double lag = s->rstate.lag_s;
+    bool ok = false;
+    if (!in_recovery)
+        replica_why(s, "replica_url is not a replica (not in recovery): not read");
+    else if (!past_barrier && lag < 0)
+        replica_why(s, "the replica has not replayed your last write yet");
+    else if (!past_barrier)
+        replica_why(s, "the replica has not replayed your last write yet (%.1f s behind)", lag);
+    else if (lag < 0)
+        replica_why(s, "the replica's replay lag is unknown (nothing replayed since it started)");
+    else if (lag > s->replica_max_lag_s)
+        replica_why(s, "the replica is %.1f s behind (replica_max_lag_s = %d)", lag,
+                    s->replica_max_lag_s);
+    else
+        ok = true;
+    s->rstate.is_usable = ok;
+    return ok;
+}
+
+/* The connection a retrieval read goes to. */
+static struct pg *read_pg(struct pg_store *s)
+{
+    if (!s->replica)
+        return s->pg;
+    if (replica_ok(s, false)) {
+        s->rstate.reads_replica++;
+        s->rstate.why[0] = '\0';
+        log_debug("replica: read from the replica");
+        return s->replica;
+    }
+    s->rstate.reads_primary++;
+    log_debug("replica: read from the primary: %s", s->rstate.why);
+    return s->pg;
+}
+
+enum err store_replica_check(struct store *st, struct store_replica_state *out)
+{
+    *out = (struct store_replica_state){.lag_s = -1};
+    if (st->ops->free != pgs_free)
+        return ERR_UNSUPPORTED;
+    struct pg_store *s = impl(st);
+    if (!s->replica)
+        return ERR_OK;
+    bool ok = replica_ok(s, true);
+    if (ok)
+        s->rstate.why[0] = '\0';
+    *out = s->rstate;
+    out->is_configured = true;
+    out->is_usable = ok;
+    return ERR_OK;
+}
+
+/* --- idle disconnect ---------------------------------------------------------------------- */
+
+static void park_if_idle(struct pg_store *s, struct pg *pg)
+{
+    if (pg && !pg_is_parked(pg) && pg_is_connected(pg) &&
+        pg_idle_ms(pg) >= s->idle_disconnect_ms && pg_park(pg))
+        log_debug("idle for %d s: database connection closed until the next query",
+                  s->idle_disconnect_ms / 1000);
+}
+
+static void on_idle_timer(struct loop *loop, uint64_t id, void *userdata)
+{
+    (void)loop;
+    (void)id;
+    struct pg_store *s = userdata;
+    park_if_idle(s, s->pg);
+    if (!s->head)
+        park_if_idle(s, s->calls_pg);
+    park_if_idle(s, s->replica);
 }
 
 /* --- info, migrations, seed -------------------------------------------------------------- */
@@ -269,16 +466,27 @@ static enum err pgs_info(struct store *st, struct store_info *out)
 
 static enum err pgs_migrate(struct store *st, bool status_only, char **report)
 {
-    return migrate_run(impl(st)->pg, status_only, report);
+    struct pg_store *s = impl(st);
+    if (s->options.is_pooled && !status_only) {
+        /* The migration lock is a session advisory lock: a transaction-mode pooler could hand
+         * the unlock to another server connection. */
+        pg_set_errmsg(s->pg, "cca migrate runs against PostgreSQL directly, not through a "
+                             "pooler ([database] pooled = true): use --database with the "
+                             "server's own address and CCA_DATABASE_POOLED=false");
+        return ERR_UNSUPPORTED;
+    }
+    return migrate_run(s->pg, status_only, report);
 }
 
 static enum err pgs_seed(struct store *st, char **report)
 {
+    wrote(impl(st));
     return migrate_seed(impl(st)->pg, report);
 }
 
 static enum err pgs_set_embed_meta(struct store *st, int dim, const char *model)
 {
+    wrote(impl(st));
     char d[16];
     int_text(dim, d);
     const char *params[] = {d, model};
@@ -287,7 +495,8 @@ static enum err pgs_set_embed_meta(struct store *st, int dim, const char *model)
 
 /* --- retrieval --------------------------------------------------------------------------- */
 
-/* Rows of (passage_id, content_id, title, content_type, source_path, heading, body, score). */
+/* Rows of (passage_id, content_id, title, content_type, source_path, heading, body, score,
+ * audience). */
 static void passages_from_rows(const struct pg_res *res, bool is_vector, struct store_passage **out,
                                size_t *out_count)
 {
@@ -308,17 +517,17 @@ static void passages_from_rows(const struct pg_res *res, bool is_vector, struct 
         p[i].fts_score = is_vector ? -1 : score;
         p[i].vector_rank = is_vector ? (int)i + 1 : 0;
         p[i].fts_rank = is_vector ? 0 : (int)i + 1;
+        p[i].audience = pg_res_dup(res, i, 8);
     }
     *out = p;
     *out_count = n;
 }
 
-static enum err pgs_match_passages(struct store *st, const float *query, int dim,
+static enum err match_passages_on(struct pg *pg, const float *query, int dim,
                                    double threshold, int count, const char *const *types,
                                    size_t type_count, struct store_passage **out,
                                    size_t *out_count)
 {
-    struct pg *pg = impl(st)->pg;
     *out = NULL;
     *out_count = 0;
     if (count <= 0)
@@ -339,7 +548,7 @@ static enum err pgs_match_passages(struct store *st, const float *query, int dim
     struct pg_res *res = NULL;
     enum err e = pg_exec_bin(pg,
                          "SELECT passage_id, content_id, title, content_type, source_path,"
-                         " heading, body, similarity"
+                         " heading, body, similarity, audience"
                          " FROM match_passages($1::vector, $2::float8, $3::int, $4::text[])",
                          4, params, lengths, formats, &res);
     if (e == ERR_OK)
@@ -350,11 +559,10 @@ static enum err pgs_match_passages(struct store *st, const float *query, int dim
     return e;
 }
 
-static enum err pgs_search_passages(struct store *st, const char *query,
+static enum err search_passages_on(struct pg *pg, const char *query,
                                     const char *const *types, size_t type_count, int count,
                                     struct store_passage **out, size_t *out_count)
 {
-    struct pg *pg = impl(st)->pg;
     *out = NULL;
     *out_count = 0;
     if (count <= 0)
@@ -366,7 +574,7 @@ static enum err pgs_search_passages(struct store *st, const char *query,
     struct pg_res *res = NULL;
     enum err e = pg_exec(pg,
                          "SELECT passage_id, content_id, title, content_type, source_path,"
-                         " heading, body, relevance_score"
+                         " heading, body, relevance_score, audience"
                          " FROM search_passages($1, $2::text[], $3::int)",
                          3, params, &res);
     if (e == ERR_OK)
@@ -376,10 +584,9 @@ static enum err pgs_search_passages(struct store *st, const char *query,
     return e;
 }
 
-static enum err pgs_term_stats(struct store *st, const char *const *words, size_t count,
+static enum err term_stats_on(struct pg *pg, const char *const *words, size_t count,
                                double *df, double *total)
 {
-    struct pg *pg = impl(st)->pg;
     *total = 0;
     for (size_t i = 0; i < count; i++)
         df[i] = -1;
@@ -400,6 +607,81 @@ static enum err pgs_term_stats(struct store *st, const char *const *words, size_
     }
     pg_res_free(res);
     free(arr);
+    return e;
+}
+
+static enum err passages_readable_on(struct pg *pg, const char *const *passage_ids,
+                                      size_t count, bool *readable)
+{
+    if (count == 0)
+        return ERR_OK;
+    char *arr = text_array_literal(passage_ids, count);
+    const char *params[] = {arr};
+    struct pg_res *res = NULL;
+    /* As the caller: row-level security answers. */
+    enum err e = pg_exec(pg, "SELECT id FROM content_passages WHERE id = ANY ($1::text[])", 1,
+                         params, &res);
+    if (e == ERR_OK) {
+        for (size_t r = 0; r < pg_res_rows(res); r++) {
+            const char *id = pg_res_get(res, r, 0);
+            for (size_t i = 0; id && i < count; i++)
+                if (passage_ids[i] && strcmp(passage_ids[i], id) == 0)
+                    readable[i] = true;
+        }
+    }
+    pg_res_free(res);
+    free(arr);
+    return e;
+}
+
+/* Retrieval reads go to the replica when it may serve them (read_pg); any failure there is
+ * retried once on the primary, which then gives the answer or the error. */
+#define ON_READ_PG(s, call)                                                                        \
+    do {                                                                                           \
+        struct pg *pg_ = read_pg(s);                                                               \
+        struct pg *pg = pg_;                                                                       \
+        e = call;                                                                                  \
+        if (e != ERR_OK && pg_ != (s)->pg) {                                                       \
+            replica_failed(s, pg_errmsg(pg_));                                                     \
+            pg = (s)->pg;                                                                          \
+            e = call;                                                                              \
+        }                                                                                          \
+    } while (0)
+
+static enum err pgs_match_passages(struct store *st, const float *query, int dim,
+                                   double threshold, int count, const char *const *types,
+                                   size_t type_count, struct store_passage **out,
+                                   size_t *out_count)
+{
+    enum err e;
+    ON_READ_PG(impl(st), match_passages_on(pg, query, dim, threshold, count, types, type_count,
+                                           out, out_count));
+    return e;
+}
+
+static enum err pgs_search_passages(struct store *st, const char *query,
+                                    const char *const *types, size_t type_count, int count,
+                                    struct store_passage **out, size_t *out_count)
+{
+    enum err e;
+    ON_READ_PG(impl(st),
+               search_passages_on(pg, query, types, type_count, count, out, out_count));
+    return e;
+}
+
+static enum err pgs_term_stats(struct store *st, const char *const *words, size_t count,
+                               double *df, double *total)
+{
+    enum err e;
+    ON_READ_PG(impl(st), term_stats_on(pg, words, count, df, total));
+    return e;
+}
+
+static enum err pgs_passages_readable(struct store *st, const char *const *passage_ids,
+                                      size_t count, bool *readable)
+{
+    enum err e;
+    ON_READ_PG(impl(st), passages_readable_on(pg, passage_ids, count, readable));
     return e;
 }
 
@@ -506,6 +788,7 @@ static enum err check_doc(struct pg *pg, const struct store_doc_in *doc)
 static enum err pgs_doc_replace(struct store *st, const struct store_doc_in *doc,
                                 char **content_id)
 {
+    wrote(impl(st));
     struct pg *pg = impl(st)->pg;
     *content_id = NULL;
     enum err e = check_doc(pg, doc);
@@ -525,24 +808,32 @@ static enum err pgs_doc_replace(struct store *st, const struct store_doc_in *doc
 
     /* Upsert by source path. The creator (created_by defaults to the caller) is kept when a
      * document is replaced; RLS decides whether the caller may replace it at all. */
-    const char *params[] = {doc->title,        doc->content,      doc->content_type,
+    /* The audience ($9, comma-separated) and state ($10) are kept when not given. */
+    const char *params[] = {doc->title,          doc->content,     doc->content_type,
                             doc->source_service, doc->source_path, doc->content_hash,
-                            doc->embed_model,  doc_vec};
-    const int lengths[] = {0, 0, 0, 0, 0, 0, 0, doc_vec_len};
-    const int formats[] = {0, 0, 0, 0, 0, 0, 0, doc_vec ? 1 : 0};
+                            doc->embed_model,    doc_vec,          doc->audience,
+                            doc->state};
+    const int lengths[] = {0, 0, 0, 0, 0, 0, 0, doc_vec_len, 0, 0};
+    const int formats[] = {0, 0, 0, 0, 0, 0, 0, doc_vec ? 1 : 0, 0, 0};
     e = pg_exec_bin(pg,
                 "INSERT INTO learning_content AS lc (title, content, content_type,"
-                " source_service, metadata, source_path, content_hash, embedding)"
+                " source_service, metadata, source_path, content_hash, embedding, audience,"
+                " state)"
                 " VALUES ($1, $2, $3, $4, jsonb_strip_nulls(jsonb_build_object("
                 "'source_path', $5::text, 'content_hash', $6::text, 'embed_model', $7::text)),"
-                " $5, $6, $8::vector)"
+                " $5, $6, $8::vector,"
+                " coalesce(array_remove(string_to_array($9::text, ','), ''), '{}'),"
+                " coalesce($10::text, 'published'))"
                 " ON CONFLICT (source_path) DO UPDATE SET title = EXCLUDED.title,"
                 " content = EXCLUDED.content, content_type = EXCLUDED.content_type,"
                 " source_service = EXCLUDED.source_service,"
                 " metadata = coalesce(lc.metadata, '{}'::jsonb) || EXCLUDED.metadata,"
-                " content_hash = EXCLUDED.content_hash, embedding = EXCLUDED.embedding"
+                " content_hash = EXCLUDED.content_hash, embedding = EXCLUDED.embedding,"
+                " audience = CASE WHEN $9::text IS NULL THEN lc.audience"
+                " ELSE EXCLUDED.audience END,"
+                " state = coalesce($10::text, lc.state)"
                 " RETURNING id",
-                8, params, lengths, formats, &res);
+                10, params, lengths, formats, &res);
     if (e != ERR_OK)
         goto rollback;
     id = pg_res_dup(res, 0, 0);
@@ -610,6 +901,7 @@ static enum err pgs_reindex_list(struct store *st, char ***passage_ids, char ***
 static enum err pgs_reindex_set(struct store *st, const char *passage_id, const float *embedding,
                                 int dim)
 {
+    wrote(impl(st));
     struct pg *pg = impl(st)->pg;
     char *vec = NULL;
     int vec_len = 0;
@@ -791,11 +1083,16 @@ static enum err pgs_conversation_messages(struct store *st, const char *conversa
 
 static enum err pgs_user_add(struct store *st, const struct store_user_in *in, char **user_id)
 {
+    wrote(impl(st));
     struct pg *pg = impl(st)->pg;
     *user_id = NULL;
-    const char *params[] = {in->email, in->name, in->role, in->department};
+    const char *params[] = {in->email, in->name, in->role, in->department, in->db_role};
     struct pg_res *res = NULL;
-    enum err e = pg_exec(pg, "SELECT cca_user_add($1, $2, $3, $4)", 4, params, &res);
+    /* A chosen login role name goes through the superuser-only creator (006/010), which
+     * adopts an existing unprivileged role of that name or creates it. */
+    enum err e = in->db_role
+                     ? pg_exec(pg, "SELECT cca_user_create($1, $2, $3, $4, $5)", 5, params, &res)
+                     : pg_exec(pg, "SELECT cca_user_add($1, $2, $3, $4)", 4, params, &res);
     if (e == ERR_OK)
         *user_id = pg_res_dup(res, 0, 0);
     pg_res_free(res);
@@ -804,6 +1101,7 @@ static enum err pgs_user_add(struct store *st, const struct store_user_in *in, c
 
 static enum err pgs_user_set_role(struct store *st, const char *email, const char *role)
 {
+    wrote(impl(st));
     const char *params[] = {email, role};
     return pg_exec(impl(st)->pg, "SELECT cca_user_set_role($1, $2)", 2, params, NULL);
 }
@@ -941,14 +1239,11 @@ static enum err calls_connect(struct pg_store *s)
     if (!s->calls_pg) {
         struct pg_options o = s->options;
         o.answer_timeout_ms = calls_timeout_ms(s);
-        s->calls_pg = pg_new(&o);
+        s->calls_pg = new_conn(s, &o);
     }
     if (pg_is_connected(s->calls_pg))
         return ERR_OK;
-    enum err e = pg_connect(s->calls_pg);
-    if (e == ERR_OK && s->act_as_email)
-        e = act_as(s, s->calls_pg);
-    return e;
+    return pg_connect(s->calls_pg);
 }
 
 static void calls_next(struct pg_store *s)
@@ -987,10 +1282,19 @@ static void calls_drop_all(struct pg_store *s)
 static void pgs_attach_loop(struct store *st, struct loop *loop)
 {
     struct pg_store *s = impl(st);
-    if (s->loop)
+    if (s->loop) {
         calls_drop_all(s);
+        if (s->idle_timer)
+            loop_timer_cancel(s->loop, s->idle_timer);
+        s->idle_timer = 0;
+    }
     s->loop = loop;
     s->watched_fd = -1;
+    if (loop && s->idle_disconnect_ms > 0) {
+        int64_t every = s->idle_disconnect_ms / 4;
+        every = every < 500 ? 500 : every > 30000 ? 30000 : every;
+        s->idle_timer = loop_timer_add(loop, every, every, on_idle_timer, s);
+    }
 }
 
 static void pgs_call_cancel(struct store *st, struct store_call *call)
@@ -1028,6 +1332,7 @@ struct store_call *pg_store_call(struct store *st, const char *sql, int nparams,
         return NULL;
     }
     struct pg_store *s = impl(st);
+    wrote(s);
     if (!s->loop) {
         struct pg_res *res = NULL;
         enum err e = pg_exec(s->pg, sql, nparams, params, &res);
@@ -1058,6 +1363,22 @@ struct store_call *pg_store_call(struct store *st, const char *sql, int nparams,
     return NULL;
 }
 
+enum err pg_store_call_now(struct store *st, const char *sql, int nparams,
+                           const char *const *params, store_reply_fn fn, void *userdata)
+{
+    if (st->ops->free != pgs_free) {
+        fn(userdata, ERR_UNSUPPORTED, "this store has no such call", NULL);
+        return ERR_UNSUPPORTED;
+    }
+    struct pg_store *s = impl(st);
+    wrote(s);
+    struct pg_res *res = NULL;
+    enum err e = pg_exec(s->pg, sql, nparams, params, &res);
+    reply(fn, userdata, e, pg_errmsg(s->pg), res);
+    pg_res_free(res);
+    return e;
+}
+
 static const struct store_ops pg_store_ops = {
     .free = pgs_free,
     .errmsg = pgs_errmsg,
@@ -1070,6 +1391,7 @@ static const struct store_ops pg_store_ops = {
     .set_embed_meta = pgs_set_embed_meta,
     .match_passages = pgs_match_passages,
     .search_passages = pgs_search_passages,
+    .passages_readable = pgs_passages_readable,
     .term_stats = pgs_term_stats,
     .doc_lookup = pgs_doc_lookup,
     .doc_replace = pgs_doc_replace,
@@ -1099,10 +1421,32 @@ enum err pg_store_open(const struct pg_store_options *opt, struct store **out, c
         .connect_timeout_s = opt->connect_timeout_s,
         .statement_timeout_ms = opt->statement_timeout_ms,
         .answer_timeout_ms = opt->answer_timeout_ms,
+        .is_pooled = opt->is_pooled,
     };
-    s->pg = pg_new(&s->options);
+    s->idle_disconnect_ms = opt->idle_disconnect_s > 0 ? opt->idle_disconnect_s * 1000 : 0;
+    s->pg = new_conn(s, &s->options);
     if (opt->act_as_email && *opt->act_as_email)
         s->act_as_email = xstrdup(opt->act_as_email);
+    if (s->act_as_email && opt->is_pooled) {
+        /* SET ROLE is session state: through a transaction-mode pooler it would stay on a
+         * server connection that the next client of the same login gets. */
+        if (err && errlen)
+            snprintf(err, errlen,
+                     "--user (acting as %s with SET ROLE) is for direct connections only; "
+                     "through a pooler ([database] pooled = true) each person connects as "
+                     "their own database role",
+                     s->act_as_email);
+        pgs_free(&s->base);
+        return ERR_UNSUPPORTED;
+    }
+    if (opt->replica_url && *opt->replica_url) {
+        struct pg_options ro = s->options;
+        ro.conninfo = opt->replica_url;
+        ro.is_pooled = opt->is_replica_pooled;
+        s->replica = new_conn(s, &ro);
+        s->replica_max_lag_s = opt->replica_max_lag_s;
+        s->rstate.lag_s = -1;
+    }
     enum err e = pgs_connect(s);
     if (e != ERR_OK) {
         if (err && errlen)

@@ -2,6 +2,7 @@
 #ifndef CCA_PG_STORE_H
 #define CCA_PG_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/err.h"
@@ -14,6 +15,13 @@ struct pg_store_options {
     int connect_timeout_s;
     int statement_timeout_ms;
     int answer_timeout_ms;     /* see struct pg_options; <= 0: derived from the statement timeout */
+    bool is_pooled;            /* conninfo names a transaction-mode pooler: no session state;
+                                * act_as_email and migrate are refused (ERR_UNSUPPORTED) */
+    int idle_disconnect_s;     /* with a loop attached, connections idle this long are closed
+                                * and reopened silently by the next query; <= 0: never */
+    const char *replica_url;   /* a streaming replica for retrieval reads; NULL or "": none */
+    bool is_replica_pooled;    /* replica_url names a transaction-mode pooler */
+    int replica_max_lag_s;     /* a replica further behind is not read */
 };
 
 /* Connects (blocking, bounded by connect_timeout_s). On failure writes the reason (server

@@ -19,6 +19,10 @@
 #   recs_read        SELECT cca_recommendations(false)        the tab without a refresh
 #   reading          SELECT cca_record_reading(lesson, ...)   the reader's heartbeat (write)
 #   summary          SELECT cca_learning_summary()            what the chat cites
+# Then the Progress tab in the real TUI: ./cca as scale000001@scale.example.com in a private
+# tmux server with CCA_BENCH_TRACE; Alt-2 (from the chat) TUI_SWITCHES times; the app logs
+# "tab_ready_ms progress X", from the key's tab switch to the first paint with the dashboard
+# in (the query runs on the loop, so this is key -> query -> parse -> full paint). Goal <= 100 ms.
 # Then the plans: as cca_u_scale_01 (SET ROLE from the superuser's session, as `cca --user`
 # does), auto_explain prints EXPLAIN (ANALYZE, BUFFERS) of every statement that
 # cca_learning_dashboard() and cca_recommendations(true) run (the identity helpers' own
@@ -26,7 +30,8 @@
 # machine other processes' CPU use shows up in every latency.
 #
 # Environment: SCALE (default 1), QUERIES (default 40), LEARNERS (default 5, at most 20),
-# BENCH_DIR (default /tmp/cca-bench-learning), KEEP=1 keeps the cluster afterwards.
+# BENCH_DIR (default /tmp/cca-bench-learning), KEEP=1 keeps the cluster afterwards,
+# TUI_SWITCHES (default 20).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,7 +66,7 @@ psql_su() { psql -X -q -v ON_ERROR_STOP=1 -h "$sock" -U cca_super -d cca "$@"; }
 
 echo "bench_learning: generating the company, scale $scale"
 start=$(date +%s%N)
-psql_su -At -c "SELECT cca_seed_scale($scale)"
+./cca seed --scale "$scale"
 psql_su -c "VACUUM ANALYZE"
 awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "generate + vacuum analyze: %.1f s\n", (b - a) / 1e9 }'
 psql_su -At -F ' ' -c "SELECT 'learning_progress', count(*) FROM learning_progress
@@ -100,6 +105,46 @@ for name in dashboard recommendations recs_read reading summary; do
         }'
 done
 echo "goals: dashboard p50 <= 20 ms; recommendations <= 50 ms; load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+
+# The Progress tab in the TUI, to a full paint.
+switches=${TUI_SWITCHES:-20}
+tsock=$dir/tmux.sock
+trace=$dir/tui.trace
+rm -f "$trace"
+tmx() { tmux -S "$tsock" -f /dev/null "$@"; }
+tmx kill-server 2>/dev/null || true
+tmx new-session -d -x 100 -y 30 -s t \
+    "env LANG=C.UTF-8 TERM=screen-256color CCA_DATABASE_URL='$url' CCA_BENCH_TRACE='$trace' ./cca --user scale000001@scale.example.com; sleep 600"
+tui_wait() { # REGEX: polls the pane for up to 20 s
+    local deadline=$(( $(date +%s) + 20 ))
+    while [ "$(date +%s)" -le "$deadline" ]; do
+        tmx capture-pane -p -t t | grep -Eq -- "$1" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+if tui_wait 'F1 keys'; then
+    for i in $(seq 1 "$switches"); do
+        tmx send-keys -t t M-2
+        tui_wait 'Overall completion' || break
+        tmx send-keys -t t M-1
+        tui_wait '› ' || break
+        sleep 0.1
+    done
+    tmx send-keys -t t C-q
+    sleep 0.3
+    echo
+    awk '/^tab_ready_ms progress/{print $3}' "$trace" | sort -n | awk -v n="$switches" '
+        { v[NR] = $1 }
+        END {
+            if (NR == 0) { print "tui progress tab: no samples"; exit }
+            printf "tui: Alt-2 to the Progress tab fully painted (ms, %d switches): p50 %.1f  p95 %.1f  max %.1f   (goal <= 100)\n",
+                NR, v[int((NR - 1) * 0.50) + 1], v[int((NR - 1) * 0.95) + 1], v[NR]
+        }'
+else
+    echo "tui: the TUI did not start (see $trace)"
+fi
+tmx kill-server 2>/dev/null || true
 
 explain() {
     local title=$1 call=$2

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # deps.sh: installs the Debian packages that building, running and testing CCA need, only
 # those missing, with one `apt-get update`. As a normal user it uses sudo for apt only.
+# deps.sh PACKAGE...: the same for the packages named instead (build-time only tools such as
+# lintian, which only `make deb` and its test install).
 set -euo pipefail
 
 packages=(
@@ -9,8 +11,10 @@ packages=(
     libsodium-dev libinih-dev libmd4c-dev wordnet-dev wordnet-base
     postgresql postgresql-contrib postgresql-server-dev-all postgresql-15-pgtap
     libtap-parser-sourcehandler-pgtap-perl libcmocka-dev tmux valgrind man-db groff-base
-    locales clang libclang-rt-dev
+    locales clang libclang-rt-dev pgbouncer
 )
+
+[ $# -gt 0 ] && packages=("$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -24,8 +24,9 @@ if [ "$users" = 0 ]; then
     echo "setup: loading the sample data"
     ./cca seed >/dev/null
 fi
-passages=$(psql "$url" -Atqc "select count(*) from content_passages")
-if [ "$passages" = 0 ]; then
+# (the seed's own content is chunked and embedded by `cca seed`; the files are what count here)
+files=$(psql "$url" -Atqc "select count(*) from learning_content where source_path is not null")
+if [ "$files" = 0 ]; then
     echo "setup: ingesting the sample knowledge base (assets/kb)"
     ./cca ingest --source sample-kb assets/kb >/dev/null
 fi

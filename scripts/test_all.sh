@@ -10,7 +10,7 @@ case "${LC_ALL:-${LC_CTYPE:-${LANG:-}}}" in
 esac
 rm -rf build/results; mkdir -p build/results
 start=$(date +%s)
-suites=(unit asan vector db screen e2e fuzz)
+suites=(unit asan vector db scaleout screen e2e fuzz install)
 run() {
     local name=$1; shift
     echo "== $name"
@@ -29,9 +29,12 @@ run asan make -s --no-print-directory -j"$(nproc)" asan
 mv -f build/results/unit-asan build/results/asan 2>/dev/null
 run vector tests/vector/run.sh
 run db tests/db/run.sh
+run scaleout scripts/tap_suite.sh scaleout tests/scaleout/run.sh
 run screen env UPDATE=0 CCA_FAKE_LLM=build/debug/fake_llm_server scripts/tap_suite.sh screen tests/screen/run.sh
 run e2e env CCA_FAKE_LLM=build/debug/fake_llm_server scripts/tap_suite.sh e2e tests/tmux/run.sh
 run fuzz make -s --no-print-directory fuzz-smoke
+# make install into a temporary root, the Debian packages, the shared host (root only)
+run install env CCA_FAKE_LLM=build/debug/fake_llm_server scripts/tap_suite.sh install tests/install/run.sh
 passed=0; failed=0
 echo "== summary ($(( $(date +%s) - start )) s)"
 for s in "${suites[@]}"; do

@@ -94,6 +94,7 @@ struct app {
     bool has_painted;
     bool is_ready_paint_pending; /* the first paint after connecting */
     int64_t key_us;     /* when the first unpainted key arrived, 0 if none */
+    int64_t switch_us;  /* when the active tab changed, until its first idle paint; 0 if none */
 
     struct headless *headless; /* screen tests and smoke runs, else NULL */
     char busy_why[128];
@@ -421,6 +422,8 @@ static void switch_to(struct app *a, size_t tab, const char *arg)
             from->ops->on_leave(from->self);
     }
     a->active = tab;
+    if (a->trace)
+        a->switch_us = now_us();
     struct screen *to = active(a);
     if (to->ops->on_enter)
         to->ops->on_enter(to->self, arg);
@@ -656,6 +659,12 @@ static void paint(struct loop *loop, void *userdata)
         if (a->key_us)
             fprintf(a->trace, "echo_us %lld\n", (long long)(t1 - a->key_us));
         fprintf(a->trace, "paint_us %lld\n", (long long)(t1 - t0));
+        /* A tab is ready when it painted with nothing in flight (its data has arrived). */
+        if (a->switch_us && !(s->ops->is_busy && s->ops->is_busy(s->self))) {
+            fprintf(a->trace, "tab_ready_ms %s %.1f\n", a->entries[a->active]->name,
+                    (double)(t1 - a->switch_us) / 1000.0);
+            a->switch_us = 0;
+        }
         fflush(a->trace);
     }
     a->has_painted = true;
@@ -957,9 +966,12 @@ int tui_run(const struct tui_options *opt)
     if (opt->screen) {
         wanted = screen_find(opt->screen);
         if (!wanted) {
-            fprintf(stderr, "cca: no screen '%s' (chat, progress, recommendations, assessments, "
-                            "department, content, admin)\n",
-                    opt->screen);
+            size_t n;
+            const struct screen_entry *reg = screen_registry(&n);
+            fprintf(stderr, "cca: no screen '%s' (", opt->screen);
+            for (size_t i = 0; i < n; i++)
+                fprintf(stderr, "%s%s", i ? ", " : "", reg[i].name);
+            fprintf(stderr, ")\n");
             return 2;
         }
     }

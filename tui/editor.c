@@ -63,14 +63,6 @@ bool editor_is_blank(const struct editor *e)
     return true;
 }
 
-size_t editor_line_count(const struct editor *e)
-{
-    size_t n = 1;
-    for (size_t i = 0; i < e->text.len; i++)
-        n += e->text.data[i] == '\n';
-    return n;
-}
-
 /* --- raw edits ------------------------------------------------------------------------------ */
 
 static void splice(struct editor *e, size_t at, size_t remove, const char *ins, size_t ins_len)

@@ -27,8 +27,6 @@ size_t editor_cursor(const struct editor *e);
 bool editor_is_empty(const struct editor *e);
 /* True when the text is blank (only spaces and newlines). */
 bool editor_is_blank(const struct editor *e);
-/* Number of logical lines ('\n'-separated). */
-size_t editor_line_count(const struct editor *e);
 
 /* Inserts text at the cursor (copies). Invalid UTF-8 becomes U+FFFD, CR is dropped, tabs
  * become a space and other controls are dropped; text beyond EDITOR_MAX_LEN is cut. */

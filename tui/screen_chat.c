@@ -10,11 +10,15 @@
 #include "core/draft.h"
 #include "core/err.h"
 #include "core/json.h"
+#include "core/sources.h"
+#include "core/learning_ask.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/mem.h"
 #include "core/rag.h"
+#include "core/reader.h"
 #include "core/store.h"
+#include "core/store_content.h"
 #include "core/uiclock.h"
 #include "core/unsent.h"
 #include "core/utf8.h"
@@ -32,6 +36,8 @@ struct source_copy {
     char *detail; /* heading and path */
     char *text;
     double similarity;
+    char *content_id; /* "" when the source is no document (the learner's own record) */
+    char *passage_id;
     bool is_cited;
 };
 
@@ -76,9 +82,18 @@ struct chat {
     struct layout layout; /* of the last draw */
     bool has_layout;
 
+    /* The feedback loop: the last stored answer can be marked helpful (+) or not (-, then an
+     * optional reason typed in the input). */
+    char *last_message_id;
+    bool is_feedback_pending; /* the input takes the reason for a "not helpful" */
+    struct store_call *feedback_call;
+
     /* The typed, unsent question kept on disk (core/draft) so a closed terminal loses none. */
     char *draft_saved;   /* the text last written, "" when none */
     uint64_t draft_timer;
+    /* From Enter until the question is stored (or queued, or back in the input), the draft
+     * file keeps it: a kill in between must not lose it. */
+    bool is_draft_held;
 };
 
 #define DRAFT_SAVE_MS 1000
@@ -116,6 +131,8 @@ static void sources_clear(struct chat *c)
         free(c->sources[i].title);
         free(c->sources[i].detail);
         free(c->sources[i].text);
+        free(c->sources[i].content_id);
+        free(c->sources[i].passage_id);
     }
     free(c->sources);
     c->sources = NULL;
@@ -162,7 +179,7 @@ static void ev_state(void *userdata, enum rag_state state)
 }
 
 /* The sources panel shows src (copied, sanitised): a fresh answer's or a reopened one's. */
-static void sources_set(struct chat *c, const struct rag_source *src, size_t count)
+static void sources_set(struct chat *c, const struct source *src, size_t count)
 {
     sources_clear(c);
     c->has_final_sources = false;
@@ -175,8 +192,13 @@ static void sources_set(struct chat *c, const struct rag_source *src, size_t cou
         s->title = clean_line(src[i].title ? src[i].title : "(untitled)");
         struct buf d;
         buf_init(&d, 4096);
-        if (src[i].heading && src[i].heading[0])
+        if (src[i].audience && src[i].audience[0]) /* "HR only": the document is restricted */
+            buf_append_str(&d, src[i].audience);
+        if (src[i].heading && src[i].heading[0]) {
+            if (d.len)
+                buf_append_str(&d, " \xC2\xB7 ");
             buf_append_str(&d, src[i].heading);
+        }
         if (src[i].source_path && src[i].source_path[0]) {
             if (d.len)
                 buf_append_str(&d, " \xC2\xB7 ");
@@ -186,15 +208,20 @@ static void sources_set(struct chat *c, const struct rag_source *src, size_t cou
         buf_cleanup(&d);
         s->text = clean(src[i].text);
         s->similarity = src[i].similarity;
+        s->content_id = xstrdup(src[i].content_id ? src[i].content_id : "");
+        s->passage_id = xstrdup(src[i].passage_id ? src[i].passage_id : "");
         s->is_cited = src[i].is_cited;
     }
     c->source_count = count;
     invalidate(c, CHAT_DIRTY_SOURCES | SCREEN_DIRTY_STATUS);
 }
 
-static void ev_sources(void *userdata, const struct rag_source *src, size_t count)
+static void draft_release(struct chat *c);
+
+static void ev_sources(void *userdata, const struct source *src, size_t count)
 {
     sources_set(userdata, src, count);
+    draft_release(userdata); /* retrieval runs after the question was stored */
 }
 
 static void ev_delta(void *userdata, const char *text, size_t len)
@@ -275,6 +302,8 @@ static void ev_done(void *userdata, const struct rag_answer *a)
     if (a->message_id && a->question)
         forget_unsent(c->ctx->cfg->user, a->question);
     if (a->state == RAG_STATE_DONE) {
+        free(c->last_message_id);
+        c->last_message_id = a->message_id && a->is_stored ? xstrdup(a->message_id) : NULL;
         transcript_set_state(c->transcript, idx, TRANSCRIPT_DONE);
         char *note = outcome_note(a);
         transcript_set_note(c->transcript, idx, note);
@@ -307,6 +336,7 @@ static void ev_done(void *userdata, const struct rag_answer *a)
     }
     free(c->question);
     c->question = NULL;
+    draft_release(c);
     invalidate(c, CHAT_DIRTY_CONVERSATION | CHAT_DIRTY_INPUT | SCREEN_DIRTY_STATUS |
                       CHAT_DIRTY_SOURCES | SCREEN_DIRTY_BODY);
 }
@@ -373,8 +403,19 @@ static void send_question(struct chat *c)
     } else if (!c->is_turn_finished) {
         c->turn = turn;
     }
-    /* The question is in the database or the unsent file now: the draft goes at once. */
-    draft_write(c);
+    /* Until the question is safely stored the draft file keeps it (ev_sources/ev_done): it is
+     * written now, since typing may not have paused long enough for the timer to do it. */
+    if (c->turn) {
+        char err[512] = "";
+        if (strcmp(c->draft_saved, q) != 0 &&
+            draft_save(c->ctx->cfg->user, q, strlen(q), err, sizeof err) == ERR_OK) {
+            free(c->draft_saved);
+            c->draft_saved = xstrdup(q);
+        }
+        c->is_draft_held = true;
+    } else {
+        draft_write(c);
+    }
     free(q);
     invalidate(c, SCREEN_DIRTY_ALL);
 }
@@ -475,13 +516,13 @@ static void reopen_selected(struct chat *c)
         free(older);
     }
     /* Like after a fresh answer, the sources panel holds the last answer's sources. */
-    struct rag_source *last_src = NULL;
+    struct source *last_src = NULL;
     size_t last_count = 0;
     for (size_t i = 0; i < n; i++) {
-        struct rag_source *src = NULL;
+        struct source *src = NULL;
         size_t src_count = 0;
         if (msgs[i].sources_json) {
-            enum err je = json_sources_parse(msgs[i].sources_json, strlen(msgs[i].sources_json),
+            enum err je = sources_from_json(msgs[i].sources_json, strlen(msgs[i].sources_json),
                                              &src, &src_count);
             if (je != ERR_OK)
                 log_warn("chat: the sources of message %s are unreadable: %s",
@@ -516,11 +557,11 @@ static void reopen_selected(struct chat *c)
             last_src = src;
             last_count = src_count;
         } else {
-            json_sources_free(src, src_count);
+            sources_free(src, src_count);
         }
     }
     sources_set(c, last_src, last_count);
-    json_sources_free(last_src, last_count);
+    sources_free(last_src, last_count);
     store_messages_free(msgs, n);
     free(c->conversation_id);
     c->conversation_id = id;
@@ -556,6 +597,28 @@ static void show_passage(struct chat *c, int number)
         if (&c->sources[i] == s)
             c->selected_source = i;
     invalidate(c, SCREEN_DIRTY_ALL);
+}
+
+/* The passage on show, opened in the reader at that passage; the learner's own record opens
+ * the Progress tab. */
+static void open_in_reader(struct chat *c)
+{
+    if (c->selected_source >= c->source_count)
+        return;
+    const struct source_copy *s = &c->sources[c->selected_source];
+    if (!s->content_id[0]) {
+        bool is_record = strcmp(s->title, LEARNING_ASK_TITLE) == 0;
+        if (!is_record || !c->ctx->open_screen(c->ctx->app, "progress", NULL))
+            report(c, false, "This source is not a document the reader can open.");
+        else
+            overlay_close(c);
+        return;
+    }
+    char *arg = reader_arg_format(s->content_id, s->passage_id[0] ? s->passage_id : NULL, NULL);
+    overlay_close(c);
+    if (!c->ctx->open_screen(c->ctx->app, "reader", arg))
+        report(c, true, "The reader is not available for your role.");
+    free(arg);
 }
 
 static void copy_last_answer(struct chat *c)
@@ -715,6 +778,10 @@ static bool key_in_overlay(struct chat *c, enum action a, const struct input_eve
             show_passage(c, (int)(ev->cp - '0'));
             return true;
         }
+        if (ev->kind == INPUT_CHAR && ev->cp == 'o' && !ev->is_alt) {
+            open_in_reader(c);
+            return true;
+        }
         if (ev->kind == INPUT_CHAR && ev->cp == 'q' && !ev->is_alt) {
             overlay_close(c);
             return true;
@@ -766,6 +833,8 @@ static bool key_in_sources(struct chat *c, enum action a, const struct input_eve
 
 static void draft_write(struct chat *c)
 {
+    if (c->is_draft_held)
+        return;
     size_t len = 0;
     const char *text = editor_text(c->editor, &len);
     if (strcmp(text, c->draft_saved) == 0)
@@ -779,6 +848,16 @@ static void draft_write(struct chat *c)
     }
     free(c->draft_saved);
     c->draft_saved = xstrdup(text);
+}
+
+/* The question in flight is stored, queued or back in the input: the draft may follow the
+ * input again. */
+static void draft_release(struct chat *c)
+{
+    if (!c->is_draft_held)
+        return;
+    c->is_draft_held = false;
+    draft_write(c);
 }
 
 static void on_draft_timer(struct loop *loop, uint64_t id, void *userdata)
@@ -824,6 +903,36 @@ static void draft_restore(struct chat *c)
                    strlen("The question you were typing last time is back in the input."));
 }
 
+/* --- feedback on answers ------------------------------------------------------------------- */
+
+static void on_feedback(void *userdata, enum err e, const char *errmsg,
+                        const struct store_rows *rows)
+{
+    (void)rows;
+    struct chat *c = userdata;
+    c->feedback_call = NULL;
+    if (e != ERR_OK) {
+        char *m = xasprintf("Your feedback was not stored: %s", errmsg);
+        report(c, true, m);
+        free(m);
+        return;
+    }
+    report(c, false, "Thank you: the feedback is stored with the answer (trainers see it "
+                     "without your name).");
+}
+
+static void feedback_send(struct chat *c, bool is_helpful, const char *reason)
+{
+    c->is_feedback_pending = false;
+    if (!c->last_message_id || !c->ctx->store) {
+        report(c, true, "There is no stored answer to give feedback on.");
+        return;
+    }
+    store_call_cancel(c->feedback_call);
+    c->feedback_call = store_message_feedback(c->ctx->store, c->last_message_id, is_helpful,
+                                              reason && reason[0] ? reason : NULL, on_feedback, c);
+}
+
 static bool chat_on_key_inner(struct chat *c, enum action a, int arg,
                               const struct input_event *ev);
 
@@ -851,6 +960,18 @@ static bool chat_on_key_inner(struct chat *c, enum action a, int arg,
             return false;
         if (ev->cp == '?' && editor_is_empty(e))
             return false; /* the app opens the help */
+        if ((ev->cp == '+' || ev->cp == '-') && editor_is_empty(e) && !c->turn &&
+            !c->is_feedback_pending && c->last_message_id) {
+            if (ev->cp == '+') {
+                feedback_send(c, true, NULL);
+            } else {
+                c->is_feedback_pending = true;
+                report(c, false, "Not helpful: type why (optional) and press Enter, or Esc to "
+                                 "send it without a reason.");
+            }
+            invalidate(c, input);
+            return true;
+        }
         {
             char enc[4];
             size_t n = utf8_encode(ev->cp, enc);
@@ -859,6 +980,13 @@ static bool chat_on_key_inner(struct chat *c, enum action a, int arg,
         invalidate(c, input);
         return true;
     case ACTION_SEND:
+        if (c->is_feedback_pending) {
+            char *why = editor_take(e);
+            feedback_send(c, false, why);
+            free(why);
+            invalidate(c, input);
+            return true;
+        }
         send_question(c);
         return true;
     case ACTION_NEWLINE:
@@ -867,6 +995,11 @@ static bool chat_on_key_inner(struct chat *c, enum action a, int arg,
         return true;
     case ACTION_CANCEL:
     case ACTION_INTERRUPT:
+        if (c->is_feedback_pending && a == ACTION_CANCEL) {
+            feedback_send(c, false, NULL);
+            invalidate(c, input);
+            return true;
+        }
         if (!c->turn)
             return false;
         cancel_turn(c);
@@ -1032,9 +1165,11 @@ static void chat_draw(void *self, struct render *r, const struct layout_rect *bo
                        c->turn ? "searching\xE2\x80\xA6" : "Sources of the answer appear here.");
     }
     /* The input is always drawn, so the cursor lands in it. */
-    const char *label = c->turn ? "Answering \xE2\x80\x94 Esc stops it; you can type the next "
-                                  "question"
-                                : "Your question";
+    const char *label = c->is_feedback_pending
+                            ? "Why was the answer not helpful? (optional; Enter sends, Esc skips)"
+                        : c->turn ? "Answering \xE2\x80\x94 Esc stops it; you can type the next "
+                                    "question"
+                                  : "Your question";
     render_editor(r, &l.input, c->editor, label,
                   "Ask about policies, courses, tools\xE2\x80\xA6  Enter sends \xC2\xB7 "
                   "Alt-Enter new line \xC2\xB7 F1 keys",
@@ -1052,8 +1187,8 @@ static bool chat_draw_overlay(void *self, struct render *r, int rows, int cols)
     }
     if (c->overlay == OVERLAY_PASSAGE) {
         render_text_overlay(r, rows, cols, c->passage_title, c->passage,
-                            "1-9 other sources \xC2\xB7 \xE2\x86\x91\xE2\x86\x93 PgUp PgDn "
-                            "\xC2\xB7 Esc closes");
+                            "o opens in the reader \xC2\xB7 1-9 other sources \xC2\xB7 "
+                            "\xE2\x86\x91\xE2\x86\x93 PgUp PgDn \xC2\xB7 Esc closes");
         return true;
     }
     return false;
@@ -1107,6 +1242,8 @@ static void chat_free(void *self)
         loop_timer_cancel(c->ctx->loop, c->draft_timer);
     draft_write(c); /* quitting keeps what was typed */
     free(c->draft_saved);
+    store_call_cancel(c->feedback_call);
+    free(c->last_message_id);
     cancel_turn(c);
     overlay_close(c);
     sources_clear(c);
@@ -1120,6 +1257,8 @@ static void chat_free(void *self)
 
 static const char *const chat_help[] = {
     "Tab then 1-9", "Open the passage cited as [n]",
+    "+  -", "The last answer was helpful / not helpful (empty input; - asks why)",
+    "o (in a passage)", "Open it in the reader (your record: the Progress tab)",
     NULL,
 };
 

@@ -1,19 +1,30 @@
-/* screen_progress: the learner's Progress tab. Asks the database through the loop when it
- * becomes visible (or on r), shows "loading" meanwhile and the reason when it fails; never
- * blocks a key. The figures come from core/progress. */
+/* screen_progress: the learner's Progress tab over cca_learning_dashboard(): the summary
+ * (completion, courses, skills, streak and velocity), what is in progress with what comes
+ * next (Enter opens it in the reader), time per week for the last 12 weeks, skills with their
+ * level and assessment results against their pass mark; a new employee sees where to start.
+ * Asks the database through the loop each time it becomes visible (the old figures stay
+ * while the new ones load) and never blocks a key. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/buf.h"
 #include "core/loop.h"
 #include "core/mem.h"
 #include "core/progress.h"
+#include "core/reader.h"
 #include "core/store.h"
-#include "core/store_progress.h"
+#include "core/store_learning.h"
+#include "core/uiclock.h"
 #include "core/utf8.h"
+
+#include "tui/input.h"
+#include "tui/page.h"
 #include "tui/render.h"
 #include "tui/screen.h"
+#include "tui/widget_chart.h"
+#include "tui/widget_table.h"
 
 enum load_state { LOAD_NONE, LOAD_RUNNING, LOAD_DONE, LOAD_FAILED };
 
@@ -23,40 +34,36 @@ struct progress_screen {
     struct store_call *call;
     struct progress *data;
     char *error;
-    int64_t loaded_ms;
+    struct page page;
 };
-
-#define RELOAD_AFTER_MS 30000
 
 static void invalidate(struct progress_screen *p)
 {
     p->ctx->invalidate(p->ctx->app, SCREEN_DIRTY_BODY | SCREEN_DIRTY_STATUS);
 }
 
-static void on_reply(void *userdata, enum err e, const char *errmsg,
-                     const struct store_rows *rows)
+static void on_reply(void *userdata, enum err e, const char *errmsg, const struct store_rows *rows)
 {
     struct progress_screen *p = userdata;
     p->call = NULL;
     free(p->error);
     p->error = NULL;
-    const char *text = store_rows_get(rows, 0, 0);
+    const char *text = e == ERR_OK ? store_rows_get(rows, 0, 0) : NULL;
     struct progress *data = NULL;
     if (e == ERR_OK && text)
         e = progress_parse(text, strlen(text), &data);
     else if (e == ERR_OK)
         e = ERR_NOT_FOUND;
     if (e != ERR_OK) {
+        const char *why = errmsg && errmsg[0] ? errmsg : err_str(e);
         p->state = LOAD_FAILED;
-        p->error = utf8_sanitize(errmsg && errmsg[0] ? errmsg : err_str(e),
-                                 strlen(errmsg && errmsg[0] ? errmsg : err_str(e)), NULL);
+        p->error = utf8_sanitize_line(why, strlen(why), NULL);
         if (e == ERR_DB_DOWN)
             p->ctx->db_lost(p->ctx->app);
     } else {
         progress_free(p->data);
         p->data = data;
         p->state = LOAD_DONE;
-        p->loaded_ms = loop_now_ms();
     }
     invalidate(p);
 }
@@ -74,59 +81,318 @@ static void load(struct progress_screen *p)
     }
     p->state = LOAD_RUNNING;
     invalidate(p);
-    p->call = store_progress_overview(p->ctx->store, on_reply, p);
+    p->call = store_learning_dashboard(p->ctx->store, on_reply, p);
 }
 
+/* Fresh figures every time the tab is shown: reading elsewhere changes them. */
 static void progress_on_enter(void *self, const char *arg)
 {
     (void)arg;
-    struct progress_screen *p = self;
-    if (p->state != LOAD_RUNNING &&
-        (p->state != LOAD_DONE || loop_now_ms() - p->loaded_ms > RELOAD_AFTER_MS))
-        load(p);
+    load(self);
 }
 
 static void progress_on_connection(void *self)
 {
     struct progress_screen *p = self;
-    if (p->ctx->is_db_up && p->state == LOAD_FAILED)
+    if (!p->ctx->is_db_up) {
+        store_call_cancel(p->call);
+        p->call = NULL;
+        if (p->state == LOAD_RUNNING)
+            p->state = p->data ? LOAD_DONE : LOAD_NONE;
+        return;
+    }
+    if (p->state == LOAD_FAILED || p->state == LOAD_NONE)
         load(p);
+}
+
+/* The reader's argument for item i of the list (in progress, or a place to start). */
+static char *target_arg(const struct progress_screen *p, long i)
+{
+    const struct progress *d = p->data;
+    if (!d || i < 0)
+        return NULL;
+    const struct progress_target *t = NULL;
+    const char *course = NULL;
+    if (progress_is_empty(d)) {
+        if ((size_t)i < d->start_count)
+            t = &d->starts[i].open;
+    } else if ((size_t)i < d->item_count) {
+        t = &d->items[i].next;
+        course = t->course_id ? t->course_id : d->items[i].is_course ? d->items[i].id : NULL;
+    }
+    if (!t || !t->content_id)
+        return NULL;
+    return reader_arg_format(t->content_id, NULL, course ? course : t->course_id);
 }
 
 static bool progress_on_key(void *self, enum action a, int arg, const struct input_event *ev)
 {
     (void)arg;
-    (void)ev;
     struct progress_screen *p = self;
-    if (a == ACTION_REFRESH) {
+    const char *note = NULL;
+    if (page_search_key(&p->page, a, ev, &note)) {
+        if (note)
+            p->ctx->report(p->ctx->app, false, note);
+        invalidate(p);
+        return true;
+    }
+    switch (a) {
+    case ACTION_REFRESH:
         load(p);
+        return true;
+    case ACTION_OPEN: {
+        char *target = target_arg(p, page_selected(&p->page));
+        if (!target) {
+            p->ctx->report(p->ctx->app, false,
+                           p->data && p->page.item_count
+                               ? "Nothing to read here yet: see the Recommendations tab."
+                               : "Nothing selected.");
+            return true;
+        }
+        if (!p->ctx->open_screen(p->ctx->app, "reader", target))
+            p->ctx->report(p->ctx->app, true, "The reader is not available for your role.");
+        free(target);
+        return true;
+    }
+    default:
+        break;
+    }
+    if (page_key(&p->page, a)) {
+        invalidate(p);
         return true;
     }
     return false;
 }
 
-/* "[█████░░░░░]" or "[#####-----]", width cells inside the brackets. */
-static void bar(struct buf *b, double fraction, int width, bool is_unicode)
+/* --- drawing -------------------------------------------------------------------------------- */
+
+static const char *check_mark(bool is_unicode, bool ok)
 {
-    if (fraction < 0)
-        fraction = 0;
-    if (fraction > 1)
-        fraction = 1;
-    int full = (int)(fraction * width + 0.5);
-    buf_append_char(b, '[');
-    for (int i = 0; i < width; i++)
-        buf_append_str(b, i < full ? (is_unicode ? "\xE2\x96\x88" : "#")
-                                   : (is_unicode ? "\xE2\x96\x91" : "-"));
-    buf_append_char(b, ']');
+    if (is_unicode)
+        return ok ? "\xE2\x9C\x93" : "\xE2\x9C\x97";
+    return ok ? "+" : "x";
 }
 
-static void line(struct render *r, const struct layout_rect *body, int *y, enum theme_role role,
-                 const char *text)
+static void add_blank(struct page *pg)
 {
-    if (*y >= body->y + body->h)
+    page_add(pg, THEME_DEFAULT, -1, "");
+}
+
+static void build_empty(struct progress_screen *p, int width, bool is_unicode)
+{
+    (void)width;
+    (void)is_unicode;
+    const struct progress *d = p->data;
+    struct page *pg = &p->page;
+    page_add(pg, THEME_DEFAULT, -1,
+             "Welcome! You have not started a course or a skill yet: nothing is tracked.");
+    add_blank(pg);
+    if (d->start_count) {
+        page_add(pg, THEME_HEADING, -1, "Good places to start (Enter opens it in the reader)");
+        for (size_t i = 0; i < d->start_count; i++) {
+            const struct progress_start *s = &d->starts[i];
+            page_addf(pg, THEME_DEFAULT, (long)i, "%s%s%s", s->title, s->type ? " \xC2\xB7 " : "",
+                      s->type ? s->type : "");
+            if (s->reason && s->reason[0])
+                page_addf(pg, THEME_NOTE, (long)i, "    %s", s->reason);
+        }
+        add_blank(pg);
+    }
+    page_add(pg, THEME_NOTE, -1,
+             "Your time, courses, skills and assessment results appear here as you go.");
+    page_add(pg, THEME_NOTE, -1,
+             "Ask the Chat \"what should I learn first?\", or open the Recommendations tab.");
+}
+
+static void build_summary(struct progress_screen *p, int width, bool is_unicode)
+{
+    const struct progress *d = p->data;
+    const struct progress_summary *s = &d->summary;
+    struct page *pg = &p->page;
+    int bar_w = width - 4 < 56 ? width - 4 : 56;
+    char *bar =
+        chart_progress("Overall completion", 19, s->overall_completion / 100.0, bar_w, is_unicode);
+    page_add(pg, THEME_DEFAULT, -1, bar);
+    free(bar);
+    if (width >= 76) {
+        page_addf(pg, THEME_DEFAULT, -1,
+                  "Courses  %d completed \xC2\xB7 %d in progress     Skills  %d completed "
+                  "\xC2\xB7 %d in progress",
+                  s->courses_completed, s->courses_in_progress, s->skills_completed,
+                  s->skills_in_progress);
+    } else {
+        page_addf(pg, THEME_DEFAULT, -1, "Courses  %d completed \xC2\xB7 %d in progress",
+                  s->courses_completed, s->courses_in_progress);
+        page_addf(pg, THEME_DEFAULT, -1, "Skills   %d completed \xC2\xB7 %d in progress",
+                  s->skills_completed, s->skills_in_progress);
+    }
+    struct buf b;
+    buf_init(&b, 4096);
+    buf_printf(&b, "Streak  %d day%s \xC2\xB7 %d completed in the last 30 days", s->streak_days,
+               s->streak_days == 1 ? "" : "s", s->completed_last_30_days);
+    if (s->avg_hours_to_complete >= 0 && width >= 76)
+        buf_printf(&b, " \xC2\xB7 %.1f h per completed item", s->avg_hours_to_complete);
+    page_add(pg, THEME_DEFAULT, -1, buf_str(&b));
+    if (s->avg_hours_to_complete >= 0 && width < 76)
+        page_addf(pg, THEME_DEFAULT, -1, "Velocity  %.1f h per completed item",
+                  s->avg_hours_to_complete);
+    buf_cleanup(&b);
+}
+
+static void build_in_progress(struct progress_screen *p, int width, bool is_unicode)
+{
+    const struct progress *d = p->data;
+    struct page *pg = &p->page;
+    add_blank(pg);
+    if (d->item_count == 0) {
+        page_add(pg, THEME_HEADING, -1, "In progress");
+        if (d->summary.courses_completed + d->summary.content_completed > 0)
+            page_add(pg, THEME_DEFAULT, -1,
+                     "Every course and reading you started is complete. Well done!");
+        else
+            page_add(pg, THEME_DEFAULT, -1, "No course or reading in progress.");
+        page_add(pg, THEME_NOTE, -1,
+                 "The Recommendations tab says what could come next; skills grow as you "
+                 "complete courses.");
         return;
-    render_text(r, *y, body->x + 2, body->w - 4, text, role);
-    (*y)++;
+    }
+    page_add(pg, THEME_HEADING, -1, "In progress (Enter opens what comes next in the reader)");
+    int bar_w = width - 4 < 60 ? width - 4 : 60;
+    int label_w = bar_w / 2;
+    time_t now = (time_t)uiclock_wall_s();
+    for (size_t i = 0; i < d->item_count; i++) {
+        const struct progress_item *it = &d->items[i];
+        char *line = chart_progress(it->title, label_w, it->progress / 100.0, bar_w, is_unicode);
+        page_add(pg, THEME_DEFAULT, (long)i, line);
+        free(line);
+        char ago[32], spent[32];
+        progress_format_ago(it->last_activity, now, ago, sizeof ago);
+        progress_format_duration(it->time_spent_s, spent, sizeof spent);
+        struct buf b;
+        buf_init(&b, 4096);
+        buf_printf(&b, "    %s", it->is_course ? "course" : "reading");
+        if (it->is_course && it->items)
+            buf_printf(&b, " \xC2\xB7 %d of %d lessons done", it->items_done, it->items);
+        if (ago[0])
+            buf_printf(&b, " \xC2\xB7 last activity %s", ago);
+        if (it->time_spent_s > 0)
+            buf_printf(&b, " \xC2\xB7 %s spent", spent);
+        if (it->next.title && it->is_course)
+            buf_printf(&b, " \xC2\xB7 next: %s", it->next.title);
+        page_add(pg, THEME_NOTE, (long)i, buf_str(&b));
+        buf_cleanup(&b);
+    }
+}
+
+static void build_time(struct progress_screen *p, int width, bool is_unicode)
+{
+    const struct progress *d = p->data;
+    struct page *pg = &p->page;
+    char week[32], weeks[32], total[32];
+    progress_format_duration((long)d->week_seconds[PROGRESS_WEEKS - 1], week, sizeof week);
+    progress_format_duration(d->summary.time_12_weeks_s, weeks, sizeof weeks);
+    progress_format_duration(d->summary.time_total_s, total, sizeof total);
+    add_blank(pg);
+    page_addf(pg, THEME_HEADING, -1,
+              "Time spent reading, per week \xC2\xB7 this week %s \xC2\xB7 12 weeks %s \xC2\xB7 "
+              "in all %s",
+              week, weeks, total);
+    if (d->summary.time_12_weeks_s <= 0) {
+        page_add(pg, THEME_NOTE, -1,
+                 "No reading time in the last 12 weeks: the reader counts the minutes you read.");
+        return;
+    }
+    /* Weeks counted back from this one ("now", "1w", ... "11w"): the same every week. */
+    const char *labels[PROGRESS_WEEKS];
+    char lab[PROGRESS_WEEKS][8];
+    for (size_t i = 0; i < PROGRESS_WEEKS; i++) {
+        size_t back = PROGRESS_WEEKS - 1 - i;
+        if (back == 0)
+            snprintf(lab[i], sizeof lab[i], "now");
+        else
+            snprintf(lab[i], sizeof lab[i], "%zuw", back);
+        labels[i] = lab[i];
+    }
+    int chart_w = width - 4 < 72 ? width - 4 : 72;
+    char *chart = chart_columns(d->week_seconds, labels, PROGRESS_WEEKS, chart_w, 5, is_unicode);
+    page_add_lines(pg, THEME_CITATION, -1, chart);
+    free(chart);
+}
+
+static void build_skills(struct progress_screen *p, int width, bool is_unicode)
+{
+    const struct progress *d = p->data;
+    struct page *pg = &p->page;
+    if (d->skill_count == 0)
+        return;
+    add_blank(pg);
+    page_add(pg, THEME_HEADING, -1, "Skills (level out of 5)");
+    int name_w = width / 3 < 30 ? width / 3 : 30;
+    for (size_t i = 0; i < d->skill_count; i++) {
+        const struct progress_skill *s = &d->skills[i];
+        char *name = table_fit_text(s->name, name_w, TABLE_ALIGN_LEFT, is_unicode);
+        char *bar = chart_bar(s->level, s->max_level, 10, is_unicode);
+        page_addf(pg, THEME_DEFAULT, -1, "%s  [%s] %d/%d  %3.0f %%%s%s", name, bar, s->level,
+                  s->max_level, s->progress, s->is_completed ? "  " : "",
+                  s->is_completed ? check_mark(is_unicode, true) : "");
+        free(name);
+        free(bar);
+    }
+}
+
+static void build_assessments(struct progress_screen *p, int width, bool is_unicode)
+{
+    const struct progress *d = p->data;
+    struct page *pg = &p->page;
+    if (d->assessment_count == 0)
+        return;
+    add_blank(pg);
+    page_add(pg, THEME_HEADING, -1, "Assessments (score against the pass mark)");
+    int name_w = width / 3 < 34 ? width / 3 : 34;
+    for (size_t i = 0; i < d->assessment_count; i++) {
+        const struct progress_assessment *a = &d->assessments[i];
+        char *name = table_fit_text(a->title, name_w, TABLE_ALIGN_LEFT, is_unicode);
+        char score[24];
+        if (a->score >= 0)
+            snprintf(score, sizeof score, "%3.0f", a->score);
+        else
+            snprintf(score, sizeof score, "  -");
+        page_addf(pg, a->is_passed ? THEME_DEFAULT : THEME_ERROR, -1,
+                  "%s %s  %s  pass mark %.0f  %s", check_mark(is_unicode, a->is_passed), name,
+                  score, a->passing_score, a->is_passed ? "passed" : "below the pass mark");
+        free(name);
+    }
+}
+
+static void build(struct progress_screen *p, int width, bool is_unicode)
+{
+    struct page *pg = &p->page;
+    page_clear(pg);
+    const struct progress *d = p->data;
+    if (!d) {
+        if (p->state == LOAD_FAILED) {
+            page_add(pg, THEME_ERROR, -1, "Your progress could not be loaded:");
+            page_add(pg, THEME_ERROR, -1, p->error ? p->error : "unknown error");
+            add_blank(pg);
+            page_add(pg, THEME_NOTE, -1, "Press r to try again.");
+        } else {
+            page_add(pg, THEME_NOTE, -1, "Loading your progress\xE2\x80\xA6");
+        }
+        return;
+    }
+    if (p->state == LOAD_FAILED) {
+        page_addf(pg, THEME_ERROR, -1, "Not up to date (%s); r tries again.",
+                  p->error ? p->error : "error");
+    }
+    if (progress_is_empty(d)) {
+        build_empty(p, width, is_unicode);
+        return;
+    }
+    build_summary(p, width, is_unicode);
+    build_in_progress(p, width, is_unicode);
+    build_time(p, width, is_unicode);
+    build_skills(p, width, is_unicode);
+    build_assessments(p, width, is_unicode);
 }
 
 static void progress_draw(void *self, struct render *r, const struct layout_rect *body,
@@ -135,66 +401,15 @@ static void progress_draw(void *self, struct render *r, const struct layout_rect
     (void)dirty;
     struct progress_screen *p = self;
     render_fill(r, body, THEME_DEFAULT);
-    int y = body->y + 1;
-    line(r, body, &y, THEME_HEADING, "Your progress");
-    y++;
-    if (p->state == LOAD_RUNNING && !p->data) {
-        line(r, body, &y, THEME_NOTE, "Loading your progress\xE2\x80\xA6");
+    if (body->h < 3)
         return;
-    }
-    if (p->state == LOAD_FAILED) {
-        line(r, body, &y, THEME_ERROR, "Your progress could not be loaded:");
-        line(r, body, &y, THEME_ERROR, p->error ? p->error : "unknown error");
-        y++;
-        line(r, body, &y, THEME_NOTE, "Press r to try again.");
-        return;
-    }
-    const struct progress *d = p->data;
-    if (!d)
-        return;
-    if (progress_is_empty(d)) {
-        line(r, body, &y, THEME_DEFAULT, "You have not started any course or skill yet.");
-        line(r, body, &y, THEME_NOTE,
-             "Start here: ask the Chat \"what should I learn first?\", or open a course from "
-             "your recommendations.");
-        return;
-    }
-    bool is_unicode = render_is_unicode(r);
-    struct buf b;
-    buf_init(&b, 4096);
-    double courses = d->total_courses ? (double)d->completed_courses / d->total_courses : 0;
-    buf_printf(&b, "Courses   %d of %d completed  ", d->completed_courses, d->total_courses);
-    bar(&b, courses, 20, is_unicode);
-    line(r, body, &y, THEME_DEFAULT, buf_str(&b));
-    buf_reset(&b);
-    double skills = d->total_skills ? (double)d->completed_skills / d->total_skills : 0;
-    buf_printf(&b, "Skills    %d of %d completed  ", d->completed_skills, d->total_skills);
-    bar(&b, skills, 20, is_unicode);
-    line(r, body, &y, THEME_DEFAULT, buf_str(&b));
-    buf_reset(&b);
-    buf_printf(&b, "Average completion of what you started: %.0f %%", d->average_percent);
-    line(r, body, &y, THEME_DEFAULT, buf_str(&b));
-    buf_reset(&b);
-    if (d->velocity_hours >= 0)
-        buf_printf(&b, "Velocity: %.1f h per completed item (last 30 days)", d->velocity_hours);
-    else
-        buf_append_str(&b, "Velocity: nothing completed in the last 30 days");
-    line(r, body, &y, THEME_DEFAULT, buf_str(&b));
-    buf_reset(&b);
-    buf_printf(&b, "Last 7 days: %d questions asked \xC2\xB7 %d items progressed \xC2\xB7 "
-                   "%d recommendations",
-               d->recent_messages, d->recent_progress, d->recent_recommendations);
-    line(r, body, &y, THEME_NOTE, buf_str(&b));
-    if (d->category_count) {
-        y++;
-        line(r, body, &y, THEME_HEADING, "Skills by category");
-        for (size_t i = 0; i < d->category_count; i++) {
-            buf_reset(&b);
-            buf_printf(&b, "  %-24s %d", d->categories[i].name, d->categories[i].count);
-            line(r, body, &y, THEME_DEFAULT, buf_str(&b));
-        }
-    }
-    buf_cleanup(&b);
+    const char *name = p->data && p->data->user_name ? p->data->user_name : NULL;
+    char title[256];
+    snprintf(title, sizeof title, "Your progress%s%s", name ? " \xC2\xB7 " : "", name ? name : "");
+    render_text(r, body->y, body->x + 1, body->w - 2, title, THEME_HEADING);
+    build(p, body->w - 2, render_is_unicode(r));
+    struct layout_rect rest = {body->y + 1, body->x, body->h - 1, body->w};
+    page_draw(&p->page, r, &rest, true);
 }
 
 static void progress_activity(void *self, struct buf *out)
@@ -207,9 +422,9 @@ static void progress_activity(void *self, struct buf *out)
 static const char *progress_hints(void *self)
 {
     struct progress_screen *p = self;
-    if (p->state == LOAD_RUNNING)
-        return "F1 keys";
-    return "r refresh \xC2\xB7 Alt-1 chat \xC2\xB7 F1 keys \xC2\xB7 Ctrl-Q quit";
+    if (p->data && p->page.item_count)
+        return "Enter read \xC2\xB7 r refresh \xC2\xB7 F1 keys";
+    return "r refresh \xC2\xB7 F1 keys \xC2\xB7 Ctrl-Q quit";
 }
 
 static bool progress_is_busy(void *self)
@@ -222,6 +437,7 @@ static void progress_free_screen(void *self)
     struct progress_screen *p = self;
     store_call_cancel(p->call);
     progress_free(p->data);
+    page_cleanup(&p->page);
     free(p->error);
     free(p);
 }
@@ -243,5 +459,6 @@ struct screen screen_progress_new(struct screen_ctx *ctx)
 {
     struct progress_screen *p = xcalloc(1, sizeof *p);
     p->ctx = ctx;
+    page_init(&p->page);
     return (struct screen){.ops = &progress_ops, .self = p};
 }

@@ -19,11 +19,6 @@ static const char *const role_names[] = {
 #undef THEME_NAME
 };
 
-const char *theme_role_name(enum theme_role role)
-{
-    return role < THEME__COUNT ? role_names[role] : "?";
-}
-
 void theme_init_default(struct theme *t)
 {
     for (int i = 0; i < THEME__COUNT; i++)

@@ -73,7 +73,5 @@ enum err theme_load(struct theme *t, const char *assets_dir, const char *name, c
                     size_t errlen);
 /* Drops every colour and keeps the attributes (NO_COLOR, monochrome terminals). */
 void theme_strip_colors(struct theme *t);
-/* The role's name in theme files. */
-const char *theme_role_name(enum theme_role role);
 
 #endif

@@ -165,11 +165,6 @@ enum transcript_kind transcript_kind_of(const struct transcript *t, size_t index
     return index < t->count ? t->msgs[index]->kind : TRANSCRIPT_NOTICE;
 }
 
-enum transcript_state transcript_state_of(const struct transcript *t, size_t index)
-{
-    return index < t->count ? t->msgs[index]->state : TRANSCRIPT_DONE;
-}
-
 /* --- line building -------------------------------------------------------------------------- */
 
 static void add_seg(struct message *m, size_t off, size_t len, unsigned style, int citation)

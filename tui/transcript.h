@@ -75,7 +75,6 @@ size_t transcript_count(const struct transcript *t);
 /* The message text, valid until it changes; *len may be NULL. */
 const char *transcript_text(const struct transcript *t, size_t index, size_t *len);
 enum transcript_kind transcript_kind_of(const struct transcript *t, size_t index);
-enum transcript_state transcript_state_of(const struct transcript *t, size_t index);
 
 /* Sets the pane size in columns and rows; lines are rewrapped lazily. */
 void transcript_resize(struct transcript *t, int width, int height);

@@ -239,6 +239,9 @@ SELECT is((SELECT count(*)::int FROM audit_log), (SELECT n FROM audit_before),
 SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
            WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'
              AND c.relname NOT IN ('audit_log', 'analytics_events', 'schema_migrations')
+             -- derived by a definer refresh and granted to nobody (012, 021)
+             AND c.relname NOT IN ('gap_questions', 'gap_refresh_state')
+             AND c.relname NOT LIKE 'gap\_topic%'
              AND NOT EXISTS (SELECT 1 FROM pg_trigger t
                              WHERE t.tgrelid = c.oid AND NOT t.tgisinternal
                                AND t.tgfoid = 'public.cca_audit_row()'::regprocedure)), NULL,

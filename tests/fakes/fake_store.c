@@ -34,6 +34,7 @@ struct fpassage {
     float *embedding;
     int dim;
     bool is_live; /* false once its document was replaced */
+    bool is_hidden; /* fake_store_hide_passage: the caller may not read it */
 };
 
 struct fmsg {
@@ -70,7 +71,7 @@ struct fuser {
     X(whoami) X(info) X(migrate) X(seed) X(set_embed_meta) X(match_passages)                  \
     X(search_passages) X(doc_lookup) X(doc_replace) X(reindex_list) X(reindex_set)            \
     X(message_begin) X(message_finish) X(conversations) X(conversation_messages) X(user_add)  \
-    X(user_set_role) X(user_list) X(reconnect)
+    X(user_set_role) X(user_list) X(reconnect) X(passages_readable)
 
 enum fop {
 #define FOP_ENUM(n) FOP_##n,
@@ -358,7 +359,7 @@ static enum err fake_match_passages(struct store *s, const float *query, int dim
     size_t n = 0;
     for (size_t i = 0; i < f->passage_count; i++) {
         const struct fpassage *p = &f->passages[i];
-        if (!p->is_live || !p->embedding || p->dim != dim ||
+        if (!p->is_live || p->is_hidden || !p->embedding || p->dim != dim ||
             !type_allowed(f->docs[p->doc].content_type, types, type_count))
             continue;
         double sim = cosine(query, p->embedding, dim);
@@ -434,7 +435,8 @@ static enum err fake_search_passages(struct store *s, const char *query, const c
     size_t n = 0;
     for (size_t i = 0; qn && i < f->passage_count; i++) {
         const struct fpassage *p = &f->passages[i];
-        if (!p->is_live || !type_allowed(f->docs[p->doc].content_type, types, type_count))
+        if (!p->is_live || p->is_hidden ||
+            !type_allowed(f->docs[p->doc].content_type, types, type_count))
             continue;
         char *hay = xasprintf("%s %s %s", f->docs[p->doc].title, p->heading ? p->heading : "",
                               p->text);
@@ -836,6 +838,9 @@ static enum err fake_user_list(struct store *s, struct store_user **out, size_t 
     return ERR_OK;
 }
 
+static enum err fake_passages_readable(struct store *s, const char *const *passage_ids,
+                                       size_t count, bool *readable);
+
 static const struct store_ops fake_ops = {
     .free = fake_free,
     .errmsg = fake_errmsg,
@@ -848,6 +853,7 @@ static const struct store_ops fake_ops = {
     .set_embed_meta = fake_set_embed_meta,
     .match_passages = fake_match_passages,
     .search_passages = fake_search_passages,
+    .passages_readable = fake_passages_readable,
     .doc_lookup = fake_doc_lookup,
     .doc_replace = fake_doc_replace,
     .reindex_list = fake_reindex_list,
@@ -901,6 +907,29 @@ static int fop_find(const char *op)
         if (strcmp(fop_names[i], op) == 0)
             return i;
     return -1;
+}
+
+void fake_store_hide_passage(struct store *s, const char *passage_id)
+{
+    struct fake *f = F(s);
+    for (size_t i = 0; i < f->passage_count; i++)
+        if (strcmp(f->passages[i].passage_id, passage_id) == 0)
+            f->passages[i].is_hidden = true;
+}
+
+static enum err fake_passages_readable(struct store *s, const char *const *passage_ids,
+                                       size_t count, bool *readable)
+{
+    struct fake *f = F(s);
+    enum err e = enter(f, FOP_passages_readable);
+    if (e != ERR_OK)
+        return e;
+    for (size_t i = 0; i < count; i++)
+        for (size_t k = 0; passage_ids[i] && k < f->passage_count; k++)
+            if (f->passages[k].is_live && !f->passages[k].is_hidden &&
+                strcmp(f->passages[k].passage_id, passage_ids[i]) == 0)
+                readable[i] = true;
+    return ERR_OK;
 }
 
 void fake_store_fail_op(struct store *s, const char *op, enum err e)

@@ -64,6 +64,9 @@ void fake_store_add_passage(struct store *s, const char *title, const char *cont
                             const char *source_path, const char *heading, const char *text,
                             const float *embedding, int dim, const char **passage_id);
 
+/* From now on the caller may not read the passage (as row-level security would hide it):
+ * retrieval skips it and store_passages_readable says false. */
+void fake_store_hide_passage(struct store *s, const char *passage_id);
 /* Every call fails with ERR_DB_DOWN while down (is_connected false, reconnect fails too). */
 void fake_store_set_down(struct store *s, bool is_down);
 /* The named operation ("message_begin", "match_passages", ... as in struct store_ops) fails

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "core/sources.h"
 #include "core/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -20,15 +21,15 @@ static void check_string(const char *s, size_t max)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *text = (const char *)data;
-    struct rag_source *src = NULL;
+    struct source *src = NULL;
     size_t n = 0;
-    if (json_sources_parse(text, size, &src, &n) == ERR_OK) {
+    if (sources_from_json(text, size, &src, &n) == ERR_OK) {
         for (size_t i = 0; i < n; i++) {
-            check_string(src[i].title, JSON_SOURCE_FIELD_MAX);
-            check_string(src[i].text, JSON_SOURCE_PASSAGE_MAX);
+            check_string(src[i].title, SOURCES_FIELD_MAX);
+            check_string(src[i].text, SOURCES_PASSAGE_MAX);
         }
     }
-    json_sources_free(src, n);
+    sources_free(src, n);
     static const char *const keys[] = {"question", "kind", "user", "saved_at"};
     char *values[4];
     if (json_object_strings(text, size, keys, 4, 256, values) == ERR_OK)

@@ -12,6 +12,8 @@
 #   # args: progress             words after `cca tui` (a screen name)
 #   # llm: --answer "Hi [1]."    start the fake LLM server with these arguments (shell words)
 #                                and point CCA_LLM_BASE_URL at it; without it: offline
+#   # sql: UPDATE ...           SQL run as the superuser before the case (every line, in order);
+#                                the database is shared: touch only what the case owns
 # Script syntax: tui/script.h. Runs with CCA_FAKE_CLOCK=1, TERM=xterm-256color, LANG=C.UTF-8
 # and nothing else of the caller's environment, so screens are the same on every machine.
 set -uo pipefail
@@ -109,6 +111,16 @@ run_case() {
             return
         fi
         envs=("CCA_LLM_BASE_URL=$FAKE_URL" "${envs[@]}")
+    fi
+
+    # "# sql:" lines: run as the superuser on the shared database before the case.
+    local sql
+    sql=$(header "$keys" sql)
+    if [ -n "$sql" ] && ! psql "$DB_URL" -Atq -v ON_ERROR_STOP=1 -c "$sql" > "$out.sql.log" 2>&1
+    then
+        not_ok "$id: its '# sql:' lines run"
+        diag < "$out.sql.log"
+        return
     fi
 
     cca_env XDG_STATE_HOME="$WORK/state/$screen/$case_name" LINES="$rows" COLUMNS="$cols" \

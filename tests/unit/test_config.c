@@ -27,6 +27,8 @@ static void clear_env(void)
 {
     for (size_t i = 0; i < sizeof env_vars / sizeof env_vars[0]; i++)
         unsetenv(env_vars[i]);
+    /* No system-wide file unless a test names one: the machine's /etc/cca stays out. */
+    setenv("CCA_SYSTEM_CONFIG", "", 1);
 }
 
 static int setup_env(void **state)
@@ -65,6 +67,10 @@ static const struct key_case key_cases[] = {
     {"database", "connect_timeout_s = 12", "connect_timeout_s = 12"},
     {"database", "statement_timeout_ms = 0", "statement_timeout_ms = 0"},
     {"database", "answer_timeout_ms = 7000", "answer_timeout_ms = 7000"},
+    {"database", "pooled = yes", "pooled = true"},
+    {"database", "idle_disconnect_s = 0", "idle_disconnect_s = 0"},
+    {"database", "replica_url = host=/tmp/r dbname=cca", "replica_url = host=/tmp/r dbname=cca"},
+    {"database", "replica_max_lag_s = 5", "replica_max_lag_s = 5"},
     {"llm", "provider = Azure", "provider = azure"},
     {"llm", "base_url = https://example.com/v1//", "base_url = https://example.com/v1"},
     {"llm", "api_key = sk-secret", "api_key = (set)"},
@@ -691,6 +697,119 @@ static void search_order(void **state)
     free(explicit_file);
 }
 
+/* The system-wide file is read first and the user's keys win one by one; each file is judged
+ * on what it sets itself. */
+static void system_file_then_user_file(void **state)
+{
+    struct sandbox *sb = *state;
+    char err[1024] = "";
+    char *warning = NULL;
+    struct config c;
+    char *sys = sb_path(sb, "system.ini");
+    char *user = sb_path(sb, "home/.config/cca/config.ini");
+    write_file(sys, "[database]\nurl = dbname=shared\n[llm]\nbase_url = http://llm:8000/v1\n"
+                    "model = company-model\n",
+               0644);
+    setenv("CCA_SYSTEM_CONFIG", sys, 1);
+
+    /* Only the system file. */
+    config_init(&c);
+    assert_int_equal(config_load(&c, NULL, &warning, err, sizeof err), ERR_OK);
+    assert_null(warning);
+    assert_string_equal(c.system_path, sys);
+    assert_null(c.path);
+    assert_string_equal(c.db_url, "dbname=shared");
+    assert_string_equal(c.llm_provider, "openai"); /* a base_url without a provider */
+    assert_string_equal(c.llm_model, "company-model");
+    config_cleanup(&c);
+
+    /* The user's file wins key by key; what it does not set comes from the system file. */
+    write_file(user, "[llm]\nmodel = my-model\n", 0600);
+    config_init(&c);
+    assert_int_equal(config_load(&c, NULL, &warning, err, sizeof err), ERR_OK);
+    assert_string_equal(c.system_path, sys);
+    assert_string_equal(c.path, user);
+    assert_string_equal(c.llm_model, "my-model");
+    assert_string_equal(c.db_url, "dbname=shared");
+    assert_string_equal(c.llm_base_url, "http://llm:8000/v1");
+    char *dump = config_dump(&c);
+    char *header = xasprintf("; effective configuration (%s, then %s)\n", sys, user);
+    assert_non_null(strstr(dump, header));
+    free(header);
+    free(dump);
+    config_cleanup(&c);
+
+    write_file(user, "[llm]\nprovider = none\n", 0600);
+    config_init(&c);
+    assert_int_equal(config_load(&c, NULL, &warning, err, sizeof err), ERR_OK);
+    assert_false(config_has_llm(&c));
+    config_cleanup(&c);
+
+    /* The environment still beats both. */
+    setenv("CCA_DATABASE_URL", "dbname=mine", 1);
+    config_init(&c);
+    assert_int_equal(config_load(&c, NULL, &warning, err, sizeof err), ERR_OK);
+    assert_string_equal(c.db_url, "dbname=mine");
+    config_cleanup(&c);
+    unsetenv("CCA_DATABASE_URL");
+
+    /* --config naming the system file reads it once, as the user's. */
+    config_init(&c);
+    assert_int_equal(config_load(&c, sys, &warning, err, sizeof err), ERR_OK);
+    assert_null(c.system_path);
+    assert_string_equal(c.path, sys);
+    config_cleanup(&c);
+
+    /* A mistake in the system file names it; the user's file is not read. */
+    write_file(sys, "[llm]\nmodle = x\n", 0644);
+    config_init(&c);
+    assert_int_equal(config_load(&c, NULL, &warning, err, sizeof err), ERR_CONFIG);
+    char *where = xasprintf("%s:2: unknown key 'modle'", sys);
+    assert_non_null(strstr(err, where));
+    free(where);
+    config_cleanup(&c);
+
+    /* A key every user can read is refused there too; one only the owner reads is fine, and
+     * the user's group-writable file that sets nothing sensitive only warns (the system
+     * file's key is not held against it). */
+    write_file(sys, "[llm]\napi_key = sk-company\n", 0644);
+    config_init(&c);
+    assert_int_equal(config_load(&c, NULL, &warning, err, sizeof err), ERR_CONFIG);
+    assert_non_null(strstr(err, "every user can read"));
+    assert_null(strstr(err, "sk-company"));
+    config_cleanup(&c);
+    write_file(sys, "[llm]\napi_key = sk-company\n", 0600);
+    write_file(user, "[llm]\nmodel = m\n", 0620);
+    config_init(&c);
+    assert_int_equal(config_load(&c, NULL, &warning, err, sizeof err), ERR_OK);
+    assert_non_null(warning);
+    assert_non_null(strstr(warning, "sets nothing that decides"));
+    free(warning);
+    warning = NULL;
+    assert_non_null(c.llm_api_key);
+    config_cleanup(&c);
+
+    /* Missing: skipped. Empty CCA_SYSTEM_CONFIG: none. */
+    unlink(user);
+    char *missing = sb_path(sb, "nope.ini");
+    setenv("CCA_SYSTEM_CONFIG", missing, 1);
+    config_init(&c);
+    assert_int_equal(config_load(&c, NULL, &warning, err, sizeof err), ERR_OK);
+    assert_null(c.system_path);
+    config_cleanup(&c);
+    write_file(sys, "[llm]\nmodel = company-model\n", 0644);
+    setenv("CCA_SYSTEM_CONFIG", "", 1);
+    config_init(&c);
+    assert_int_equal(config_load(&c, NULL, &warning, err, sizeof err), ERR_OK);
+    assert_null(c.system_path);
+    assert_string_equal(c.llm_model, "gpt-4o-mini");
+    assert_null(warning);
+    config_cleanup(&c);
+    free(missing);
+    free(user);
+    free(sys);
+}
+
 static void missing_explicit_file_is_an_error(void **state)
 {
     struct sandbox *sb = *state;
@@ -1050,6 +1169,8 @@ int main(void)
         cmocka_unit_test_setup(env_errors, setup_env),
         cmocka_unit_test_setup(empty_env_is_unset, setup_env),
         cmocka_unit_test_setup_teardown(search_order, sandbox_setup, sandbox_teardown),
+        cmocka_unit_test_setup_teardown(system_file_then_user_file, sandbox_setup,
+                                        sandbox_teardown),
         cmocka_unit_test_setup_teardown(missing_explicit_file_is_an_error, sandbox_setup,
                                         sandbox_teardown),
         cmocka_unit_test_setup_teardown(permission_checks, sandbox_setup, sandbox_teardown),

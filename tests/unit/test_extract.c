@@ -177,6 +177,34 @@ static void fallback_without_overlap(void **state)
     extract_result_cleanup(&r);
 }
 
+/* "How many ..." asks for a quantity: the sentence that states one comes first, though
+ * another matches as many words and comes from a stronger passage; without the cue the
+ * stronger passage leads. */
+static void quantity_question_quotes_the_figure_first(void **state)
+{
+    (void)state;
+    const struct extract_passage passages[] = {
+        {1, "Illness during annual leave days is not counted for employees.", 0.9, NULL},
+        {2, "Employees receive 30 annual leave days per calendar year.", 0.8, NULL},
+    };
+    struct extract_result r;
+    assert_int_equal(extract_answer("How many annual leave days do employees get?", passages, 2,
+                                    NULL, &r),
+                     ERR_OK);
+    const char *figure = strstr(r.text, "30 annual leave days");
+    const char *other = strstr(r.text, "Illness during");
+    assert_non_null(figure);
+    assert_true(!other || figure < other);
+    extract_result_cleanup(&r);
+    assert_int_equal(extract_answer("annual leave days employees", passages, 2, NULL, &r),
+                     ERR_OK);
+    figure = strstr(r.text, "30 annual leave days");
+    other = strstr(r.text, "Illness during");
+    assert_non_null(other);
+    assert_true(!figure || other < figure);
+    extract_result_cleanup(&r);
+}
+
 static void nothing_quotable(void **state)
 {
     (void)state;
@@ -613,6 +641,7 @@ int main(void)
         cmocka_unit_test(similarity_counts_without_shared_words),
         cmocka_unit_test(penalised_sentences_make_way),
         cmocka_unit_test(heading_breaks_a_tie),
+        cmocka_unit_test(quantity_question_quotes_the_figure_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 
 #include "core/buf.h"
 #include "core/json.h"
+#include "core/sources.h"
 #include "core/json_out.h"
 #include "core/mem.h"
 #include "core/rag.h"
@@ -109,9 +110,9 @@ static void sources_table(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         print_message("case: %s\n", cases[i].name);
-        struct rag_source *s = (struct rag_source *)1;
+        struct source *s = (struct source *)1;
         size_t n = 99;
-        enum err e = json_sources_parse(cases[i].json, strlen(cases[i].json), &s, &n);
+        enum err e = sources_from_json(cases[i].json, strlen(cases[i].json), &s, &n);
         assert_int_equal(e, cases[i].err);
         assert_int_equal(n, cases[i].count);
         if (n == 0)
@@ -128,26 +129,26 @@ static void sources_table(void **state)
             assert_float_equal(s[k].similarity, w->similarity, 1e-9);
             assert_float_equal(s[k].fts_score, -1, 0);
         }
-        json_sources_free(s, n);
+        sources_free(s, n);
     }
 }
 
 static void sources_null_and_embedded_nul(void **state)
 {
     (void)state;
-    struct rag_source *s = NULL;
+    struct source *s = NULL;
     size_t n = 5;
-    assert_int_equal(json_sources_parse(NULL, 0, &s, &n), ERR_OK);
+    assert_int_equal(sources_from_json(NULL, 0, &s, &n), ERR_OK);
     assert_null(s);
     assert_int_equal(n, 0);
     /* "[]" followed by a NUL and more: the NUL must not hide the rest. */
     static const char nul[] = "[]\0[{\"title\":\"x\"}]";
-    assert_int_equal(json_sources_parse(nul, sizeof nul - 1, &s, &n), ERR_INVALID);
+    assert_int_equal(sources_from_json(nul, sizeof nul - 1, &s, &n), ERR_INVALID);
     assert_null(s);
     /* The length is honoured: only the first 2 bytes of "[]garbage" are read. */
-    assert_int_equal(json_sources_parse("[]garbage", 2, &s, &n), ERR_OK);
+    assert_int_equal(sources_from_json("[]garbage", 2, &s, &n), ERR_OK);
     assert_int_equal(n, 0);
-    json_sources_free(NULL, 0);
+    sources_free(NULL, 0);
 }
 
 /* What rag.c writes reads back the same (the round trip the chat screen relies on). */
@@ -188,9 +189,9 @@ static void sources_round_trip(void **state)
     assert_int_equal(json_out_finish(&j, &text), ERR_OK);
     json_out_cleanup(&j);
 
-    struct rag_source *s = NULL;
+    struct source *s = NULL;
     size_t n = 0;
-    assert_int_equal(json_sources_parse(text, strlen(text), &s, &n), ERR_OK);
+    assert_int_equal(sources_from_json(text, strlen(text), &s, &n), ERR_OK);
     assert_int_equal(n, 5);
     for (size_t i = 0; i < n; i++) {
         char want[64];
@@ -204,45 +205,45 @@ static void sources_round_trip(void **state)
         assert_null(s[i].source_path);
         assert_float_equal(s[i].similarity, i == 2 ? -1 : 0.1 * (double)(i + 1), 1e-9);
     }
-    json_sources_free(s, n);
+    sources_free(s, n);
     free(text);
 }
 
 static void sources_caps(void **state)
 {
     (void)state;
-    /* More elements than kept: the first JSON_SOURCES_COUNT_MAX survive. */
+    /* More elements than kept: the first SOURCES_COUNT_MAX survive. */
     struct buf b;
     buf_init(&b, (size_t)JSON_TEXT_MAX * 2);
     buf_append_char(&b, '[');
-    for (int i = 0; i < JSON_SOURCES_COUNT_MAX + 10; i++)
+    for (int i = 0; i < SOURCES_COUNT_MAX + 10; i++)
         buf_printf(&b, "%s{\"n\":%d}", i ? "," : "", i + 1);
     buf_append_char(&b, ']');
-    struct rag_source *s = NULL;
+    struct source *s = NULL;
     size_t n = 0;
-    assert_int_equal(json_sources_parse(b.data, b.len, &s, &n), ERR_OK);
-    assert_int_equal(n, JSON_SOURCES_COUNT_MAX);
-    assert_int_equal(s[n - 1].number, JSON_SOURCES_COUNT_MAX);
-    json_sources_free(s, n);
+    assert_int_equal(sources_from_json(b.data, b.len, &s, &n), ERR_OK);
+    assert_int_equal(n, SOURCES_COUNT_MAX);
+    assert_int_equal(s[n - 1].number, SOURCES_COUNT_MAX);
+    sources_free(s, n);
 
     /* A long title and passage are cut at a character boundary, never inside "é". */
     buf_reset(&b);
     buf_append_str(&b, "[{\"title\":\"");
     buf_append_char(&b, 'a');
-    for (int i = 0; i < JSON_SOURCE_FIELD_MAX; i++)
+    for (int i = 0; i < SOURCES_FIELD_MAX; i++)
         buf_append_str(&b, "\xc3\xa9");
     buf_append_str(&b, "\",\"passage\":\"");
-    for (size_t i = 0; i < JSON_SOURCE_PASSAGE_MAX + 100; i++)
+    for (size_t i = 0; i < SOURCES_PASSAGE_MAX + 100; i++)
         buf_append_char(&b, 'p');
     buf_append_str(&b, "\"}]");
-    assert_int_equal(json_sources_parse(b.data, b.len, &s, &n), ERR_OK);
+    assert_int_equal(sources_from_json(b.data, b.len, &s, &n), ERR_OK);
     assert_int_equal(n, 1);
     size_t tl = strlen(s[0].title);
-    assert_true(tl <= JSON_SOURCE_FIELD_MAX);
-    assert_true(tl >= JSON_SOURCE_FIELD_MAX - 3);
+    assert_true(tl <= SOURCES_FIELD_MAX);
+    assert_true(tl >= SOURCES_FIELD_MAX - 3);
     assert_int_equal(tl % 2, 1); /* "a" + whole 2-byte characters */
-    assert_int_equal(strlen(s[0].text), JSON_SOURCE_PASSAGE_MAX);
-    json_sources_free(s, n);
+    assert_int_equal(strlen(s[0].text), SOURCES_PASSAGE_MAX);
+    sources_free(s, n);
 
     /* Over the document cap: refused before parsing. */
     buf_reset(&b);
@@ -250,8 +251,8 @@ static void sources_caps(void **state)
     while (b.len <= JSON_TEXT_MAX)
         buf_append_str(&b, "                                                             ");
     buf_append_char(&b, ']');
-    s = (struct rag_source *)1;
-    assert_int_equal(json_sources_parse(b.data, b.len, &s, &n), ERR_TOO_LARGE);
+    s = (struct source *)1;
+    assert_int_equal(sources_from_json(b.data, b.len, &s, &n), ERR_TOO_LARGE);
     assert_null(s);
     assert_int_equal(n, 0);
 
@@ -261,7 +262,7 @@ static void sources_caps(void **state)
         buf_append_char(&b, '[');
     for (int i = 0; i < 100000; i++)
         buf_append_char(&b, ']');
-    assert_int_equal(json_sources_parse(b.data, b.len, &s, &n), ERR_INVALID);
+    assert_int_equal(sources_from_json(b.data, b.len, &s, &n), ERR_INVALID);
     assert_null(s);
     buf_cleanup(&b);
 }

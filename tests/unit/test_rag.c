@@ -23,6 +23,8 @@
 #include "core/config.h"
 #include "core/embed.h"
 #include "core/extract.h"
+#include "core/json.h"
+#include "core/sources.h"
 #include "core/llm.h"
 #include "core/loop.h"
 #include "core/mem.h"
@@ -205,7 +207,7 @@ static void on_state(void *ud, enum rag_state s)
         r->states[r->state_count++] = s;
 }
 
-static void on_sources(void *ud, const struct rag_source *s, size_t n)
+static void on_sources(void *ud, const struct source *s, size_t n)
 {
     struct result *r = ud;
     (void)s;
@@ -559,6 +561,82 @@ static void online_answer(void **state)
     result_cleanup(&r);
 }
 
+/* A follow-up never re-sends an earlier answer whose sources the asker may no longer read
+ * (restricted since, or read by someone else): its passages are re-checked with the store. */
+/* The last request the fake LLM server logged (a heap copy) and how many there were. */
+static char *last_request(struct fx *f, int *count)
+{
+    char *log = read_file(f->log_path);
+    assert_non_null(log);
+    const char *last = log;
+    *count = 0;
+    for (const char *p = strstr(log, ">>> POST"); p; p = strstr(p + 1, ">>> POST")) {
+        last = p;
+        (*count)++;
+    }
+    char *out = xstrdup(last);
+    free(log);
+    return out;
+}
+
+/* A follow-up never re-sends an earlier answer whose sources the asker may no longer read
+ * (restricted since, or read by someone else): its passages are re-checked with the store. */
+static void online_history_drops_unreadable(void **state)
+{
+    struct fx *f = *state;
+    const char *args[] = {"--answer", "Parental leave lasts sixteen weeks [1].", NULL};
+    online_rag(f, args);
+    struct result r;
+    result_init(&r);
+    run(f, &r, NULL, "How long is parental leave?");
+    assert_int_equal(r.state, RAG_STATE_DONE);
+    char *conv = xstrdup(r.conversation_id);
+    result_cleanup(&r);
+
+    /* A second turn on another subject: the first one is history and is sent. */
+    result_init(&r);
+    run(f, &r, conv, "How long must passwords be?");
+    assert_int_equal(r.state, RAG_STATE_DONE);
+    result_cleanup(&r);
+    int before, after;
+    char *req = last_request(f, &before);
+    assert_non_null(strstr(req, "\"content\":\"How long is parental leave?\""));
+    free(req);
+
+    /* The leave documents become unreadable: the first answer, which drew on them, is no
+     * longer sent (nor is any other that listed them). */
+    struct fake_store_message m;
+    assert_true(fake_store_message_get(f->store, 0, &m));
+    struct source *src;
+    size_t n;
+    assert_int_equal(sources_from_json(m.sources_json, strlen(m.sources_json), &src, &n), ERR_OK);
+    assert_true(n > 0);
+    for (size_t i = 0; i < n; i++)
+        if (strstr(src[i].title, "Leave"))
+            fake_store_hide_passage(f->store, src[i].passage_id);
+    sources_free(src, n);
+    result_init(&r);
+    run(f, &r, conv, "Must passwords be fourteen characters long?");
+    assert_int_equal(r.state, RAG_STATE_DONE);
+    result_cleanup(&r);
+    req = last_request(f, &after);
+    assert_int_equal(after, before + 1);
+    assert_null(strstr(req, "How long is parental leave?"));
+    assert_null(strstr(req, "sixteen weeks"));
+    free(req);
+
+    /* A store that cannot tell: no answer that had sources is sent. */
+    fake_store_fail_op(f->store, "passages_readable", ERR_DB);
+    result_init(&r);
+    run(f, &r, conv, "Can I reuse a password across services?");
+    result_cleanup(&r);
+    req = last_request(f, &before);
+    assert_int_equal(before, after + 1);
+    assert_null(strstr(req, "\"role\":\"assistant\""));
+    free(req);
+    free(conv);
+}
+
 static void online_cancel_keeps_partial(void **state)
 {
     struct fx *f = *state;
@@ -632,6 +710,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(free_with_turn_in_flight, setup, teardown),
         cmocka_unit_test_setup_teardown(retrieve_for_search, setup, teardown),
         cmocka_unit_test_setup_teardown(online_answer, setup, teardown),
+        cmocka_unit_test_setup_teardown(online_history_drops_unreadable, setup, teardown),
         cmocka_unit_test_setup_teardown(online_cancel_keeps_partial, setup, teardown),
         cmocka_unit_test_setup_teardown(online_llm_down, setup, teardown),
         cmocka_unit_test_setup_teardown(online_escape_sequences_and_bad_utf8, setup, teardown),

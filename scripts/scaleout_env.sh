@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# scaleout_env.sh: the scale-out deployment on one machine, as real processes, Unix sockets
+# only: a primary (scripts/pg.sh), a streaming replica made with pg_basebackup, and PgBouncer
+# in transaction pooling mode in front of both, each person logging in as their own role
+# (SCRAM, auth_query: per-user pools). For tests/scaleout/run.sh and `make loadtest`.
+#
+#   scripts/scaleout_env.sh start DIR [DELAY]  create and start everything (DELAY: the
+#                                            replica's recovery_min_apply_delay, default 0)
+#   scripts/scaleout_env.sh stop DIR          stop PgBouncer, the replica and the primary
+#   scripts/scaleout_env.sh env DIR           print shell assignments: PRIMARY (superuser,
+#                                            direct), REPLICA (superuser, direct), POOL_HOST,
+#                                            POOL_PORT, PASSWORD (every sample person's)
+# DIR should be short (Unix socket paths are limited), e.g. mktemp -d /tmp/cca-so.XXXX.
+# The pgbouncer.ini written here is the one docs/scaleout.md documents.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cmd=${1:-}
+dir=${2:-}
+delay=${3:-0}
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|env DIR [DELAY]" >&2; exit 2; }
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+password=cca-pooled-secret
+bindir=
+for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    [ -x "$d/initdb" ] && { bindir=$d; break; }
+done
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+primary_url() { scripts/pg.sh url "$dir/primary"; }
+psock() { local u; u=$(primary_url); u=${u#host=}; echo "${u%% *}"; }
+rsock=$dir/replica/run
+bsock=$dir/pgbouncer
+
+case "$cmd" in
+env)
+    echo "PRIMARY='$(primary_url)'"
+    echo "REPLICA='host=$rsock dbname=cca user=cca_super'"
+    echo "POOL_HOST='$bsock'"
+    echo "POOL_PORT=6432"
+    echo "PASSWORD='$password'"
+    ;;
+stop)
+    [ -f "$bsock/pgbouncer.pid" ] && kill "$(cat "$bsock/pgbouncer.pid")" 2>/dev/null || true
+    if [ -f "$dir/replica/data/postmaster.pid" ]; then
+        as_pg "$bindir/pg_ctl" -D "$dir/replica/data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    scripts/pg.sh stop "$dir/primary" >/dev/null 2>&1 || true
+    ;;
+start)
+    command -v pgbouncer >/dev/null || { echo "scaleout_env: pgbouncer is not installed (scripts/deps.sh)" >&2; exit 1; }
+    scripts/vector_ensure.sh
+    scripts/pg.sh start "$dir/primary"
+    url=$(primary_url); sock=$(psock)
+    data=$dir/primary/data
+    # Streaming replication over the local socket (pg.sh trusts the socket's owner only).
+    if ! grep -q '^local replication' "$data/pg_hba.conf"; then
+        printf 'local replication all trust\n' >>"$data/pg_hba.conf"
+        printf "max_connections = 100\n" >>"$data/postgresql.conf"
+        scripts/pg.sh stop "$dir/primary"; scripts/pg.sh start "$dir/primary"
+    fi
+    if ! psql -h "$sock" -U cca_super -d postgres -XAtqc "select 1 from pg_database where datname='cca'" | grep -q 1; then
+        createdb -h "$sock" -U cca_super cca
+        CCA_DATABASE_URL=$url ./cca migrate >/dev/null
+        CCA_DATABASE_URL=$url ./cca seed >/dev/null
+        # What a pooled deployment needs in the database (docs/scaleout.md): the session
+        # settings CCA sets itself on a direct connection, as database defaults applied at
+        # every server connection; passwords (SCRAM) for the people's login roles; the
+        # auth_query function PgBouncer looks them up with, executable by its own role only.
+        psql "$url" -XqAt -v ON_ERROR_STOP=1 -v pw="$password" >/dev/null <<'SQL'
+ALTER DATABASE cca SET search_path = public, pg_temp;
+ALTER DATABASE cca SET statement_timeout = '15s';
+SELECT format('ALTER ROLE %I PASSWORD %L', db_role, :'pw') FROM users WHERE db_role IS NOT NULL
+\gexec
+CREATE ROLE cca_pgbouncer LOGIN;
+CREATE SCHEMA pgbouncer AUTHORIZATION cca_super;
+REVOKE ALL ON SCHEMA pgbouncer FROM PUBLIC;
+GRANT USAGE ON SCHEMA pgbouncer TO cca_pgbouncer;
+CREATE FUNCTION pgbouncer.get_auth(p_usename text, OUT usename name, OUT passwd text)
+RETURNS record LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS $$
+    SELECT usename, passwd FROM pg_catalog.pg_shadow
+    WHERE usename = p_usename AND NOT usesuper AND usename <> 'cca_pgbouncer'
+$$;
+REVOKE ALL ON FUNCTION pgbouncer.get_auth(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pgbouncer.get_auth(text) TO cca_pgbouncer;
+SQL
+    fi
+    # The replica: a base backup with the standby settings (-R), its own socket.
+    if [ ! -f "$dir/replica/data/PG_VERSION" ]; then
+        mkdir -p "$dir/replica" "$rsock"; chmod 700 "$rsock"
+        [ "$(id -u)" = 0 ] && chown postgres: "$dir/replica" "$rsock"
+        as_pg "$bindir/pg_basebackup" -h "$sock" -U cca_super -D "$dir/replica/data" -R -X stream \
+            -c fast >/dev/null
+        cat >>"$dir/replica/data/postgresql.conf" <<CONF
+# cca scale-out test replica
+unix_socket_directories = '$rsock'
+hot_standby = on
+recovery_min_apply_delay = '${delay}s'
+CONF
+    fi
+    if ! as_pg "$bindir/pg_ctl" -D "$dir/replica/data" status >/dev/null 2>&1; then
+        as_pg "$bindir/pg_ctl" -D "$dir/replica/data" -l "$dir/replica/server.log" -w -t 60 start >/dev/null || {
+            tail -20 "$dir/replica/server.log" >&2; exit 1; }
+    fi
+    # PgBouncer: transaction pooling, one pool per (database, user), SCRAM via auth_query.
+    mkdir -p "$bsock"; chmod 700 "$bsock"
+    [ "$(id -u)" = 0 ] && chown postgres: "$bsock"
+    cat >"$bsock/pgbouncer.ini" <<INI
+[databases]
+cca = host=$sock dbname=cca
+cca_replica = host=$rsock dbname=cca
+
+[pgbouncer]
+listen_addr =
+unix_socket_dir = $bsock
+unix_socket_mode = 0700
+listen_port = 6432
+pool_mode = transaction
+auth_type = scram-sha-256
+auth_file = $bsock/userlist.txt
+auth_user = cca_pgbouncer
+auth_query = SELECT usename, passwd FROM pgbouncer.get_auth(\$1)
+max_client_conn = 5000
+default_pool_size = 3
+max_db_connections = 30
+server_idle_timeout = 60
+server_reset_query =
+ignore_startup_parameters = extra_float_digits
+admin_users = cca_super
+stats_users = cca_super
+logfile = $bsock/pgbouncer.log
+pidfile = $bsock/pgbouncer.pid
+INI
+    printf '"cca_pgbouncer" "%s"\n"cca_super" "%s"\n' "$password" "$password" >"$bsock/userlist.txt"
+    chmod 600 "$bsock/userlist.txt" "$bsock/pgbouncer.ini"
+    [ "$(id -u)" = 0 ] && chown postgres: "$bsock/userlist.txt" "$bsock/pgbouncer.ini"
+    if ! { [ -f "$bsock/pgbouncer.pid" ] && kill -0 "$(cat "$bsock/pgbouncer.pid")" 2>/dev/null; }; then
+        as_pg pgbouncer -d -q "$bsock/pgbouncer.ini"
+        for _ in $(seq 50); do [ -S "$bsock/.s.PGSQL.6432" ] && break; sleep 0.1; done
+    fi
+    ;;
+*)
+    echo "usage: $0 start|stop|env DIR [DELAY]" >&2; exit 2 ;;
+esac
