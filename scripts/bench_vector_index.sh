@@ -89,14 +89,16 @@ SQL
     psql_q "$url" -c "SELECT cca_vector_index_maintain()" >/dev/null
     t2=$(date +%s.%N)
     psql_q "$url" -c "VACUUM ANALYZE learning_content" -c "VACUUM ANALYZE content_passages"
+    echo "bench_vector_index: loaded $rows passages in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f", b-a}') s," \
+         "index build (cca_vector_index_maintain) $(awk -v a="$t1" -v b="$t2" 'BEGIN{printf "%.1f", b-a}') s"
+    psql_q "$url" -c "SELECT kind, lists, built_rows, probe_rows, round(recall::numeric, 3) AS recall
+                      FROM cca_index.state ORDER BY kind" | sed 's/^/bench_vector_index: lists /'
 fi
 # the server sized as `make run` sizes it (scripts/pg_size.sh); restarted when that changes
 if [ "$(scripts/pg_size.sh "$url")" = restart ]; then
     if [ -n "${BENCH_RESTART:-}" ]; then $BENCH_RESTART >/dev/null
     elif [ -z "${BENCH_URL:-}" ]; then scripts/pg.sh stop "$dir" >/dev/null; scripts/pg.sh start "$dir" >/dev/null
     else echo "bench_vector_index: restart the server for its new shared_buffers (BENCH_RESTART)" >&2; fi
-    echo "bench_vector_index: loaded $rows passages in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f", b-a}') s," \
-         "index build (cca_vector_index_maintain) $(awk -v a="$t1" -v b="$t2" 'BEGIN{printf "%.1f", b-a}') s"
 fi
 
 ext=$(psql_q "$url" -c "SELECT extname || ' ' || extversion FROM pg_extension WHERE extname IN ('vector', 'cca_vector')")

@@ -64,6 +64,10 @@ CREATE TABLE cca_index.state (
     -- the recall target on this data and exact search is used
     probe_rows integer,
     recall float8,            -- the calibration's recall@10 at probe_rows (or at the largest tried)
+    -- the embedder the lists were built for (cca_settings embed_model / embed_dim): after a
+    -- reindex (016, which retypes the column without row triggers) they no longer apply
+    model text,
+    dim integer,
     built_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE cca_index.lists (
@@ -188,6 +192,14 @@ BEGIN
 END
 $$;
 
+-- Whether a kind's lists were built for the embeddings stored now (same model and dimension).
+CREATE FUNCTION cca_index.current(st cca_index.state) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT st.model IS NOT DISTINCT FROM (SELECT value FROM cca_settings WHERE key = 'embed_model')
+       AND st.dim IS NOT DISTINCT FROM (SELECT value::integer FROM cca_settings WHERE key = 'embed_dim')
+$$;
+
 -- The lists to probe for query q: the nearest centroids, in order, until their lists hold
 -- about `budget` rows.
 CREATE FUNCTION cca_index.probe_lists(k "char", q vector, budget float8) RETURNS integer[]
@@ -255,7 +267,8 @@ BEGIN
               GROUP BY x.list) m
         WHERE m.list = c.list AND vector_norm(m.c) > 0;
     END LOOP;
-    INSERT INTO cca_index.state (kind, lists, built_rows) VALUES (k, l, n);
+    INSERT INTO cca_index.state (kind, lists, built_rows, model, dim)
+    VALUES (k, l, n, (SELECT value FROM cca_settings WHERE key = 'embed_model'), dim);
     -- list sizes estimated from the sample's last assignment (exact counts after the assignment)
     INSERT INTO cca_index.lists (kind, list, centroid, size)
         SELECT k, c.list, c.c, round((SELECT count(*) FROM pg_temp.cca_ivf_sample x
@@ -376,7 +389,7 @@ AS $$
 DECLARE
     k "char";
     n bigint;
-    st record;
+    st cca_index.state;
     out jsonb := '[]';
     min_rows constant bigint := 10000;
     built text[] := '{}';
@@ -398,7 +411,16 @@ BEGIN
         SELECT * INTO st FROM cca_index.state s WHERE s.kind = k;
         EXECUTE format('SELECT count(*) FROM %s WHERE embedding IS NOT NULL',
                        cca_index.kind_table(k)) INTO n;
-        IF st.kind IS NULL AND n >= min_rows OR st.kind IS NOT NULL AND n >= 2 * st.built_rows THEN
+        IF st.kind IS NOT NULL AND NOT cca_index.current(st) AND n < min_rows THEN
+            -- built for another embedder (a reindex since) and now small: exact search
+            DELETE FROM cca_index.state WHERE kind = k;
+            INSERT INTO cca_auth.maintenance (purpose) VALUES ('vector_index');
+            EXECUTE format('UPDATE %s SET vec_list = NULL WHERE vec_list IS NOT NULL',
+                           cca_index.kind_table(k));
+            DELETE FROM cca_auth.maintenance WHERE purpose = 'vector_index';
+            out := out || jsonb_build_object('kind', k, 'rows', n, 'dropped', true);
+        ELSIF st.kind IS NULL AND n >= min_rows
+              OR st.kind IS NOT NULL AND (n >= 2 * st.built_rows OR NOT cca_index.current(st)) THEN
             out := out || cca_index.build(k, NULL);
         ELSIF st.probe_rows IS NOT NULL THEN
             out := out || jsonb_build_object('kind', k, 'rows', n, 'lists', st.lists,
@@ -421,7 +443,8 @@ AS $$
 DECLARE
     want float8;
 BEGIN
-    SELECT s.probe_rows INTO want FROM cca_index.state s WHERE s.kind = cca_vector_probes.kind;
+    SELECT s.probe_rows INTO want FROM cca_index.state s
+    WHERE s.kind = cca_vector_probes.kind AND cca_index.current(s);
     IF q IS NULL OR want IS NULL THEN
         RETURN NULL;
     END IF;
@@ -565,7 +588,8 @@ $$;
 -- Whether the fallback's lists of a kind are built (cca_match_sql, as the caller).
 CREATE FUNCTION cca_vector_index_built(kind "char") RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $$ SELECT EXISTS (SELECT 1 FROM cca_index.state s WHERE s.kind = $1 AND s.probe_rows IS NOT NULL) $$;
+AS $$ SELECT EXISTS (SELECT 1 FROM cca_index.state s
+                     WHERE s.kind = $1 AND s.probe_rows IS NOT NULL AND cca_index.current(s)) $$;
 
 -- ---------------------------------------------------------------------------------------
 -- Function-level settings of the two retrieval functions (see 2 and 4 above). ALTER
@@ -588,6 +612,7 @@ $$;
 REVOKE ALL ON FUNCTION cca_index.passage_before(), cca_index.content_before(),
     cca_index.content_type_sync(), cca_index.kind_table("char"), cca_index.assign("char", boolean),
     cca_index.build("char", integer, float8), cca_index.probe_lists("char", vector, float8),
+    cca_index.current(cca_index.state),
     cca_vector_index_build(text, integer),
     cca_vector_index_drop(), cca_vector_index_maintain(), cca_vector_bulk_begin(),
     cca_vector_probes("char", vector, integer, boolean),

@@ -406,7 +406,11 @@ SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedu
                  -- precomputes each knowledge-gap topic's nearest content; the report
                  -- (knowledge_gaps_for, 021) shows a reader only what they may read
                  'cca_auth.knowledge_gaps_refresh_as(text)',
-                 'cca_auth.knowledge_gaps_for(text,text,text,integer)')),
+                 'cca_auth.knowledge_gaps_for(text,text,text,integer)',
+                 -- 019: triggers keeping the passages' content_type and vec_list in step;
+                 -- admins/trainers: assign rows to the fallback's lists or clear them (counts only)
+                 'cca_index.content_type_sync()', 'cca_index.passage_before()',
+                 'cca_vector_index_drop()', 'cca_vector_index_maintain()')),
           NULL, 'every definer function that reads content is audited');
 
 -- the plan (pgvector only: the fallback always scans exactly; pgvector is not in CI) -----------
