@@ -170,24 +170,38 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
 AS $$ SELECT CASE kind WHEN 'p' THEN 'public.content_passages'
                        WHEN 'd' THEN 'public.learning_content' END $$;
 
--- Assigns every embedded row of a kind whose vec_list is NULL (all = true: every embedded
--- row) to its nearest centroid. Holds the maintenance switch; returns the rows assigned.
+-- The list of a vector: its nearest centroid (NULL for NULL).
+CREATE FUNCTION cca_index.nearest_list(k "char", v vector) RETURNS integer
+LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT c.list FROM cca_index.lists c WHERE c.kind = k ORDER BY c.centroid <=> v LIMIT 1
+$$;
+
+-- Assigns rows of a kind to their nearest centroid and counts the lists' rows; returns the rows
+-- assigned. all_rows: every row, by rewriting the table (ALTER COLUMN ... TYPE ... USING: no
+-- dead row versions, which a CLUSTER in the same transaction would have to keep, and no row
+-- triggers, so no audit rows); otherwise the pending rows (vec_list NULL), by an UPDATE under
+-- the maintenance switch.
 CREATE FUNCTION cca_index.assign(k "char", all_rows boolean) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
+    tbl text := cca_index.kind_table(k);
     n bigint;
 BEGIN
-    INSERT INTO cca_auth.maintenance (purpose) VALUES ('vector_index');
-    EXECUTE format('UPDATE %s t SET vec_list = (SELECT c.list FROM cca_index.lists c'
-                   ' WHERE c.kind = $1 ORDER BY c.centroid OPERATOR(public.<=>) t.embedding'
-                   ' LIMIT 1) WHERE t.embedding IS NOT NULL %s',
-                   cca_index.kind_table(k), CASE WHEN all_rows THEN '' ELSE 'AND t.vec_list IS NULL' END)
-        USING k;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    DELETE FROM cca_auth.maintenance WHERE purpose = 'vector_index';
+    IF all_rows THEN
+        EXECUTE format('ALTER TABLE %s ALTER COLUMN vec_list TYPE integer'
+                       ' USING cca_index.nearest_list(%L, embedding)', tbl, k);
+        EXECUTE format('SELECT count(*) FROM %s WHERE embedding IS NOT NULL', tbl) INTO n;
+    ELSE
+        INSERT INTO cca_auth.maintenance (purpose) VALUES ('vector_index');
+        EXECUTE format('UPDATE %s t SET vec_list = cca_index.nearest_list($1, t.embedding)'
+                       ' WHERE t.embedding IS NOT NULL AND t.vec_list IS NULL', tbl) USING k;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        DELETE FROM cca_auth.maintenance WHERE purpose = 'vector_index';
+    END IF;
     EXECUTE format('UPDATE cca_index.lists c SET size = (SELECT count(*) FROM %s t'
-                   ' WHERE t.vec_list = c.list) WHERE c.kind = $1', cca_index.kind_table(k)) USING k;
+                   ' WHERE t.vec_list = c.list) WHERE c.kind = $1', tbl) USING k;
     RETURN n;
 END
 $$;
@@ -611,6 +625,7 @@ $$;
 -- ---------------------------------------------------------------------------------------
 REVOKE ALL ON FUNCTION cca_index.passage_before(), cca_index.content_before(),
     cca_index.content_type_sync(), cca_index.kind_table("char"), cca_index.assign("char", boolean),
+    cca_index.nearest_list("char", vector),
     cca_index.build("char", integer, float8), cca_index.probe_lists("char", vector, float8),
     cca_index.current(cca_index.state),
     cca_vector_index_build(text, integer),
