@@ -19,7 +19,8 @@
 #   server_ms  the call inside the server (clock_timestamp around it: planning + execution)
 #   wall_ms    the whole psql process: start, connect, SET ROLE, the call, exit
 #   recall     |result ∩ exact| / k, per call, against exact search as the superuser
-# Server settings: those of scripts/pg.sh, the same as `make run`; nothing is prewarmed.
+# Server settings: sized by scripts/pg_size.sh, as `make run` sizes its server; nothing is
+# prewarmed.
 #
 #   target: default the fallback on a private cluster (BENCH_DIR, default /tmp/cca-bench-index;
 #           CCA_PG_BINDIR as for scripts/pg.sh); BENCH_URL=conninfo (a superuser) for any other

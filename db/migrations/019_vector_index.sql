@@ -28,15 +28,17 @@
 --    exact scan of 10,000 rows was 1.4× slower than a serial one.
 -- 5. The fallback (cca_vector, no index access method) gets IVF lists: k-means centroids of
 --    the embeddings (cca_index.lists), each row's nearest centroid in a `vec_list` column with
---    a btree index. A query computes the distances to the centroids, probes the lists nearest
---    to the query (enough for about cca.vector_probe_rows rows, default 3,000) and ranks the
---    rows of those lists exactly. Rows written since the last assignment (vec_list NULL) are
---    always scanned exactly too, so an insert or update is seen immediately. When the probed
---    lists yield fewer than k rows (a rare type, rows row-level security hides) the query falls
---    back to the exact scan in the same statement, so k rows come back whenever k exist.
---    cca_vector_index_maintain() builds the lists once a table has 10,000 embedded rows,
---    rebuilds them when it has doubled, and otherwise assigns the pending rows; below 10,000
---    rows exact search is as fast and stays the only path.
+--    a btree index, the table rewritten in list order. A query (cca_vector_nearest) computes
+--    the distances to the centroids, probes the nearest lists (enough for the calibrated
+--    number of rows) and ranks their rows exactly; rows written since the last assignment
+--    (vec_list NULL) are always scanned too, so an insert or update is seen immediately. When
+--    the probed lists yield fewer than k rows (a rare type, rows row-level security hides) it
+--    runs the exact query, so k rows come back whenever k exist. The build calibrates itself on
+--    40 of the table's rows and leaves the lists unused where no probe budget up to a quarter of
+--    the table reaches recall@10 0.98 (then search stays exact). cca_vector_index_maintain()
+--    builds the lists once a table has 10,000 embedded rows, rebuilds them when it has doubled
+--    (or the embedder changed), and otherwise assigns the pending rows; below 10,000 rows
+--    exact search is as fast and stays the only path. SET cca.vector_exact = on: exact search.
 --
 -- MERGE NOTE (018_audience, restricted content): 018 redefines cca_match_sql (passages gain an
 -- `audience` column) and cca_hnsw_tune. This migration runs after it and replaces both again:
