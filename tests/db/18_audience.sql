@@ -440,7 +440,13 @@ CREATE FUNCTION pg_temp.plan_of(sql text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     line text;
     out text := '';
+    cfg text;
 BEGIN
+    -- under match_passages' own settings (019: enable_sort off with pgvector, serial plans)
+    FOR cfg IN SELECT unnest(p.proconfig) FROM pg_proc p
+               WHERE p.oid = 'public.match_passages(vector, float, int, text[])'::regprocedure LOOP
+        PERFORM set_config(split_part(cfg, '=', 1), substr(cfg, strpos(cfg, '=') + 1), true);
+    END LOOP;
     PERFORM cca_hnsw_tune(5, false);
     FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ' || sql
         USING (SELECT embedding FROM content_passages WHERE id = 'bulk-7'), 5, NULL::text[],

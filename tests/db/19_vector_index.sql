@@ -176,7 +176,9 @@ SELECT CASE WHEN pg_temp.pgvector()
             '600', 'pgvector: ef_search is 2 × k above 50')
     ELSE pass('pgvector: ef_search (not installed)') END;
 SELECT CASE WHEN pg_temp.pgvector()
-    THEN is(pg_temp.fresh($$SELECT count(*)::text FROM match_passages((SELECT embedding FROM content_passages WHERE id = 'p1-0'), -2.0, 5, ARRAY['tutorial'])$$),
+    THEN is(pg_temp.fresh($$SELECT count(*)::text FROM match_passages(
+                                (SELECT embedding FROM content_passages WHERE embedding IS NOT NULL ORDER BY id LIMIT 1), -2.0, 5,
+                                ARRAY[(SELECT content_type FROM content_passages WHERE embedding IS NOT NULL ORDER BY id LIMIT 1)])$$),
             '5', 'pgvector: a fresh connection''s type-filtered query with a vector from a table returns k rows')
     ELSE pass('pgvector: fresh connection query (not installed)') END;
 
