@@ -18,6 +18,7 @@
 #include "core/rag.h"
 #include "core/reader.h"
 #include "core/store.h"
+#include "core/store_chat.h"
 #include "core/store_content.h"
 #include "core/uiclock.h"
 #include "core/unsent.h"
@@ -85,6 +86,8 @@ struct chat {
     /* The feedback loop: the last stored answer can be marked helpful (+) or not (-, then an
      * optional reason typed in the input). */
     char *last_message_id;
+    struct store_call *sweep_call; /* closing interrupted questions, once per run */
+    bool has_swept;
     bool is_feedback_pending; /* the input takes the reason for a "not helpful" */
     struct store_call *feedback_call;
 
@@ -1225,9 +1228,32 @@ static bool chat_is_busy(void *self)
     return ((struct chat *)self)->turn != NULL;
 }
 
+/* A question left 'pending' by a CCA that was killed mid-answer is marked interrupted once
+ * it is clearly not in progress elsewhere (another terminal of the same person). */
+#define INTERRUPTED_AFTER_S 600
+
+static void on_interrupted(void *userdata, enum err e, const char *errmsg,
+                           const struct store_rows *rows)
+{
+    struct chat *c = userdata;
+    c->sweep_call = NULL;
+    if (e != ERR_OK) {
+        log_warn("chat: interrupted questions not closed: %s", errmsg);
+        return;
+    }
+    const char *n = store_rows_get(rows, 0, 0);
+    if (n && strcmp(n, "0") != 0)
+        log_info("chat: %s interrupted question(s) marked failed", n);
+}
+
 static void chat_on_connection(void *self)
 {
     struct chat *c = self;
+    if (c->ctx->is_db_up && c->ctx->store && !c->sweep_call && !c->has_swept) {
+        c->has_swept = true;
+        c->sweep_call =
+            store_chat_close_interrupted(c->ctx->store, INTERRUPTED_AFTER_S, on_interrupted, c);
+    }
     if (!c->ctx->rag)
         c->turn = NULL; /* the turn died with the old pipeline */
     invalidate(c, SCREEN_DIRTY_ALL);
@@ -1243,6 +1269,7 @@ static void chat_free(void *self)
     draft_write(c); /* quitting keeps what was typed */
     free(c->draft_saved);
     store_call_cancel(c->feedback_call);
+    store_call_cancel(c->sweep_call);
     free(c->last_message_id);
     cancel_turn(c);
     overlay_close(c);

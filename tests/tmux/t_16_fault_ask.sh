@@ -29,4 +29,11 @@ check "fault: a question killed mid-stream is stored once" bash -c "[ \"\$($(dec
 check "fault: ... and not offered back as a draft (it is stored)" wait_gone 'typing last time is back' 2
 keys C-q
 wait_for '^EXITED' >/dev/null
+# The killed turn left its question 'pending'. Once it is clearly not running anywhere (its row
+# untouched for 10 minutes: backdated here with triggers off), the next start marks it failed.
+psql "$E2E_DB_URL" -XAtq -c "SET session_replication_role = replica; UPDATE chat_messages SET updated_at = now() - interval '1 hour' WHERE message = 'How many days of annual leave do I get, asked before a crash?' AND status = 'pending'" >/dev/null
+start_cca 100x30 "CCA_LLM_BASE_URL=$FAKE_URL"
+check "fault: the next start marks the interrupted question failed, with the reason" bash -c "for i in \$(seq 1 50); do psql \"\$E2E_DB_URL\" -XAtq -c \"SELECT status || ' ' || coalesce(error, '') FROM chat_messages WHERE message = 'How many days of annual leave do I get, asked before a crash?'\" | grep -q '^failed interrupted' && exit 0; sleep 0.1; done; exit 1"
+keys C-q
+wait_for '^EXITED' >/dev/null
 E2E_KEEP_DRAFT=0
