@@ -15,6 +15,8 @@
 #include "core/content_embed.h"
 #include "core/embed.h"
 #include "core/ingest.h"
+#include "core/log.h"
+#include "core/store_index.h"
 #include "core/json_out.h"
 #include "core/llm.h"
 #include "core/loop.h"
@@ -388,6 +390,16 @@ static void ingest_close(struct ingest_env *env)
     store_free(env->store);
 }
 
+static void on_maintain(void *userdata, enum err e, const char *errmsg,
+                        const struct store_rows *rows)
+{
+    (void)userdata;
+    (void)rows;
+    /* The content is stored either way; the indexes catch up on the next ingest. */
+    if (e != ERR_OK)
+        log_warn("ingest: vector indexes not brought up to date: %s", errmsg);
+}
+
 static int ingest_run_command(struct cli *cli, int argc, char **argv, bool is_reindex)
 {
     struct ingest_cli c;
@@ -425,6 +437,8 @@ static int ingest_run_command(struct cli *cli, int argc, char **argv, bool is_re
                              : ingest_paths(env.store, env.emb, &opt, c.paths, c.path_count,
                                             &sum, &errmsg);
     ingest_bar_clear(&c);
+    if (rc == ERR_OK && (sum.added || sum.updated || is_reindex))
+        store_index_maintain(env.store, on_maintain, NULL);
 
     for (size_t i = 0; i < sum.file_count; i++)
         if (sum.files[i].status == INGEST_SKIPPED)
