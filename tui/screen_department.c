@@ -207,6 +207,21 @@ static void keep_choices(struct department_screen *d, const struct department_ov
     }
 }
 
+/* Replaces *slot with why a call failed (NULL when e is ERR_OK) and tells the frame when the
+ * database is gone; true when the call failed. */
+static bool keep_failure(struct department_screen *d, enum err e, const char *errmsg,
+                         char **slot)
+{
+    free(*slot);
+    *slot = NULL;
+    if (e == ERR_OK)
+        return false;
+    *slot = failure_text(e, errmsg);
+    if (e == ERR_DB_DOWN)
+        d->ctx->db_lost(d->ctx->app);
+    return true;
+}
+
 static void on_overview(void *userdata, enum err e, const char *errmsg,
                         const struct store_rows *rows)
 {
@@ -218,13 +233,7 @@ static void on_overview(void *userdata, enum err e, const char *errmsg,
     struct department_overview *o = NULL;
     if (e == ERR_OK)
         e = text ? department_overview_parse(text, strlen(text), &o) : ERR_PROTOCOL;
-    free(d->overview_error);
-    d->overview_error = NULL;
-    if (e != ERR_OK) {
-        d->overview_error = failure_text(e, errmsg);
-        if (e == ERR_DB_DOWN)
-            d->ctx->db_lost(d->ctx->app);
-    } else {
+    if (!keep_failure(d, e, errmsg, &d->overview_error)) {
         department_overview_free(d->overview);
         d->overview = o;
         keep_choices(d, o);
@@ -255,18 +264,14 @@ static void on_people(void *userdata, enum err e, const char *errmsg,
     struct department_people page;
     if (e == ERR_OK)
         e = text ? department_people_parse(text, strlen(text), &page) : ERR_PROTOCOL;
-    free(d->people_error);
-    d->people_error = NULL;
-    if (e != ERR_OK) {
-        d->people_error = failure_text(e, errmsg);
-        if (e == ERR_DB_DOWN)
-            d->ctx->db_lost(d->ctx->app);
-    } else if (d->is_people_more) {
-        department_people_append(&d->people, &page);
-    } else {
-        department_people_cleanup(&d->people);
-        d->people = page;
-        d->has_people = true;
+    if (!keep_failure(d, e, errmsg, &d->people_error)) {
+        if (d->is_people_more) {
+            department_people_append(&d->people, &page);
+        } else {
+            department_people_cleanup(&d->people);
+            d->people = page;
+            d->has_people = true;
+        }
     }
     d->is_people_more = false;
     table_set_count(d->table, d->people.count);
@@ -336,13 +341,7 @@ static void on_gaps(void *userdata, enum err e, const char *errmsg, const struct
     struct department_gaps *g = NULL;
     if (e == ERR_OK)
         e = text ? department_gaps_parse(text, strlen(text), &g) : ERR_PROTOCOL;
-    free(d->gaps_error);
-    d->gaps_error = NULL;
-    if (e != ERR_OK) {
-        d->gaps_error = failure_text(e, errmsg);
-        if (e == ERR_DB_DOWN)
-            d->ctx->db_lost(d->ctx->app);
-    } else {
+    if (!keep_failure(d, e, errmsg, &d->gaps_error)) {
         department_gaps_free(d->gaps);
         d->gaps = g;
     }
