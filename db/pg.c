@@ -594,6 +594,31 @@ char *pg_quote_ident(struct pg *pg, const char *ident)
     return copy;
 }
 
+char *pg_conninfo_label(const char *conninfo)
+{
+    char *err = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo ? conninfo : "", &err);
+    if (!opts) {
+        PQfreemem(err);
+        return xstrdup("(an unreadable connection string)");
+    }
+    const char *host = NULL, *port = NULL, *db = NULL;
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        if (!o->val || !*o->val)
+            continue;
+        if (strcmp(o->keyword, "host") == 0 || (!host && strcmp(o->keyword, "hostaddr") == 0))
+            host = o->val;
+        else if (strcmp(o->keyword, "port") == 0)
+            port = o->val;
+        else if (strcmp(o->keyword, "dbname") == 0)
+            db = o->val;
+    }
+    char *label = xasprintf("%s%s%s/%s", host ? host : "default", port ? ":" : "",
+                            port ? port : "", db ? db : "default");
+    PQconninfoFree(opts);
+    return label;
+}
+
 void pg_double_text(double x, char out[32])
 {
     locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
