@@ -285,9 +285,16 @@ static enum err session_setup(struct pg *pg)
     snprintf(stmt_timeout, sizeof stmt_timeout, "%d",
              pg->statement_timeout_ms > 0 ? pg->statement_timeout_ms : 0);
     const char *params[] = {stmt_timeout};
+    /* The vector extension may live in a schema of its own (a managed server's
+     * "extensions"): then it follows public, so $n::vector and its operators resolve. */
     enum err e = pg_exec(pg,
                          "SELECT set_config('statement_timeout', $1, false),"
-                         " set_config('search_path', 'public, pg_temp', false)",
+                         " set_config('search_path', 'public, ' || coalesce(("
+                         "  SELECT quote_ident(n.nspname) || ', ' FROM pg_extension x"
+                         "  JOIN pg_namespace n ON n.oid = x.extnamespace"
+                         "  WHERE x.extname IN ('vector', 'cca_vector')"
+                         "    AND n.nspname NOT IN ('public', 'pg_catalog')"
+                         "  ORDER BY x.extname = 'vector' DESC LIMIT 1), '') || 'pg_temp', false)",
                          1, params, NULL);
     if (e != ERR_OK) {
         log_error("session set-up failed: %s", pg->errmsg);

@@ -600,7 +600,21 @@ static enum err pgs_migrate(struct store *st, bool status_only, char **report)
                              "server's own address and CCA_DATABASE_POOLED=false");
         return ERR_UNSUPPORTED;
     }
-    return migrate_run(s->pg, status_only, report);
+    struct migrate_options o = {.is_status_only = status_only};
+    return migrate_run_with(s->pg, &o, report);
+}
+
+enum err pg_store_migrate(struct store *st, bool status_only, bool is_no_roles, char **report)
+{
+    if (st->ops->free != pgs_free) {
+        *report = NULL;
+        return ERR_UNSUPPORTED;
+    }
+    struct pg_store *s = impl(st);
+    if (s->options.is_pooled && !status_only)
+        return pgs_migrate(st, status_only, report);
+    struct migrate_options o = {.is_status_only = status_only, .is_no_roles = is_no_roles};
+    return migrate_run_with(s->pg, &o, report);
 }
 
 static enum err pgs_seed(struct store *st, char **report)

@@ -3,7 +3,9 @@
 # throwaway folder (a primary, a streaming replica with a 3 s apply delay, PgBouncer in
 # transaction mode with per-user pools and SCRAM) and checks that CCA works through the
 # pooler as each person's own role, that row-level security holds there, that no identity
-# crosses from one person's transactions to another's, and read-your-writes on the replica.
+# crosses from one person's transactions to another's, read-your-writes on the replica (for
+# retrieval and the dashboards), two replicas with one and both stopped, and `cca migrate
+# --no-roles` on a managed-style server (tests/scaleout/managed.sh, a cluster of its own).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 dir=$(mktemp -d /tmp/cca-so.XXXX)
@@ -138,4 +140,12 @@ out=$(doctor2)
 check "with both replicas stopped doctor says reads go to the primary" \
     grep -qE "^warn +replica +retrieval, dashboard and report reads go to the primary: $r1: the replica is down.*; $r2: the replica is down" <<<"$out"
 check "retrieval works with both replicas down" grep -q "Database Design" <<<"$(search2)"
+
+# A managed-style server: no superuser, no role creation, pgvector in another schema.
+while IFS= read -r line; do
+    case "$line" in
+    "# managed-count "*) n=${line#\# managed-count } ;;
+    *) echo "$line" ;;
+    esac
+done < <(tests/scaleout/managed.sh "$n")
 echo "1..$n"
