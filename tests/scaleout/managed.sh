@@ -61,6 +61,9 @@ check "cca_owner was not altered (still NOLOGIN, no superuser)" \
     test "$(psql "$super" -XAtc "select rolcanlogin || rolsuper::text from pg_roles where rolname = 'cca_owner'")" = falsefalse
 check "the full-text operator is not LEAKPROOF (a non-superuser may not)" \
     test "$(psql "$(db cca_super)" -XAtc "select proleakproof from pg_proc where proname = 'cca_ts_match'")" = f
+plan=$(psql "$(db cca_super)" -XAtc "set enable_seqscan = off; explain select id from content_passages where tsv operator(public.@@) to_tsquery('simple', 'database')")
+check "... yet the operator still uses the GIN index (outside row-level security)" \
+    grep -q "Index Scan on idx_content_passages_tsv" <<<"$plan"
 out=$(as_migrator migrate --no-roles 2>&1)
 check "running it again is a no-op" grep -q "up to date" <<<"$out"
 
