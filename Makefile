@@ -76,9 +76,9 @@ $(WN_TABLE): scripts/gen_wordnet_table.c core/wordnet.c core/wordnet_table.c cor
 	$(dir $@)gen $@
 
 # The SQL (migrations, seed) is compiled into the binary so `cca migrate` works from anywhere.
-$(GEN_SRC): $(sort $(wildcard db/migrations/*.sql db/seed/*.sql)) scripts/embed_sql.pl
+$(GEN_SRC): $(sort $(wildcard db/migrations/*.sql db/seed/*.sql)) assets/sql/roles.sql scripts/embed_sql.pl
 	@mkdir -p $(dir $@)
-	perl scripts/embed_sql.pl $(sort $(wildcard db/migrations/*.sql db/seed/*.sql)) > $@
+	perl scripts/embed_sql.pl $(sort $(wildcard db/migrations/*.sql db/seed/*.sql)) assets/sql/roles.sql > $@
 
 $(BUILD)/gen/sql_files.o: $(GEN_SRC)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-overlength-strings -c -o $@ $<

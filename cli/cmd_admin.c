@@ -18,6 +18,8 @@
 #include "core/store_learning.h"
 #include "core/utf8.h"
 #include "cli/admin_call.h"
+#include "db/migrate.h"
+#include "db/pg_store.h"
 
 /* Prints text from the database or the command line, sanitised (no escape sequences or
  * controls reach the terminal). */
@@ -86,17 +88,22 @@ static int report_user_failure(struct store *s, enum err e, const char *what)
 
 static void migrate_usage(FILE *out)
 {
-    fputs("Usage: cca migrate [--status]\n\n"
+    fputs("Usage: cca migrate [--status] [--no-roles] [--print-roles-sql]\n\n"
           "Applies the database migrations compiled into cca, each in its own transaction, and\n"
           "records them in schema_migrations. Running it again is a no-op; a migration whose\n"
           "text changed after it was applied is refused. --status lists applied (with date)\n"
-          "and pending migrations without changing anything.\n",
+          "and pending migrations without changing anything.\n\n"
+          "On a managed server (docs/managed.md), where the migrating login may not create\n"
+          "roles: an admin runs the script --print-roles-sql prints (psql -v migrator=LOGIN\n"
+          "-f roles.sql), then --no-roles migrates without creating or altering any role and\n"
+          "lists what is missing if the roles are not all there. A login that is not a\n"
+          "superuser, and a vector extension in another schema, are adapted to and reported.\n",
           out);
 }
 
 int cmd_migrate(struct cli *cli, int argc, char **argv)
 {
-    bool status_only = false;
+    bool status_only = false, is_no_roles = false;
     for (int i = 1; i < argc; i++) {
         if (is_help(argv[i])) {
             migrate_usage(stdout);
@@ -105,6 +112,14 @@ int cmd_migrate(struct cli *cli, int argc, char **argv)
         if (strcmp(argv[i], "--status") == 0) {
             status_only = true;
             continue;
+        }
+        if (strcmp(argv[i], "--no-roles") == 0) {
+            is_no_roles = true;
+            continue;
+        }
+        if (strcmp(argv[i], "--print-roles-sql") == 0) {
+            fputs(migrate_roles_sql(), stdout);
+            return 0;
         }
         cli_error("migrate: unknown argument '%s'", argv[i]);
         migrate_usage(stderr);
@@ -115,7 +130,7 @@ int cmd_migrate(struct cli *cli, int argc, char **argv)
     if (!s)
         return 1;
     char *report = NULL;
-    enum err e = store_migrate(s, status_only, &report);
+    enum err e = pg_store_migrate(s, status_only, is_no_roles, &report);
     if (report)
         put_safe(report);
     free(report);

@@ -202,19 +202,37 @@ static struct store *check_database(struct doctor *d, const struct config *cfg,
     return st;
 }
 
-/* [database] replica_url: whether retrieval can read from it now, and why not. */
+/* [database] replica_url: each replica (up, lag, why it is skipped), then where reads go. */
 static void check_replica(struct doctor *d, const struct config *cfg, struct store *st)
 {
     if (!cfg->db_replica_url || !*cfg->db_replica_url)
         return;
+    size_t count = store_replica_count(st), usable = 0;
+    for (size_t i = 0; i < count; i++) {
+        struct store_replica_state one;
+        if (store_replica_check_one(st, i, &one) != ERR_OK)
+            continue;
+        if (one.is_usable) {
+            usable++;
+            if (one.lag_s > 0)
+                report(d, DOCTOR_OK, "replica", "%s: up, %.1f s behind (within "
+                       "replica_max_lag_s = %d)", one.name, one.lag_s, cfg->db_replica_max_lag_s);
+            else
+                report(d, DOCTOR_OK, "replica", "%s: up, caught up", one.name);
+        } else {
+            report(d, DOCTOR_WARN, "replica", "%s: skipped: %s", one.name, one.why);
+        }
+    }
     struct store_replica_state rs;
     if (store_replica_check(st, &rs) != ERR_OK || !rs.is_configured)
         return;
     if (rs.is_usable)
-        report(d, DOCTOR_OK, "replica", "retrieval reads from the replica (%s)",
-               rs.lag_s > 0 ? "behind, within replica_max_lag_s" : "caught up");
+        report(d, DOCTOR_OK, "replica",
+               "retrieval, dashboard and report reads go to %zu of %zu replica%s", usable, count,
+               count == 1 ? "" : "s");
     else
-        report(d, DOCTOR_WARN, "replica", "retrieval reads from the primary: %s", rs.why);
+        report(d, DOCTOR_WARN, "replica",
+               "retrieval, dashboard and report reads go to the primary: %s", rs.why);
 }
 
 static void report_user(struct doctor *d, const struct store_user *u)

@@ -1394,6 +1394,42 @@ static void dump_conninfo(struct buf *b, const char *s)
     }
 }
 
+size_t config_url_list(const char *value, char ***out)
+{
+    *out = NULL;
+    size_t n = 0;
+    const char *p = value ? value : "";
+    while (*p) {
+        const char *start = p;
+        bool in_quote = false;
+        for (; *p && (in_quote || *p != '|'); p++) {
+            if (in_quote && *p == '\\' && p[1])
+                p++;
+            else if (*p == '\'')
+                in_quote = !in_quote;
+        }
+        const char *end = p;
+        while (start < end && (*start == ' ' || *start == '\t'))
+            start++;
+        while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+        if (end > start) {
+            *out = xrealloc(*out, (n + 1) * sizeof **out);
+            (*out)[n++] = xstrndup(start, (size_t)(end - start));
+        }
+        if (*p == '|')
+            p++;
+    }
+    return n;
+}
+
+void config_url_list_free(char **list, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free_wiped(list[i]);
+    free(list);
+}
+
 char *config_dump(const struct config *c)
 {
     struct buf b;
@@ -1413,9 +1449,19 @@ char *config_dump(const struct config *c)
         buf_printf(&b, "%s = ", k->name);
         if (k->type == KT_SECRET) {
             buf_append_str(&b, secret_value(c, k) ? "(set)" : "");
-        } else if (k->offset == F(db_url) || k->offset == F(db_replica_url)) {
+        } else if (k->offset == F(db_url)) {
             const char *v = str_value(c, k);
             dump_conninfo(&b, v ? v : "");
+        } else if (k->offset == F(db_replica_url)) {
+            /* Each replica's password is hidden on its own (a URI's sits after its scheme). */
+            char **urls = NULL;
+            size_t n = config_url_list(str_value(c, k), &urls);
+            for (size_t u = 0; u < n; u++) {
+                if (u)
+                    buf_append_str(&b, " | ");
+                dump_conninfo(&b, urls[u]);
+            }
+            config_url_list_free(urls, n);
         } else if (is_string_type(k->type)) {
             const char *v = str_value(c, k);
             buf_append_str(&b, v ? v : "");

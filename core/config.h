@@ -32,7 +32,8 @@ struct config {
                                   * refused; default false; env CCA_DATABASE_POOLED */
     int db_idle_disconnect_s;    /* the TUI closes its connections after this long without a
                                   * query and reconnects on the next one; 0: never; default 300 */
-    char *db_replica_url;        /* a streaming replica for retrieval reads; "": none */
+    char *db_replica_url;        /* streaming replicas for retrieval, dashboard and report
+                                  * reads, separated by '|' (config_url_list); "": none */
     int db_replica_max_lag_s;    /* a replica further behind than this is not read; default 30 */
 
     /* [llm]  provider: "none" (offline, the default), "openai" (any OpenAI-compatible
@@ -130,5 +131,12 @@ bool config_has_llm(const struct config *c);
 
 /* Writes the effective configuration as INI to a heap string, secrets shown as "(set)". */
 char *config_dump(const struct config *c);
+
+/* The connection strings of a list value such as [database] replica_url ("A | B"): split at
+ * each '|' outside a single-quoted conninfo value, blanks around each trimmed, empty items
+ * dropped. Returns the count; *out gets a heap array of heap strings (NULL when the count is
+ * 0), freed with config_url_list_free. */
+size_t config_url_list(const char *value, char ***out);
+void config_url_list_free(char **list, size_t count);
 
 #endif

@@ -205,16 +205,253 @@ static long elapsed_ms(const struct timespec *start)
     return (long)(now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
-static enum err apply_one(struct pg *pg, const struct migration *m)
+/* --- managed servers ------------------------------------------------------------------- */
+
+/* What the server lets the migrating role do (env_read). */
+struct migrate_env {
+    bool is_superuser;
+    bool is_no_roles;
+    char *vector_schema; /* the vector extension's schema, quoted; NULL: none or public */
+};
+
+/* A change the runner makes to a shipped migration's text as it runs it. From start up to
+ * (not including) end is replaced by to; end NULL: start itself, every occurrence. A patch
+ * whose start is missing from its file fails the migration rather than run it unadapted. */
+struct patch {
+    int version;
+    const char *start, *end, *to;
+};
+
+/* --no-roles: 001 neither creates nor alters a role (check_roles ran first). */
+static const struct patch no_roles_patches[] = {
+    {1, "-- Roles are cluster-wide:", "-- The owner builds in public",
+     "-- cca migrate --no-roles: the roles exist (assets/sql/roles.sql), checked before this "
+     "file ran.\n\n"},
+};
+
+/* Not a superuser: only a superuser may declare a function LEAKPROOF, write one in LANGUAGE
+ * internal or create an operator class. The operator stays (every later migration names
+ * OPERATOR(public.@@)) over an inlined SQL function, so it means the same and an index on
+ * the built-in operator class serves it; only searches under row-level security lose the
+ * index (the planner must check the policies first). Row-level security itself is
+ * untouched. */
+static const struct patch not_superuser_patches[] = {
+    {1, "CREATE FUNCTION public.cca_ts_match(tsvector, tsquery)", "",
+     "-- cca migrate as a role that is not a superuser: not LEAKPROOF, no operator class.\n"
+     "CREATE FUNCTION public.cca_ts_match(tsvector, tsquery) RETURNS boolean\n"
+     "    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS 'SELECT $1 OPERATOR(pg_catalog.@@) "
+     "$2';\n"
+     "CREATE OPERATOR public.@@ (\n"
+     "    LEFTARG = tsvector, RIGHTARG = tsquery, FUNCTION = public.cca_ts_match,\n"
+     "    RESTRICT = tsmatchsel, JOIN = tsmatchjoinsel\n"
+     ");\n"},
+    {3, "tsv cca_tsvector_ops)", NULL, "tsv)"},
+};
+
+/* Replaces every occurrence of from in *text by to (heap, in place). */
+static void replace_all(char **text, const char *from, const char *to)
 {
+    struct buf b;
+    buf_init(&b, (size_t)1 << 30);
+    const char *p = *text, *hit;
+    size_t from_len = strlen(from);
+    while ((hit = strstr(p, from)) != NULL) {
+        buf_append(&b, p, (size_t)(hit - p));
+        buf_append_str(&b, to);
+        p = hit + from_len;
+    }
+    buf_append_str(&b, p);
+    free(*text);
+    *text = buf_detach(&b);
+}
+
+/* Applies the patches of version to *text; false when one does not match the file. */
+static bool patch_text(char **text, const struct patch *p, size_t n, int version)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i].version != version)
+            continue;
+        char *start = strstr(*text, p[i].start);
+        if (!start)
+            return false;
+        if (!p[i].end) {
+            replace_all(text, p[i].start, p[i].to);
+            continue;
+        }
+        const char *end = *p[i].end ? strstr(start, p[i].end) : start + strlen(start);
+        if (!end)
+            return false;
+        char *patched = xasprintf("%.*s%s%s", (int)(start - *text), *text, p[i].to, end);
+        free(*text);
+        *text = patched;
+    }
+    return true;
+}
+
+/* The text migration m runs with on this server (heap); NULL with pg_errmsg set when a patch
+ * does not fit the file. */
+static char *text_for(struct pg *pg, const struct migrate_env *env, const struct migration *m)
+{
+    char *text = xstrdup(m->file->text);
+    bool ok = true;
+    if (env->is_no_roles)
+        ok = patch_text(&text, no_roles_patches,
+                        sizeof no_roles_patches / sizeof no_roles_patches[0], m->version);
+    if (ok && !env->is_superuser)
+        ok = patch_text(&text, not_superuser_patches,
+                        sizeof not_superuser_patches / sizeof not_superuser_patches[0],
+                        m->version);
+    if (ok && env->vector_schema) {
+        /* The functions that pin their search_path see the vector type and operators there,
+         * after public; the one schema-qualified vector function follows the extension. */
+        char *with = xasprintf("search_path = pg_catalog, public, %s, pg_temp", env->vector_schema);
+        replace_all(&text, "search_path = pg_catalog, public, pg_temp", with);
+        free(with);
+        char *fn = xasprintf("%s.vector_add(", env->vector_schema);
+        replace_all(&text, "public.vector_add(", fn);
+        free(fn);
+    }
+    if (!ok) {
+        pg_set_errmsg(pg, "migration %s does not have the text cca adapts for this server "
+                          "(a modified build?): refusing to run it unadapted", m->file->path);
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* What the migrating role may do here; refuses a vector schema that anyone may create
+ * objects in (the functions' search_path would then be open to planted operators). */
+static enum err env_read(struct pg *pg, const struct migrate_options *o, struct migrate_env *env)
+{
+    *env = (struct migrate_env){.is_no_roles = o->is_no_roles};
+    struct pg_res *res = NULL;
+    enum err e = pg_exec(pg,
+                         "SELECT coalesce((SELECT rolsuper FROM pg_roles"
+                         "                 WHERE rolname = current_user), false),"
+                         " n.nspname, quote_ident(n.nspname),"
+                         " EXISTS (SELECT 1 FROM aclexplode(coalesce(n.nspacl,"
+                         "          acldefault('n', n.nspowner))) a"
+                         "         WHERE a.grantee = 0 AND a.privilege_type = 'CREATE'),"
+                         " (SELECT string_agg(r.rolname, ', ' ORDER BY r.rolname) FROM pg_roles r"
+                         "  WHERE r.rolname IN ('cca_owner', 'cca_learner', 'cca_hr_manager',"
+                         "                      'cca_trainer', 'cca_admin')"
+                         "    AND NOT has_schema_privilege(r.oid, n.oid, 'USAGE'))"
+                         " FROM (SELECT 1) one LEFT JOIN ("
+                         "  SELECT ns.* FROM pg_extension x"
+                         "  JOIN pg_namespace ns ON ns.oid = x.extnamespace"
+                         "  WHERE x.extname IN ('vector', 'cca_vector')"
+                         "  ORDER BY x.extname = 'vector' DESC LIMIT 1) n ON true",
+                         0, NULL, &res);
+    if (e != ERR_OK)
+        return e;
+    env->is_superuser = pg_res_bool(res, 0, 0, false);
+    const char *schema = pg_res_get(res, 0, 1);
+    bool is_open = pg_res_bool(res, 0, 3, false);
+    if (schema && strcmp(schema, "public") != 0) {
+        if (is_open) {
+            pg_set_errmsg(pg, "the vector extension is in schema %s, where every role may create "
+                              "objects: CCA's functions would search it. REVOKE CREATE ON SCHEMA "
+                              "%s FROM PUBLIC, then run cca migrate again",
+                          schema, pg_res_get(res, 0, 2));
+            e = ERR_PERMISSION;
+        } else if (pg_res_get(res, 0, 4)) {
+            pg_set_errmsg(pg, "the vector extension is in schema %s, which %s may not use: "
+                              "GRANT USAGE ON SCHEMA %s TO them (assets/sql/roles.sql does)",
+                          schema, pg_res_get(res, 0, 4), pg_res_get(res, 0, 2));
+            e = ERR_PERMISSION;
+        } else {
+            env->vector_schema = pg_res_dup(res, 0, 2);
+        }
+    }
+    pg_res_free(res);
+    return e;
+}
+
+/* --no-roles: every role and grant assets/sql/roles.sql makes, or ERR_PERMISSION listing what
+ * is missing. cca_owner must also be what 001 makes it (no login, no superuser, no RLS
+ * bypass): --no-roles never alters it, so a wrong one is refused, not repaired. */
+static enum err check_roles(struct pg *pg)
+{
+    struct pg_res *res = NULL;
+    enum err e = pg_exec(pg,
+        "WITH want(role) AS (VALUES ('cca_learner'), ('cca_hr_manager'), ('cca_trainer'),"
+        "                           ('cca_admin'))"
+        "SELECT string_agg(what, '; ' ORDER BY n) FROM ("
+        " SELECT 1 AS n, 'role ' || w.role || ' (NOLOGIN)' AS what FROM want w"
+        "  WHERE NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = w.role)"
+        " UNION ALL SELECT 2, 'role cca_owner (NOLOGIN CREATEROLE)'"
+        "  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cca_owner')"
+        " UNION ALL SELECT 3, 'cca_owner must be NOLOGIN CREATEROLE NOSUPERUSER NOBYPASSRLS'"
+        "  FROM pg_roles r WHERE r.rolname = 'cca_owner'"
+        "   AND (r.rolcanlogin OR NOT r.rolcreaterole OR r.rolsuper OR r.rolbypassrls)"
+        " UNION ALL SELECT 4, 'GRANT ' || w.role || ' TO cca_owner WITH ADMIN OPTION'"
+        "  FROM want w WHERE EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cca_owner')"
+        "   AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = w.role)"
+        "   AND NOT EXISTS (SELECT 1 FROM pg_auth_members m"
+        "                   WHERE m.roleid = to_regrole(w.role)"
+        "                     AND m.member = to_regrole('cca_owner') AND m.admin_option)"
+        " UNION ALL SELECT 5, format('GRANT cca_owner TO %I', current_user)"
+        "  WHERE NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = 'cca_owner'"
+        "                      AND pg_has_role(current_user, r.oid, 'MEMBER'))"
+        ") missing",
+        0, NULL, &res);
+    if (e != ERR_OK)
+        return e;
+    const char *missing = pg_res_get(res, 0, 0);
+    if (missing) {
+        pg_set_errmsg(pg, "--no-roles: the roles CCA needs are not all there; "
+                          "missing: %s. Have an admin role run assets/sql/roles.sql (cca migrate "
+                          "--print-roles-sql) with -v migrator=<this login>",
+                      missing);
+        e = ERR_PERMISSION;
+    }
+    pg_res_free(res);
+    return e;
+}
+
+/* The lines the report starts with: what is adapted on this server. */
+static void report_env(struct buf *rep, const struct migrate_env *env, const struct migration *m,
+                       size_t count)
+{
+    bool pending_1 = false, pending_3 = false;
+    for (size_t i = 0; i < count; i++) {
+        pending_1 |= !m[i].is_applied && m[i].version == 1;
+        pending_3 |= !m[i].is_applied && m[i].version == 3;
+    }
+    if (env->is_no_roles && pending_1)
+        buf_printf(rep, "notice   --no-roles: roles checked, none created or altered\n");
+    if (!env->is_superuser && (pending_1 || pending_3))
+        buf_printf(rep, "notice   not a superuser: full-text search keeps row-level security "
+                        "but without LEAKPROOF: a learner's search scans instead of using the "
+                        "GIN index (docs/managed.md)\n");
+    if (env->vector_schema)
+        buf_printf(rep, "notice   the vector extension is in schema %s: it joins the "
+                        "functions' search_path after public\n",
+                   env->vector_schema);
+}
+
+static enum err apply_one(struct pg *pg, const struct migrate_env *env, const struct migration *m)
+{
+    char *text = text_for(pg, env, m);
+    if (!text)
+        return ERR_SCHEMA;
     enum err e = pg_begin(pg);
     if (e == ERR_OK)
         /* Building an index on a big table may take longer than a client's statement limit. */
         e = pg_exec(pg, "SET LOCAL statement_timeout = 0", 0, NULL, NULL);
-    if (e != ERR_OK)
+    if (e == ERR_OK && env->vector_schema) {
+        char *sql = xasprintf("SET LOCAL search_path = public, %s, pg_temp", env->vector_schema);
+        e = pg_exec(pg, sql, 0, NULL, NULL);
+        free(sql);
+    }
+    if (e != ERR_OK) {
+        free(text);
         return e;
+    }
     int line = 0;
-    e = pg_exec_script(pg, m->file->text, &line);
+    e = pg_exec_script(pg, text, &line);
+    free(text);
     if (e != ERR_OK) {
         char *why = xstrdup(pg_errmsg(pg));
         pg_rollback(pg);
@@ -273,6 +510,22 @@ static enum err refuse_changed(struct pg *pg, const struct migration *m, size_t 
 
 enum err migrate_run(struct pg *pg, bool status_only, char **report)
 {
+    struct migrate_options o = {.is_status_only = status_only};
+    return migrate_run_with(pg, &o, report);
+}
+
+const char *migrate_roles_sql(void)
+{
+    for (unsigned i = 0; i < sql_file_count; i++)
+        if (strcmp(sql_files[i].path, "assets/sql/roles.sql") == 0)
+            return sql_files[i].text;
+    return "";
+}
+
+enum err migrate_run_with(struct pg *pg, const struct migrate_options *o, char **report)
+{
+    bool status_only = o->is_status_only;
+    struct migrate_env env = {0};
     struct buf rep;
     buf_init(&rep, REPORT_MAX);
     struct migration *m = NULL;
@@ -302,6 +555,11 @@ enum err migrate_run(struct pg *pg, bool status_only, char **report)
         goto out;
     if ((e = refuse_changed(pg, m, count)) != ERR_OK)
         goto out;
+    if ((e = env_read(pg, o, &env)) != ERR_OK)
+        goto out;
+    if (o->is_no_roles && (e = check_roles(pg)) != ERR_OK)
+        goto out;
+    report_env(&rep, &env, m, count);
 
     size_t applied = 0;
     for (size_t i = 0; i < count; i++) {
@@ -309,7 +567,7 @@ enum err migrate_run(struct pg *pg, bool status_only, char **report)
             continue;
         struct timespec start;
         clock_gettime(CLOCK_MONOTONIC, &start);
-        e = apply_one(pg, &m[i]);
+        e = apply_one(pg, &env, &m[i]);
         if (e != ERR_OK)
             goto out;
         buf_printf(&rep, "applied  %-32s (%ld ms)\n", m[i].name, elapsed_ms(&start));
@@ -326,6 +584,7 @@ enum err migrate_run(struct pg *pg, bool status_only, char **report)
 out:
     if (is_locked)
         unlock_migrations(pg);
+    free(env.vector_schema);
     free(m);
     *report = buf_detach(&rep);
     return e;

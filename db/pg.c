@@ -285,9 +285,16 @@ static enum err session_setup(struct pg *pg)
     snprintf(stmt_timeout, sizeof stmt_timeout, "%d",
              pg->statement_timeout_ms > 0 ? pg->statement_timeout_ms : 0);
     const char *params[] = {stmt_timeout};
+    /* The vector extension may live in a schema of its own (a managed server's
+     * "extensions"): then it follows public, so $n::vector and its operators resolve. */
     enum err e = pg_exec(pg,
                          "SELECT set_config('statement_timeout', $1, false),"
-                         " set_config('search_path', 'public, pg_temp', false)",
+                         " set_config('search_path', 'public, ' || coalesce(("
+                         "  SELECT quote_ident(n.nspname) || ', ' FROM pg_extension x"
+                         "  JOIN pg_namespace n ON n.oid = x.extnamespace"
+                         "  WHERE x.extname IN ('vector', 'cca_vector')"
+                         "    AND n.nspname NOT IN ('public', 'pg_catalog')"
+                         "  ORDER BY x.extname = 'vector' DESC LIMIT 1), '') || 'pg_temp', false)",
                          1, params, NULL);
     if (e != ERR_OK) {
         log_error("session set-up failed: %s", pg->errmsg);
@@ -592,6 +599,31 @@ char *pg_quote_ident(struct pg *pg, const char *ident)
     char *copy = xstrdup(q);
     PQfreemem(q);
     return copy;
+}
+
+char *pg_conninfo_label(const char *conninfo)
+{
+    char *err = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo ? conninfo : "", &err);
+    if (!opts) {
+        PQfreemem(err);
+        return xstrdup("(an unreadable connection string)");
+    }
+    const char *host = NULL, *port = NULL, *db = NULL;
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        if (!o->val || !*o->val)
+            continue;
+        if (strcmp(o->keyword, "host") == 0 || (!host && strcmp(o->keyword, "hostaddr") == 0))
+            host = o->val;
+        else if (strcmp(o->keyword, "port") == 0)
+            port = o->val;
+        else if (strcmp(o->keyword, "dbname") == 0)
+            db = o->val;
+    }
+    char *label = xasprintf("%s%s%s/%s", host ? host : "default", port ? ":" : "",
+                            port ? port : "", db ? db : "default");
+    PQconninfoFree(opts);
+    return label;
 }
 
 void pg_double_text(double x, char out[32])

@@ -107,6 +107,10 @@ void pg_rollback(struct pg *pg);
  * NULL (with pg_errmsg set) when there is no connection or the text is not valid. */
 char *pg_quote_ident(struct pg *pg, const char *ident);
 
+/* Where a conninfo or URI points, for messages: "host[:port]/dbname" (libpq's defaults shown
+ * as "default"), never the user's password. A heap string owned by the caller. */
+char *pg_conninfo_label(const char *conninfo);
+
 /* x as decimal text in the C locale (for a parameter), 17 digits so it reads back exactly. */
 void pg_double_text(double x, char out[32]);
 

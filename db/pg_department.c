@@ -1,5 +1,6 @@
 /* pg_department: core/store_department.h over PostgreSQL: one SQL function call each, every
- * value a text parameter cast in the statement, named arguments where the function has many. */
+ * value a text parameter cast in the statement, named arguments where the function has many.
+ * Every call but the refresh only reads (STABLE functions): a replica may serve it. */
 #include <stdio.h>
 
 #include "core/store_department.h"
@@ -15,7 +16,7 @@
 
 struct store_call *store_department_list(struct store *s, store_reply_fn fn, void *userdata)
 {
-    return pg_store_call(s, "SELECT department_list()::text", 0, NULL, fn, userdata);
+    return pg_store_call_read(s, "SELECT department_list()::text", 0, NULL, fn, userdata);
 }
 
 struct store_call *store_department_overview(struct store *s,
@@ -23,7 +24,7 @@ struct store_call *store_department_overview(struct store *s,
                                              store_reply_fn fn, void *userdata)
 {
     const char *params[] = QUERY_PARAMS(q);
-    return pg_store_call(s, "SELECT department_overview($1, $2, $3, $4)::text" SERVER_NOW, 4,
+    return pg_store_call_read(s, "SELECT department_overview($1, $2, $3, $4)::text" SERVER_NOW, 4,
                          params, fn, userdata);
 }
 
@@ -44,7 +45,7 @@ struct store_call *store_department_people(struct store *s,
                             limit,
                             offset};
     /* The rows as one JSON array, in the function's order (its sort and paging). */
-    return pg_store_call(s,
+    return pg_store_call_read(s,
                          "SELECT coalesce(json_agg(p ORDER BY p.ordinality), '[]')::text" SERVER_NOW
                          " FROM department_people(department => $1, course_id => $2,"
                          " skill_id => $3, search => $4, sort_by => $5,"
@@ -58,7 +59,7 @@ struct store_call *store_department_person(struct store *s, const char *person_i
                                            store_reply_fn fn, void *userdata)
 {
     const char *params[] = {person_id};
-    return pg_store_call(s, "SELECT department_person($1)::text" SERVER_NOW, 1, params, fn,
+    return pg_store_call_read(s, "SELECT department_person($1)::text" SERVER_NOW, 1, params, fn,
                          userdata);
 }
 
@@ -67,7 +68,7 @@ struct store_call *store_department_report(struct store *s,
                                            store_reply_fn fn, void *userdata)
 {
     const char *params[] = QUERY_PARAMS(q);
-    return pg_store_call(s, "SELECT department_report($1, $2, $3, $4)::text", 4, params, fn,
+    return pg_store_call_read(s, "SELECT department_report($1, $2, $3, $4)::text", 4, params, fn,
                          userdata);
 }
 
@@ -76,7 +77,7 @@ struct store_call *store_department_report_rows(struct store *s,
                                                 store_reply_fn fn, void *userdata)
 {
     const char *params[] = QUERY_PARAMS(q);
-    return pg_store_call(s,
+    return pg_store_call_read(s,
                          "SELECT section, subject_id, subject, item_id, item, metric, value,"
                          " previous FROM department_report_rows($1, $2, $3, $4)",
                          4, params, fn, userdata);
@@ -89,7 +90,7 @@ struct store_call *store_department_gaps(struct store *s, const char *department
     char limit[16];
     snprintf(limit, sizeof limit, "%d", topic_limit > 0 ? topic_limit : 50);
     const char *params[] = {department, period ? period : "quarter", limit};
-    return pg_store_call(s, "SELECT knowledge_gaps($1, $2, $3::integer)::text" SERVER_NOW, 3,
+    return pg_store_call_read(s, "SELECT knowledge_gaps($1, $2, $3::integer)::text" SERVER_NOW, 3,
                          params, fn, userdata);
 }
 

@@ -11,7 +11,7 @@
 
 struct store_call *store_learning_dashboard(struct store *s, store_reply_fn fn, void *userdata)
 {
-    return pg_store_call(s, "SELECT cca_learning_dashboard()::text", 0, NULL, fn, userdata);
+    return pg_store_call_read(s, "SELECT cca_learning_dashboard()::text", 0, NULL, fn, userdata);
 }
 
 struct store_call *store_learning_reader_open(struct store *s, const char *content_id,
@@ -21,7 +21,7 @@ struct store_call *store_learning_reader_open(struct store *s, const char *conte
     /* The passage's offset is the position of its text in the document, in characters like
      * read_position; passages are cut from the text as it is stored. */
     const char *params[] = {content_id, course_id, passage_id};
-    return pg_store_call(s,
+    return pg_store_call_read(s,
                          "SELECT cca_reader_open($1, $2)::text,"
                          " (SELECT nullif(strpos(c.content, p.body), 0) - 1"
                          "  FROM content_passages p JOIN learning_content c ON c.id = p.content_id"

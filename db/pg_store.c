@@ -14,6 +14,7 @@
 
 #include "core/buf.h"
 #include "core/chunk.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/loop.h"
@@ -33,6 +34,25 @@ struct pg_call {
     char **params;
     store_reply_fn fn;
     void *userdata;
+    bool is_read;            /* read only: a replica may serve it (pg_store_call_read) */
+    struct replica *replica; /* the replica it is in flight on; NULL: the primary */
+};
+
+/* One replica of [database] replica_url. */
+struct replica {
+    struct pg *pg;
+    int64_t retry_ms; /* monotonic: do not try it again before this */
+    struct store_replica_state state;
+};
+
+/* What a replica read returns, for read-your-writes: retrieval reads content; the screens
+ * (dashboards, reports) read everything a person does, their questions included. */
+enum read_kind { READ_RETRIEVAL, READ_SCREEN, READ_KIND_COUNT };
+
+/* The primary's WAL position a replica read of one kind must have reached. */
+struct barrier {
+    char *lsn;     /* NULL: nothing written since the store was opened */
+    bool is_stale; /* written since lsn was taken */
 };
 
 struct pg_store {
@@ -43,20 +63,21 @@ struct pg_store {
     /* Screen calls: a connection of their own, driven by the loop, one statement at a time. */
     struct loop *loop;
     struct pg *calls_pg;
-    struct pg_call *head, *tail; /* head is in flight when calls_pg is busy */
+    struct pg_call *head, *tail; /* head is in flight when inflight is set */
+    struct pg *inflight;         /* calls_pg or a replica's connection; NULL: none */
     bool is_head_cancelled;
     int watched_fd;
     uint64_t answer_timer;
     /* Idle disconnect (with a loop attached): connections unused this long are parked. */
     int idle_disconnect_ms;
     uint64_t idle_timer;
-    /* A streaming replica for retrieval reads (NULL: none). */
-    struct pg *replica;
+    /* Streaming replicas for retrieval, dashboard and report reads (none: all on pg). */
+    struct replica *replicas;
+    size_t replica_count;
+    size_t replica_next; /* round robin: the first one the next read tries */
     int replica_max_lag_s;
-    int64_t replica_retry_ms; /* monotonic: do not try the replica again before this */
-    struct store_replica_state rstate;
-    char *barrier;          /* the primary's WAL position a replica read must have reached */
-    bool is_barrier_stale;  /* written since the barrier was taken */
+    struct store_replica_state rstate; /* all replicas: counters, why the last read did not */
+    struct barrier barriers[READ_KIND_COUNT];
 };
 
 static struct pg_store *impl(struct store *s)
@@ -186,9 +207,12 @@ static void pgs_free(struct store *st)
     if (s->loop && s->idle_timer)
         loop_timer_cancel(s->loop, s->idle_timer);
     pg_free(s->calls_pg);
-    pg_free(s->replica);
+    for (size_t i = 0; i < s->replica_count; i++)
+        pg_free(s->replicas[i].pg);
+    free(s->replicas);
     pg_free(s->pg);
-    free(s->barrier);
+    for (int k = 0; k < READ_KIND_COUNT; k++)
+        free(s->barriers[k].lsn);
     free((char *)s->options.conninfo);
     free(s->act_as_email);
     free(s);
@@ -243,9 +267,9 @@ static enum err pgs_whoami(struct store *st, struct store_user *out)
     return e;
 }
 
-/* --- read replica ------------------------------------------------------------------------ */
+/* --- read replicas ----------------------------------------------------------------------- */
 
-/* After a failure the replica is not tried again for this long. */
+/* After a failure a replica is not tried again for this long. */
 #define REPLICA_RETRY_MS 30000
 
 static int64_t now_ms(void)
@@ -257,68 +281,88 @@ static int64_t now_ms(void)
 
 /* Something this store did on the primary may have written what a replica read returns: the
  * next replica read first takes the primary's WAL position as its barrier. The chat's own
- * messages (message_begin/finish) do not count: retrieval never reads them, and history is
- * always read from the primary. */
+ * messages (message_begin/finish) count for the screens only: retrieval never reads them,
+ * and history is always read from the primary. */
 static void wrote(struct pg_store *s)
 {
-    s->is_barrier_stale = true;
+    s->barriers[READ_RETRIEVAL].is_stale = true;
+    s->barriers[READ_SCREEN].is_stale = true;
 }
 
-static void replica_why(struct pg_store *s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void replica_why(struct pg_store *s, const char *fmt, ...)
+static void wrote_chat(struct pg_store *s)
+{
+    s->barriers[READ_SCREEN].is_stale = true;
+}
+
+static void why_set(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void why_set(char *why, size_t len, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(s->rstate.why, sizeof s->rstate.why, fmt, ap);
+    vsnprintf(why, len, fmt, ap);
     va_end(ap);
 }
 
-static void replica_failed(struct pg_store *s, const char *msg)
+#define REPLICA_WHY(r, ...) why_set((r)->state.why, sizeof (r)->state.why, __VA_ARGS__)
+
+static void replica_back_off(struct replica *r, const char *what, const char *msg)
 {
-    replica_why(s, "the replica failed (%s); retrying it in %d s", msg, REPLICA_RETRY_MS / 1000);
-    log_warn("replica: %s", s->rstate.why);
-    s->rstate.is_usable = false;
-    s->rstate.reads_replica--;
-    s->rstate.reads_primary++;
-    pg_abandon(s->replica);
-    s->replica_retry_ms = now_ms() + REPLICA_RETRY_MS;
+    REPLICA_WHY(r, "%s (%s); retrying it in %d s", what, msg, REPLICA_RETRY_MS / 1000);
+    log_warn("replica %s: %s", r->state.name, r->state.why);
+    r->state.is_usable = false;
+    r->retry_ms = now_ms() + REPLICA_RETRY_MS;
 }
 
-/* Whether the replica may serve a read now: up, in recovery, past the barrier (the primary's
- * WAL position taken after this store's last write: you always read your own writes) and no
+/* A read on replica r failed: the read is retried on the primary. */
+static void replica_failed(struct pg_store *s, struct replica *r, const char *msg)
+{
+    replica_back_off(r, "the replica failed", msg);
+    r->state.reads_replica--;
+    s->rstate.reads_replica--;
+    s->rstate.reads_primary++;
+    why_set(s->rstate.why, sizeof s->rstate.why, "%s: %s", r->state.name, r->state.why);
+    pg_abandon(r->pg);
+}
+
+/* The primary's WAL position after this store's last write of what reads of kind k return
+ * (NULL: nothing written since the store was opened). False when the primary does not say. */
+static bool barrier_take(struct pg_store *s, enum read_kind k, const char **out)
+{
+    struct barrier *b = &s->barriers[k];
+    /* Taken lazily, at the first replica read after a write: later than the write itself,
+     * so at least as strict. */
+    if (b->is_stale) {
+        struct pg_res *res = NULL;
+        if (pg_exec(s->pg, "SELECT pg_current_wal_insert_lsn()::text", 0, NULL, &res) != ERR_OK) {
+            why_set(s->rstate.why, sizeof s->rstate.why,
+                    "the primary's WAL position is unknown (%s)", pg_errmsg(s->pg));
+            return false;
+        }
+        free(b->lsn);
+        b->lsn = pg_res_dup(res, 0, 0);
+        b->is_stale = false;
+        pg_res_free(res);
+    }
+    *out = b->lsn;
+    return true;
+}
+
+/* Whether replica r may serve a read now: up, in recovery, past barrier (the primary's WAL
+ * position taken after this store's last write: you always read your own writes) and no
  * more than replica_max_lag_s behind (what others wrote, or you in another process, shows up
  * within that bound). */
-static bool replica_ok(struct pg_store *s, bool force)
+static bool replica_ok(struct pg_store *s, struct replica *r, const char *barrier, bool force)
 {
     int64_t now = now_ms();
-    if (!force && now < s->replica_retry_ms)
+    if (!force && now < r->retry_ms)
         return false;
-    if (!pg_is_connected(s->replica) && pg_connect(s->replica) != ERR_OK) {
-        replica_why(s, "the replica is down (%s); retrying it in %d s", pg_errmsg(s->replica),
-                    REPLICA_RETRY_MS / 1000);
-        log_warn("replica: %s", s->rstate.why);
-        s->rstate.is_usable = false;
-        s->replica_retry_ms = now + REPLICA_RETRY_MS;
+    if (!pg_is_connected(r->pg) && pg_connect(r->pg) != ERR_OK) {
+        replica_back_off(r, "the replica is down", pg_errmsg(r->pg));
         return false;
     }
     struct pg_res *res = NULL;
-    /* The barrier is taken lazily, at the first replica read after a write: later than the
-     * write itself, so at least as strict. */
-    if (s->is_barrier_stale) {
-        enum err e = pg_exec(s->pg, "SELECT pg_current_wal_insert_lsn()::text", 0, NULL, &res);
-        if (e != ERR_OK) {
-            replica_why(s, "the primary's WAL position is unknown (%s)", pg_errmsg(s->pg));
-            return false;
-        }
-        free(s->barrier);
-        s->barrier = pg_res_dup(res, 0, 0);
-        s->is_barrier_stale = false;
-        pg_res_free(res);
-        res = NULL;
-    }
-    const char *params[] = {s->barrier};
-    enum err e = pg_exec(s->replica,
+    const char *params[] = {barrier};
+    enum err e = pg_exec(r->pg,
                          "SELECT pg_is_in_recovery(),"
                          " coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, $1 IS NULL),"
                          " CASE WHEN pg_last_wal_replay_lsn()"
@@ -327,67 +371,146 @@ static bool replica_ok(struct pg_store *s, bool force)
                          " - pg_last_xact_replay_timestamp()), -1) END::float8",
                          1, params, &res);
     if (e != ERR_OK) {
-        replica_why(s, "the replica does not answer (%s); retrying it in %d s",
-                    pg_errmsg(s->replica), REPLICA_RETRY_MS / 1000);
-        log_warn("replica: %s", s->rstate.why);
-        s->rstate.is_usable = false;
-        pg_abandon(s->replica);
-        s->replica_retry_ms = now + REPLICA_RETRY_MS;
+        replica_back_off(r, "the replica does not answer", pg_errmsg(r->pg));
+        pg_abandon(r->pg);
         return false;
     }
     bool in_recovery = pg_res_bool(res, 0, 0, false);
     bool past_barrier = pg_res_bool(res, 0, 1, false);
-    s->rstate.lag_s = pg_res_double(res, 0, 2, -1);
+    r->state.lag_s = pg_res_double(res, 0, 2, -1);
     pg_res_free(res);
-    double lag = s->rstate.lag_s;
+    double lag = r->state.lag_s;
     bool ok = false;
     if (!in_recovery)
-        replica_why(s, "replica_url is not a replica (not in recovery): not read");
+        REPLICA_WHY(r, "not a replica (not in recovery): not read");
     else if (!past_barrier && lag < 0)
-        replica_why(s, "the replica has not replayed your last write yet");
+        REPLICA_WHY(r, "the replica has not replayed your last write yet");
     else if (!past_barrier)
-        replica_why(s, "the replica has not replayed your last write yet (%.1f s behind)", lag);
+        REPLICA_WHY(r, "the replica has not replayed your last write yet (%.1f s behind)", lag);
     else if (lag < 0)
-        replica_why(s, "the replica's replay lag is unknown (nothing replayed since it started)");
+        REPLICA_WHY(r, "the replica's replay lag is unknown (nothing replayed since it started)");
     else if (lag > s->replica_max_lag_s)
-        replica_why(s, "the replica is %.1f s behind (replica_max_lag_s = %d)", lag,
+        REPLICA_WHY(r, "the replica is %.1f s behind (replica_max_lag_s = %d)", lag,
                     s->replica_max_lag_s);
     else
         ok = true;
-    s->rstate.is_usable = ok;
+    if (ok)
+        r->state.why[0] = '\0';
+    r->state.is_usable = ok;
     return ok;
 }
 
-/* The connection a retrieval read goes to. */
-static struct pg *read_pg(struct pg_store *s)
+/* The replica a read of kind k goes to, round robin over those that may serve it now (one
+ * that is busy with a screen's call is passed over); NULL: the primary, with s->rstate.why
+ * saying why. */
+static struct replica *replica_pick(struct pg_store *s, enum read_kind k)
 {
-    if (!s->replica)
-        return s->pg;
-    if (replica_ok(s, false)) {
-        s->rstate.reads_replica++;
-        s->rstate.why[0] = '\0';
-        log_debug("replica: read from the replica");
-        return s->replica;
+    if (s->replica_count == 0)
+        return NULL;
+    const char *barrier = NULL;
+    if (!barrier_take(s, k, &barrier)) {
+        s->rstate.reads_primary++;
+        return NULL;
     }
+    struct buf why;
+    buf_init(&why, 8192);
+    for (size_t n = 0; n < s->replica_count; n++) {
+        struct replica *r = &s->replicas[(s->replica_next + n) % s->replica_count];
+        if (pg_is_busy(r->pg)) {
+            REPLICA_WHY(r, "busy with another read");
+        } else if (replica_ok(s, r, barrier, false)) {
+            s->replica_next = (size_t)(r - s->replicas) + 1;
+            r->state.reads_replica++;
+            s->rstate.reads_replica++;
+            s->rstate.why[0] = '\0';
+            buf_cleanup(&why);
+            log_debug("replica: read from %s", r->state.name);
+            return r;
+        }
+        /* A replica waiting out its back-off keeps the reason it failed with. */
+        (void)buf_printf(&why, "%s%s: %s", n ? "; " : "", r->state.name, r->state.why);
+    }
+    const char *text = buf_str(&why);
+    if (s->replica_count == 1)
+        text = s->replicas[0].state.why;
+    snprintf(s->rstate.why, sizeof s->rstate.why, "%s", text);
+    buf_cleanup(&why);
     s->rstate.reads_primary++;
     log_debug("replica: read from the primary: %s", s->rstate.why);
-    return s->pg;
+    return NULL;
+}
+
+static bool is_pg_store(const struct store *st)
+{
+    return st->ops->free == pgs_free;
+}
+
+size_t store_replica_count(struct store *st)
+{
+    return is_pg_store(st) ? impl(st)->replica_count : 0;
+}
+
+enum err store_replica_check_one(struct store *st, size_t i, struct store_replica_state *out)
+{
+    *out = (struct store_replica_state){.lag_s = -1};
+    if (!is_pg_store(st))
+        return ERR_UNSUPPORTED;
+    struct pg_store *s = impl(st);
+    if (i >= s->replica_count)
+        return ERR_NOT_FOUND;
+    struct replica *r = &s->replicas[i];
+    const char *barrier = NULL;
+    if (!barrier_take(s, READ_SCREEN, &barrier)) {
+        *out = r->state;
+        out->is_usable = false;
+        snprintf(out->why, sizeof out->why, "%s", s->rstate.why);
+        return ERR_OK;
+    }
+    if (pg_is_busy(r->pg)) {
+        *out = r->state;
+        return ERR_OK;
+    }
+    (void)replica_ok(s, r, barrier, true);
+    *out = r->state;
+    out->is_configured = true;
+    return ERR_OK;
 }
 
 enum err store_replica_check(struct store *st, struct store_replica_state *out)
 {
     *out = (struct store_replica_state){.lag_s = -1};
-    if (st->ops->free != pgs_free)
+    if (!is_pg_store(st))
         return ERR_UNSUPPORTED;
     struct pg_store *s = impl(st);
-    if (!s->replica)
+    if (s->replica_count == 0)
         return ERR_OK;
-    bool ok = replica_ok(s, true);
-    if (ok)
-        s->rstate.why[0] = '\0';
+    struct buf why;
+    buf_init(&why, 8192);
+    bool any = false;
+    double lag = -1;
+    for (size_t i = 0; i < s->replica_count; i++) {
+        struct store_replica_state one;
+        (void)store_replica_check_one(st, i, &one);
+        if (one.is_usable) {
+            any = true;
+            if (lag < 0 || one.lag_s < lag)
+                lag = one.lag_s;
+        } else {
+            (void)buf_printf(&why, "%s%s: %s", why.len ? "; " : "", one.name, one.why);
+        }
+    }
     *out = s->rstate;
     out->is_configured = true;
-    out->is_usable = ok;
+    out->is_usable = any;
+    out->lag_s = lag;
+    out->name[0] = '\0';
+    if (any)
+        out->why[0] = '\0';
+    else if (s->replica_count == 1)
+        snprintf(out->why, sizeof out->why, "%s", s->replicas[0].state.why);
+    else
+        snprintf(out->why, sizeof out->why, "%s", buf_str(&why));
+    buf_cleanup(&why);
     return ERR_OK;
 }
 
@@ -409,7 +532,9 @@ static void on_idle_timer(struct loop *loop, uint64_t id, void *userdata)
     park_if_idle(s, s->pg);
     if (!s->head)
         park_if_idle(s, s->calls_pg);
-    park_if_idle(s, s->replica);
+    for (size_t i = 0; i < s->replica_count; i++)
+        if (s->replicas[i].pg != s->inflight)
+            park_if_idle(s, s->replicas[i].pg);
 }
 
 /* --- info, migrations, seed -------------------------------------------------------------- */
@@ -475,7 +600,21 @@ static enum err pgs_migrate(struct store *st, bool status_only, char **report)
                              "server's own address and CCA_DATABASE_POOLED=false");
         return ERR_UNSUPPORTED;
     }
-    return migrate_run(s->pg, status_only, report);
+    struct migrate_options o = {.is_status_only = status_only};
+    return migrate_run_with(s->pg, &o, report);
+}
+
+enum err pg_store_migrate(struct store *st, bool status_only, bool is_no_roles, char **report)
+{
+    if (st->ops->free != pgs_free) {
+        *report = NULL;
+        return ERR_UNSUPPORTED;
+    }
+    struct pg_store *s = impl(st);
+    if (s->options.is_pooled && !status_only)
+        return pgs_migrate(st, status_only, report);
+    struct migrate_options o = {.is_status_only = status_only, .is_no_roles = is_no_roles};
+    return migrate_run_with(s->pg, &o, report);
 }
 
 static enum err pgs_seed(struct store *st, char **report)
@@ -638,11 +777,11 @@ static enum err passages_readable_on(struct pg *pg, const char *const *passage_i
  * retried once on the primary, which then gives the answer or the error. */
 #define ON_READ_PG(s, call)                                                                        \
     do {                                                                                           \
-        struct pg *pg_ = read_pg(s);                                                               \
-        struct pg *pg = pg_;                                                                       \
+        struct replica *r_ = replica_pick(s, READ_RETRIEVAL);                                      \
+        struct pg *pg = r_ ? r_->pg : (s)->pg;                                                     \
         e = call;                                                                                  \
-        if (e != ERR_OK && pg_ != (s)->pg) {                                                       \
-            replica_failed(s, pg_errmsg(pg_));                                                     \
+        if (e != ERR_OK && r_) {                                                                   \
+            replica_failed(s, r_, pg_errmsg(r_->pg));                                              \
             pg = (s)->pg;                                                                          \
             e = call;                                                                              \
         }                                                                                          \
@@ -932,6 +1071,7 @@ static enum err pgs_message_begin(struct store *st, const char *conversation_id,
                                   const char *question, char **message_id,
                                   char **new_conversation_id)
 {
+    wrote_chat(impl(st));
     struct pg *pg = impl(st)->pg;
     *message_id = NULL;
     if (new_conversation_id)
@@ -978,6 +1118,7 @@ static enum err pgs_message_begin(struct store *st, const char *conversation_id,
 static enum err pgs_message_finish(struct store *st, const char *message_id,
                                    const struct store_outcome *o)
 {
+    wrote_chat(impl(st));
     struct pg *pg = impl(st)->pg;
     char conf[32], ms[16];
     bool has_conf = o->confidence >= 0;
@@ -1177,6 +1318,19 @@ static void unwatch(struct pg_store *s)
 static void calls_next(struct pg_store *s);
 static int calls_timeout_ms(const struct pg_store *s);
 
+/* The head call failed on its replica: that replica backs off and the call goes again, to
+ * the primary. */
+static void retry_on_primary(struct pg_store *s)
+{
+    struct pg_call *c = s->head;
+    unwatch(s);
+    replica_failed(s, c->replica, pg_errmsg(c->replica->pg));
+    c->replica = NULL;
+    c->is_read = false;
+    s->inflight = NULL;
+    calls_next(s);
+}
+
 /* The head call is over: pop it, reply unless cancelled, start the next. */
 static void head_done(struct pg_store *s, enum err e, const char *errmsg, struct pg_res *res)
 {
@@ -1187,6 +1341,7 @@ static void head_done(struct pg_store *s, enum err e, const char *errmsg, struct
     bool is_cancelled = s->is_head_cancelled;
     s->is_head_cancelled = false;
     unwatch(s);
+    s->inflight = NULL;
     /* Copy the message: the reply may start new calls that overwrite it. */
     char *msg = xstrdup(errmsg ? errmsg : "");
     if (!is_cancelled)
@@ -1205,10 +1360,15 @@ static void on_calls_readable(struct loop *loop, int fd, int revents, void *user
     struct pg_store *s = userdata;
     bool is_done = false;
     struct pg_res *res = NULL;
-    enum err e = pg_receive(s->calls_pg, &is_done, &res);
+    enum err e = pg_receive(s->inflight, &is_done, &res);
     if (!is_done)
         return;
-    head_done(s, e, pg_errmsg(s->calls_pg), res);
+    if (e != ERR_OK && s->head->replica && !s->is_head_cancelled) {
+        pg_res_free(res);
+        retry_on_primary(s);
+        return;
+    }
+    head_done(s, e, pg_errmsg(s->inflight), res);
 }
 
 static void on_calls_timeout(struct loop *loop, uint64_t id, void *userdata)
@@ -1217,8 +1377,12 @@ static void on_calls_timeout(struct loop *loop, uint64_t id, void *userdata)
     (void)id;
     struct pg_store *s = userdata;
     s->answer_timer = 0;
+    if (s->head->replica && !s->is_head_cancelled) {
+        retry_on_primary(s);
+        return;
+    }
     unwatch(s);
-    pg_abandon(s->calls_pg);
+    pg_abandon(s->inflight);
     char msg[160];
     snprintf(msg, sizeof msg, "the database did not answer within %d s; CCA will reconnect",
              calls_timeout_ms(s) / 1000);
@@ -1246,19 +1410,32 @@ static enum err calls_connect(struct pg_store *s)
     return pg_connect(s->calls_pg);
 }
 
+/* Starts the head call unless one is in flight. A read goes to a replica that may serve it
+ * (chosen now, after every earlier call of this store has finished, so the barrier covers
+ * their writes), else to the calls connection of the primary. */
 static void calls_next(struct pg_store *s)
 {
-    while (s->head && !pg_is_busy(s->calls_pg ? s->calls_pg : s->pg)) {
+    while (s->head && !s->inflight) {
         struct pg_call *c = s->head;
-        enum err e = calls_connect(s);
-        if (e == ERR_OK)
-            e = pg_send(s->calls_pg, c->sql, c->nparams, (const char *const *)c->params);
+        c->replica = c->is_read ? replica_pick(s, READ_SCREEN) : NULL;
+        if (c->replica &&
+            pg_send(c->replica->pg, c->sql, c->nparams, (const char *const *)c->params) != ERR_OK) {
+            replica_failed(s, c->replica, pg_errmsg(c->replica->pg));
+            c->replica = NULL;
+        }
+        enum err e = ERR_OK;
+        if (!c->replica) {
+            e = calls_connect(s);
+            if (e == ERR_OK)
+                e = pg_send(s->calls_pg, c->sql, c->nparams, (const char *const *)c->params);
+        }
         if (e != ERR_OK) {
             /* head_done starts the next call itself. */
             head_done(s, e, pg_errmsg(s->calls_pg), NULL);
             return;
         }
-        s->watched_fd = pg_socket(s->calls_pg);
+        s->inflight = c->replica ? c->replica->pg : s->calls_pg;
+        s->watched_fd = pg_socket(s->inflight);
         loop_watch_fd(s->loop, s->watched_fd, LOOP_READ, on_calls_readable, s);
         s->answer_timer = loop_timer_add(s->loop, calls_timeout_ms(s), 0, on_calls_timeout, s);
         return;
@@ -1275,8 +1452,9 @@ static void calls_drop_all(struct pg_store *s)
         call_free(c);
     }
     s->tail = NULL;
-    if (s->calls_pg && pg_is_busy(s->calls_pg))
-        pg_abandon(s->calls_pg);
+    if (s->inflight && pg_is_busy(s->inflight))
+        pg_abandon(s->inflight);
+    s->inflight = NULL;
 }
 
 static void pgs_attach_loop(struct store *st, struct loop *loop)
@@ -1304,7 +1482,7 @@ static void pgs_call_cancel(struct store *st, struct store_call *call)
     for (struct pg_call *c = s->head; c; prev = c, c = c->next) {
         if (&c->base != call)
             continue;
-        if (c == s->head && s->calls_pg && pg_is_busy(s->calls_pg)) {
+        if (c == s->head && s->inflight) {
             s->is_head_cancelled = true; /* its result is read and dropped */
             return;
         }
@@ -1324,16 +1502,45 @@ static bool pgs_is_calling(struct store *st)
     return impl(st)->head != NULL;
 }
 
-struct store_call *pg_store_call(struct store *st, const char *sql, int nparams,
-                                 const char *const *params, store_reply_fn fn, void *userdata)
+/* A read without a loop: at once, on a replica that may serve it, else (or when it fails
+ * there) on the primary. */
+static void read_now(struct pg_store *s, const char *sql, int nparams, const char *const *params,
+                     store_reply_fn fn, void *userdata)
+{
+    struct replica *r = replica_pick(s, READ_SCREEN);
+    struct pg_res *res = NULL;
+    enum err e = ERR_DB;
+    if (r) {
+        e = pg_exec(r->pg, sql, nparams, params, &res);
+        if (e == ERR_OK) {
+            reply(fn, userdata, e, "", res);
+            pg_res_free(res);
+            return;
+        }
+        replica_failed(s, r, pg_errmsg(r->pg));
+        pg_res_free(res);
+        res = NULL;
+    }
+    e = pg_exec(s->pg, sql, nparams, params, &res);
+    reply(fn, userdata, e, pg_errmsg(s->pg), res);
+    pg_res_free(res);
+}
+
+static struct store_call *call_add(struct store *st, bool is_read, const char *sql, int nparams,
+                                   const char *const *params, store_reply_fn fn, void *userdata)
 {
     if (st->ops->free != pgs_free) {
         fn(userdata, ERR_UNSUPPORTED, "this store has no such call", NULL);
         return NULL;
     }
     struct pg_store *s = impl(st);
-    wrote(s);
+    if (!is_read)
+        wrote(s);
     if (!s->loop) {
+        if (is_read) {
+            read_now(s, sql, nparams, params, fn, userdata);
+            return NULL;
+        }
         struct pg_res *res = NULL;
         enum err e = pg_exec(s->pg, sql, nparams, params, &res);
         reply(fn, userdata, e, pg_errmsg(s->pg), res);
@@ -1341,6 +1548,7 @@ struct store_call *pg_store_call(struct store *st, const char *sql, int nparams,
         return NULL;
     }
     struct pg_call *c = xcalloc(1, sizeof *c);
+    c->is_read = is_read;
     c->base.store = st;
     c->sql = xstrdup(sql);
     c->nparams = nparams;
@@ -1361,6 +1569,19 @@ struct store_call *pg_store_call(struct store *st, const char *sql, int nparams,
         if (q == c)
             return &c->base;
     return NULL;
+}
+
+struct store_call *pg_store_call(struct store *st, const char *sql, int nparams,
+                                 const char *const *params, store_reply_fn fn, void *userdata)
+{
+    return call_add(st, false, sql, nparams, params, fn, userdata);
+}
+
+struct store_call *pg_store_call_read(struct store *st, const char *sql, int nparams,
+                                      const char *const *params, store_reply_fn fn,
+                                      void *userdata)
+{
+    return call_add(st, true, sql, nparams, params, fn, userdata);
 }
 
 enum err pg_store_call_now(struct store *st, const char *sql, int nparams,
@@ -1439,14 +1660,24 @@ enum err pg_store_open(const struct pg_store_options *opt, struct store **out, c
         pgs_free(&s->base);
         return ERR_UNSUPPORTED;
     }
-    if (opt->replica_url && *opt->replica_url) {
+    char **urls = NULL;
+    s->replica_count = config_url_list(opt->replica_url, &urls);
+    s->replicas = s->replica_count ? xcalloc(s->replica_count, sizeof *s->replicas) : NULL;
+    for (size_t i = 0; i < s->replica_count; i++) {
+        struct replica *r = &s->replicas[i];
         struct pg_options ro = s->options;
-        ro.conninfo = opt->replica_url;
+        ro.conninfo = urls[i];
         ro.is_pooled = opt->is_replica_pooled;
-        s->replica = new_conn(s, &ro);
-        s->replica_max_lag_s = opt->replica_max_lag_s;
-        s->rstate.lag_s = -1;
+        r->pg = new_conn(s, &ro);
+        r->state.is_configured = true;
+        r->state.lag_s = -1;
+        char *label = pg_conninfo_label(urls[i]);
+        snprintf(r->state.name, sizeof r->state.name, "%s", label);
+        free(label);
     }
+    config_url_list_free(urls, s->replica_count);
+    s->replica_max_lag_s = opt->replica_max_lag_s;
+    s->rstate.lag_s = -1;
     enum err e = pgs_connect(s);
     if (e != ERR_OK) {
         if (err && errlen)

@@ -30,4 +30,8 @@ struct pg_store_options {
 enum err pg_store_open(const struct pg_store_options *opt, struct store **out, char *err,
                        size_t errlen);
 
+/* store_migrate with --no-roles (is_no_roles: the cluster roles exist, none is created or
+ * altered; see db/migrate.h). ERR_UNSUPPORTED for a store that is not PostgreSQL. */
+enum err pg_store_migrate(struct store *s, bool status_only, bool is_no_roles, char **report);
+
 #endif

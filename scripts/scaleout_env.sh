@@ -6,10 +6,14 @@
 #
 #   scripts/scaleout_env.sh start DIR [DELAY]  create and start everything (DELAY: the
 #                                            replica's recovery_min_apply_delay, default 0)
-#   scripts/scaleout_env.sh stop DIR          stop PgBouncer, the replica and the primary
+#   scripts/scaleout_env.sh replica2 DIR [DELAY]  after start: a second streaming replica
+#                                            (its own base backup and socket; DELAY as above)
+#   scripts/scaleout_env.sh stop-replica DIR NAME  stop the replica NAME (replica, replica2)
+#   scripts/scaleout_env.sh stop DIR          stop PgBouncer, the replicas and the primary
 #   scripts/scaleout_env.sh env DIR           print shell assignments: PRIMARY (superuser,
-#                                            direct), REPLICA (superuser, direct), POOL_HOST,
-#                                            POOL_PORT, PASSWORD (every sample person's)
+#                                            direct), REPLICA and REPLICA2 (superuser,
+#                                            direct), POOL_HOST, POOL_PORT, PASSWORD (every
+#                                            sample person's)
 # DIR should be short (Unix socket paths are limited), e.g. mktemp -d /tmp/cca-so.XXXX.
 # The pgbouncer.ini written here is the one docs/scaleout.md documents.
 set -euo pipefail
@@ -17,7 +21,7 @@ cd "$(dirname "$0")/.."
 cmd=${1:-}
 dir=${2:-}
 delay=${3:-0}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|env DIR [DELAY]" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|replica2|stop|env DIR [DELAY]" >&2; exit 2; }
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 password=cca-pooled-secret
@@ -32,19 +36,45 @@ psock() { local u; u=$(primary_url); u=${u#host=}; echo "${u%% *}"; }
 rsock=$dir/replica/run
 bsock=$dir/pgbouncer
 
+# start_replica NAME DELAY: a base backup of the primary with the standby settings (-R), its
+# own socket under DIR/NAME/run, started (both steps skipped when already done).
+start_replica() {
+    local name=$1 rdelay=$2 sock rs
+    sock=$(psock); rs=$dir/$name/run
+    if [ ! -f "$dir/$name/data/PG_VERSION" ]; then
+        mkdir -p "$dir/$name" "$rs"; chmod 700 "$rs"
+        [ "$(id -u)" = 0 ] && chown postgres: "$dir/$name" "$rs"
+        as_pg "$bindir/pg_basebackup" -h "$sock" -U cca_super -D "$dir/$name/data" -R -X stream \
+            -c fast >/dev/null
+        cat >>"$dir/$name/data/postgresql.conf" <<CONF
+# cca scale-out test replica
+unix_socket_directories = '$rs'
+hot_standby = on
+recovery_min_apply_delay = '${rdelay}s'
+CONF
+    fi
+    if ! as_pg "$bindir/pg_ctl" -D "$dir/$name/data" status >/dev/null 2>&1; then
+        as_pg "$bindir/pg_ctl" -D "$dir/$name/data" -l "$dir/$name/server.log" -w -t 60 start >/dev/null || {
+            tail -20 "$dir/$name/server.log" >&2; exit 1; }
+    fi
+}
+
 case "$cmd" in
 env)
     echo "PRIMARY='$(primary_url)'"
     echo "REPLICA='host=$rsock dbname=cca user=cca_super'"
+    echo "REPLICA2='host=$dir/replica2/run dbname=cca user=cca_super'"
     echo "POOL_HOST='$bsock'"
     echo "POOL_PORT=6432"
     echo "PASSWORD='$password'"
     ;;
 stop)
     [ -f "$bsock/pgbouncer.pid" ] && kill "$(cat "$bsock/pgbouncer.pid")" 2>/dev/null || true
-    if [ -f "$dir/replica/data/postmaster.pid" ]; then
-        as_pg "$bindir/pg_ctl" -D "$dir/replica/data" -m immediate -w stop >/dev/null 2>&1 || true
-    fi
+    for r in replica replica2; do
+        if [ -f "$dir/$r/data/postmaster.pid" ]; then
+            as_pg "$bindir/pg_ctl" -D "$dir/$r/data" -m immediate -w stop >/dev/null 2>&1 || true
+        fi
+    done
     scripts/pg.sh stop "$dir/primary" >/dev/null 2>&1 || true
     ;;
 start)
@@ -86,22 +116,7 @@ GRANT EXECUTE ON FUNCTION pgbouncer.get_auth(text) TO cca_pgbouncer;
 SQL
     fi
     # The replica: a base backup with the standby settings (-R), its own socket.
-    if [ ! -f "$dir/replica/data/PG_VERSION" ]; then
-        mkdir -p "$dir/replica" "$rsock"; chmod 700 "$rsock"
-        [ "$(id -u)" = 0 ] && chown postgres: "$dir/replica" "$rsock"
-        as_pg "$bindir/pg_basebackup" -h "$sock" -U cca_super -D "$dir/replica/data" -R -X stream \
-            -c fast >/dev/null
-        cat >>"$dir/replica/data/postgresql.conf" <<CONF
-# cca scale-out test replica
-unix_socket_directories = '$rsock'
-hot_standby = on
-recovery_min_apply_delay = '${delay}s'
-CONF
-    fi
-    if ! as_pg "$bindir/pg_ctl" -D "$dir/replica/data" status >/dev/null 2>&1; then
-        as_pg "$bindir/pg_ctl" -D "$dir/replica/data" -l "$dir/replica/server.log" -w -t 60 start >/dev/null || {
-            tail -20 "$dir/replica/server.log" >&2; exit 1; }
-    fi
+    start_replica replica "$delay"
     # PgBouncer: transaction pooling, one pool per (database, user), SCRAM via auth_query.
     mkdir -p "$bsock"; chmod 700 "$bsock"
     [ "$(id -u)" = 0 ] && chown postgres: "$bsock"
@@ -139,6 +154,13 @@ INI
         for _ in $(seq 50); do [ -S "$bsock/.s.PGSQL.6432" ] && break; sleep 0.1; done
     fi
     ;;
+replica2)
+    start_replica replica2 "$delay"
+    ;;
+stop-replica)
+    # stop-replica DIR NAME: stop one replica (replica or replica2), as a failure would.
+    as_pg "$bindir/pg_ctl" -D "$dir/$delay/data" -m immediate -w stop >/dev/null
+    ;;
 *)
-    echo "usage: $0 start|stop|env DIR [DELAY]" >&2; exit 2 ;;
+    echo "usage: $0 start|replica2|stop|env DIR [DELAY]" >&2; exit 2 ;;
 esac

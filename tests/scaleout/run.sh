@@ -3,7 +3,9 @@
 # throwaway folder (a primary, a streaming replica with a 3 s apply delay, PgBouncer in
 # transaction mode with per-user pools and SCRAM) and checks that CCA works through the
 # pooler as each person's own role, that row-level security holds there, that no identity
-# crosses from one person's transactions to another's, and read-your-writes on the replica.
+# crosses from one person's transactions to another's, read-your-writes on the replica (for
+# retrieval and the dashboards), two replicas with one and both stopped, and `cca migrate
+# --no-roles` on a managed-style server (tests/scaleout/managed.sh, a cluster of its own).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 dir=$(mktemp -d /tmp/cca-so.XXXX)
@@ -88,7 +90,7 @@ out=$(CCA_DATABASE_URL=$(pool alice) CCA_DATABASE_REPLICA_URL=$(pool alice cca_r
 check "doctor reports the replica through the pooler" grep -qE "^(ok|warn) +replica" <<<"$out"
 out=$(CCA_DATABASE_URL=$(pool alice) CCA_DATABASE_REPLICA_URL="host=$dir/none dbname=cca" ./cca doctor 2>&1)
 check "doctor says so when the replica is down" \
-    grep -qE "^warn +replica +retrieval reads from the primary: the replica is down" <<<"$out"
+    grep -qE "^warn +replica +retrieval, dashboard and report reads go to the primary: the replica is down" <<<"$out"
 out=$(CCA_DATABASE_URL=$(pool alice) CCA_DATABASE_REPLICA_URL="host=$dir/none dbname=cca" ./cca search expenses 2>&1)
 check "retrieval still works with the replica down" test -n "$out"
 
@@ -102,4 +104,48 @@ while IFS= read -r line; do
     "#"*) echo "$line" ;;
     esac
 done <<<"$out"
+
+# Several replicas ([database] replica_url = "A | B"): a second replica; cca doctor reports
+# each; with one stopped reads go to the other, with both stopped to the primary.
+if scripts/scaleout_env.sh replica2 "$dir" 0 >"$dir/replica2.log" 2>&1; then
+    ok "a second replica starts"
+else
+    sed 's/^/# /' "$dir/replica2.log"; nok "a second replica starts"
+fi
+eval "$(scripts/scaleout_env.sh env "$dir")"
+doctor2() {
+    CCA_DATABASE_POOLED=false CCA_DATABASE_URL=$PRIMARY CCA_USER=alice@example.com \
+        CCA_DATABASE_REPLICA_URL="$REPLICA | $REPLICA2" ./cca doctor 2>&1
+}
+search2() {
+    CCA_DATABASE_POOLED=false CCA_DATABASE_URL=$PRIMARY CCA_USER=alice@example.com \
+        CCA_DATABASE_REPLICA_URL="$REPLICA | $REPLICA2" ./cca search "database design" 2>/dev/null
+}
+r1=${REPLICA#host=}; r1="${r1%% *}/cca"
+r2=${REPLICA2#host=}; r2="${r2%% *}/cca"
+for _ in $(seq 50); do doctor2 | grep -q "reads go to 2 of 2" && break; sleep 0.2; done
+out=$(doctor2)
+check "doctor reports both replicas up" grep -qE "^ok +replica +$r1: up" <<<"$out"
+check "... the second too" grep -qE "^ok +replica +$r2: up" <<<"$out"
+check "... and reads go to both" grep -qE "^ok +replica +retrieval, dashboard and report reads go to 2 of 2 replicas" <<<"$out"
+scripts/scaleout_env.sh stop-replica "$dir" replica2
+out=$(doctor2)
+check "doctor says the stopped replica is skipped" \
+    grep -qE "^warn +replica +$r2: skipped: the replica is down" <<<"$out"
+check "... and reads go to the other" \
+    grep -qE "^ok +replica +retrieval, dashboard and report reads go to 1 of 2 replicas" <<<"$out"
+check "retrieval works with one replica down" grep -q "Database Design" <<<"$(search2)"
+scripts/scaleout_env.sh stop-replica "$dir" replica
+out=$(doctor2)
+check "with both replicas stopped doctor says reads go to the primary" \
+    grep -qE "^warn +replica +retrieval, dashboard and report reads go to the primary: $r1: the replica is down.*; $r2: the replica is down" <<<"$out"
+check "retrieval works with both replicas down" grep -q "Database Design" <<<"$(search2)"
+
+# A managed-style server: no superuser, no role creation, pgvector in another schema.
+while IFS= read -r line; do
+    case "$line" in
+    "# managed-count "*) n=${line#\# managed-count } ;;
+    *) echo "$line" ;;
+    esac
+done < <(tests/scaleout/managed.sh "$n")
 echo "1..$n"

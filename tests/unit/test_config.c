@@ -1137,6 +1137,40 @@ static void dump_masks_db_password(void **state)
     }
 }
 
+/* [database] replica_url holds one replica or several separated by '|'. */
+static void replica_url_lists(void **state)
+{
+    (void)state;
+    char **u = NULL;
+    assert_int_equal(config_url_list("", &u), 0);
+    assert_null(u);
+    assert_int_equal(config_url_list(NULL, &u), 0);
+    size_t n = config_url_list("host=/r1 dbname=cca", &u);
+    assert_int_equal(n, 1);
+    assert_string_equal(u[0], "host=/r1 dbname=cca");
+    config_url_list_free(u, n);
+    /* blanks trimmed, empty items dropped, a '|' inside a quoted value kept, URIs too */
+    n = config_url_list(" host=/r1 dbname=cca |password='a|b\\' c' host=r2|| "
+                        "postgresql://me@h3:5433/cca ", &u);
+    assert_int_equal(n, 3);
+    assert_string_equal(u[0], "host=/r1 dbname=cca");
+    assert_string_equal(u[1], "password='a|b\\' c' host=r2");
+    assert_string_equal(u[2], "postgresql://me@h3:5433/cca");
+    config_url_list_free(u, n);
+    /* each replica's password is hidden in the dump */
+    struct config c;
+    config_init(&c);
+    free(c.db_replica_url);
+    c.db_replica_url = xstrdup("host=r1 password=hunter2|postgresql://me:hunter2@r2/cca");
+    char *dump = config_dump(&c);
+    if (!dump_has(dump, "database",
+                  "replica_url = host=r1 password=(set) | postgresql://me:(set)@r2/cca"))
+        fail_msg("replica_url not masked in\n%s", dump);
+    assert_null(strstr(dump, "hunter2"));
+    free(dump);
+    config_cleanup(&c);
+}
+
 static void cleanup_leaves_nothing(void **state)
 {
     (void)state;
@@ -1180,6 +1214,7 @@ int main(void)
                                         sandbox_teardown),
         cmocka_unit_test_setup(dump_hides_secrets_and_round_trips, setup_env),
         cmocka_unit_test_setup(dump_masks_db_password, setup_env),
+        cmocka_unit_test_setup(replica_url_lists, setup_env),
         cmocka_unit_test_setup(cleanup_leaves_nothing, setup_env),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,7 +19,9 @@
 #include "core/mem.h"
 #include "core/store.h"
 #include "core/store_replica.h"
+#include "core/store_learning.h"
 #include "db/pg.h"
+#include "db/pg_call.h"
 #include "db/pg_store.h"
 
 static const char *primary_url, *replica_url;
@@ -30,9 +32,11 @@ static const char *primary_url, *replica_url;
             skip();                                                                            \
     } while (0)
 
-static struct store *open_store(const char *url, const char *replica, int max_lag_s)
+static struct store *open_store_as(const char *url, const char *replica, int max_lag_s,
+                                   const char *email)
 {
     struct pg_store_options o = {.conninfo = url,
+                                 .act_as_email = email,
                                  .connect_timeout_s = 5,
                                  .statement_timeout_ms = 15000,
                                  .replica_url = replica,
@@ -42,6 +46,11 @@ static struct store *open_store(const char *url, const char *replica, int max_la
     if (pg_store_open(&o, &s, err, sizeof err) != ERR_OK)
         fail_msg("open %s: %s", url, err);
     return s;
+}
+
+static struct store *open_store(const char *url, const char *replica, int max_lag_s)
+{
+    return open_store_as(url, replica, max_lag_s, NULL);
 }
 
 /* Writes a one-passage document whose text holds word; returns nothing, fails the test. */
@@ -198,6 +207,159 @@ static void test_replica_down(void **state)
     store_free(s);
 }
 
+/* Two replicas: reads take turns between those that are up; one that is down is skipped and
+ * reported; with none up, reads go to the primary and say why. */
+static void test_several_replicas(void **state)
+{
+    (void)state;
+    NEED_ENV();
+    char *twice = xasprintf("%s | %s", replica_url, replica_url);
+    struct store *s = open_store(primary_url, twice, 60);
+    assert_int_equal(store_replica_count(s), 2);
+    assert_true(wait_usable(s, 30));
+    for (int i = 0; i < 4; i++)
+        (void)hits(s, "expenses");
+    struct store_replica_state one, two;
+    assert_int_equal(store_replica_check_one(s, 0, &one), ERR_OK);
+    assert_int_equal(store_replica_check_one(s, 1, &two), ERR_OK);
+    assert_int_equal(one.reads_replica, 2);
+    assert_int_equal(two.reads_replica, 2);
+    assert_int_equal(state_of(s).reads_primary, 0);
+    assert_int_equal(store_replica_check_one(s, 2, &one), ERR_NOT_FOUND);
+    store_free(s);
+
+    char *half = xasprintf("host=/nonexistent-cca-replica dbname=cca|%s", replica_url);
+    s = open_store(primary_url, half, 60);
+    assert_true(wait_usable(s, 30));
+    for (int i = 0; i < 3; i++)
+        (void)hits(s, "expenses");
+    assert_int_equal(store_replica_check_one(s, 0, &one), ERR_OK);
+    assert_int_equal(store_replica_check_one(s, 1, &two), ERR_OK);
+    assert_false(one.is_usable);
+    assert_non_null(strstr(one.why, "down"));
+    assert_string_equal(one.name, "/nonexistent-cca-replica/cca");
+    assert_int_equal(one.reads_replica, 0);
+    assert_true(two.is_usable);
+    assert_int_equal(two.reads_replica, 3);
+    assert_int_equal(state_of(s).reads_primary, 0);
+    store_free(s);
+
+    char *none = xasprintf("host=/nonexistent-cca-a dbname=cca | host=/nonexistent-cca-b dbname=cca");
+    s = open_store(primary_url, none, 60);
+    assert_int_equal(hits(s, "zzznothingzzz"), 0);
+    struct store_replica_state rs = state_of(s);
+    assert_false(rs.is_usable);
+    assert_int_equal(rs.reads_replica, 0);
+    assert_int_equal(rs.reads_primary, 1);
+    assert_non_null(strstr(rs.why, "/nonexistent-cca-a/cca: the replica is down"));
+    assert_non_null(strstr(rs.why, "/nonexistent-cca-b/cca: the replica is down"));
+    store_free(s);
+    free(none);
+    free(half);
+    free(twice);
+}
+
+/* Keeps the text of row 0, column 0. */
+static void keep_text(void *userdata, enum err e, const char *errmsg, const struct store_rows *rows)
+{
+    char **out = userdata;
+    if (e != ERR_OK)
+        fail_msg("call: %s", errmsg);
+    const char *text = store_rows_get(rows, 0, 0);
+    *out = xstrdup(text ? text : "");
+}
+
+/* The dashboard's "time_total_seconds" (the learner's reading time). */
+static long dashboard_seconds(const char *json)
+{
+    const char *p = json ? strstr(json, "\"time_total_seconds\": ") : NULL;
+    if (!p)
+        fail_msg("no time_total_seconds in %s", json ? json : "(null)");
+    return strtol(p + strlen("\"time_total_seconds\": "), NULL, 10);
+}
+
+static long read_dashboard(struct store *s)
+{
+    char *json = NULL;
+    (void)store_learning_dashboard(s, keep_text, &json);
+    long v = dashboard_seconds(json);
+    free(json);
+    return v;
+}
+
+static void ignore_reply(void *userdata, enum err e, const char *errmsg,
+                         const struct store_rows *rows)
+{
+    (void)rows;
+    if (e != ERR_OK)
+        fail_msg("record: %s", errmsg);
+    (*(int *)userdata)++;
+}
+
+/* The learner's progress dashboard reads from the replica, and still shows the learner's own
+ * reading at once although the replica replays it seconds later; the same through the loop
+ * (the TUI), where the write and the read are queued one after the other. */
+static void test_dashboard_read_your_writes(void **state)
+{
+    (void)state;
+    NEED_ENV();
+    struct store *s = open_store_as(primary_url, replica_url, 60, "alice@example.com");
+    assert_true(wait_usable(s, 30));
+    char *content = NULL;
+    assert_int_equal(pg_store_call_now(s, "SELECT id FROM learning_content ORDER BY id LIMIT 1",
+                                       0, NULL, keep_text, &content),
+                     ERR_OK);
+    assert_true(content && *content);
+    assert_true(wait_usable(s, 30)); /* the lookup counted as a write */
+
+    long before_replica = state_of(s).reads_replica;
+    long t0 = read_dashboard(s);
+    assert_int_equal(state_of(s).reads_replica, before_replica + 1); /* served by the replica */
+
+    struct store_reading r = {.content_id = content, .position = -1, .seconds = 7, .percent = -1};
+    assert_int_equal(store_learning_record_now(s, &r), ERR_OK);
+    char *uid = value(primary_url, "SELECT id FROM users WHERE email = $1", "alice@example.com");
+    char *on_replica = value(replica_url,
+                             "SELECT coalesce(sum(seconds), 0) FROM learning_time WHERE user_id = $1",
+                             uid);
+    /* The replica has not replayed the reading yet... */
+    assert_int_equal(strtol(on_replica, NULL, 10), t0);
+    /* ...yet the dashboard shows it: read from the primary. */
+    long before_primary = state_of(s).reads_primary;
+    assert_int_equal(read_dashboard(s), t0 + 7);
+    assert_int_equal(state_of(s).reads_primary, before_primary + 1);
+
+    /* Through the loop: the write, then the dashboard, queued at once. */
+    struct loop *loop = loop_new();
+    store_attach_loop(s, loop);
+    assert_true(wait_usable(s, 30));
+    int recorded = 0;
+    char *json = NULL;
+    (void)store_learning_record(s, &r, ignore_reply, &recorded);
+    (void)store_learning_dashboard(s, keep_text, &json);
+    for (int i = 0; i < 200 && !json; i++)
+        loop_run_once(loop, 50);
+    assert_int_equal(recorded, 1);
+    assert_int_equal(dashboard_seconds(json), t0 + 14);
+    free(json);
+    json = NULL;
+    /* Once replayed, the dashboard is served by the replica again, with both readings. */
+    assert_true(wait_usable(s, 30));
+    before_replica = state_of(s).reads_replica;
+    (void)store_learning_dashboard(s, keep_text, &json);
+    for (int i = 0; i < 200 && !json; i++)
+        loop_run_once(loop, 50);
+    assert_int_equal(dashboard_seconds(json), t0 + 14);
+    assert_int_equal(state_of(s).reads_replica, before_replica + 1);
+    free(json);
+    store_attach_loop(s, NULL);
+    store_free(s);
+    loop_free(loop);
+    free(on_replica);
+    free(uid);
+    free(content);
+}
+
 static long backends_named(const char *app)
 {
     char *v = value(primary_url, "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
@@ -262,6 +424,8 @@ int main(void)
         cmocka_unit_test(test_read_your_writes),
         cmocka_unit_test(test_replica_too_far_behind),
         cmocka_unit_test(test_replica_down),
+        cmocka_unit_test(test_several_replicas),
+        cmocka_unit_test(test_dashboard_read_your_writes),
         cmocka_unit_test(test_idle_disconnect),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
