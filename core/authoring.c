@@ -360,6 +360,29 @@ static bool fail(char *msg, size_t msglen, long *question, long q, const char *f
     return false;
 }
 
+bool authoring_question_check(const struct authoring_question *q, size_t index, char *msg,
+                              size_t msglen)
+{
+    long n = (long)index + 1;
+    if (is_blank(q->text))
+        return fail(msg, msglen, NULL, 0, "question %ld: the question has no text", n);
+    if (q->option_count < 2)
+        return fail(msg, msglen, NULL, 0, "question %ld: at least two options", n);
+    for (size_t k = 0; k < q->option_count; k++)
+        if (is_blank(q->options[k]))
+            return fail(msg, msglen, NULL, 0, "question %ld: an option is empty", n);
+    for (size_t k = 0; k < q->option_count; k++)
+        for (size_t m = k + 1; m < q->option_count; m++)
+            if (strcmp(q->options[k], q->options[m]) == 0)
+                return fail(msg, msglen, NULL, 0, "question %ld: two options are the same", n);
+    if (q->correct < 0 || (size_t)q->correct >= q->option_count)
+        return fail(msg, msglen, NULL, 0, "question %ld: choose the correct answer", n);
+    if (q->is_draft)
+        return fail(msg, msglen, NULL, 0,
+                    "question %ld: a drafted question: review it (Enter) before saving", n);
+    return true;
+}
+
 bool authoring_check(const struct authoring_doc *d, char *msg, size_t msglen, long *question)
 {
     if (msglen)
@@ -382,30 +405,12 @@ bool authoring_check(const struct authoring_doc *d, char *msg, size_t msglen, lo
         return fail(msg, msglen, question, -1, "difficulty: beginner, intermediate or advanced");
     if (d->count == 0)
         return fail(msg, msglen, question, -1, "questions: at least one question");
-    for (size_t i = 0; i < d->count; i++) {
-        const struct authoring_question *q = &d->questions[i];
-        long n = (long)i + 1;
-        if (is_blank(q->text))
-            return fail(msg, msglen, question, (long)i, "question %ld: the question has no text",
-                        n);
-        if (q->option_count < 2)
-            return fail(msg, msglen, question, (long)i, "question %ld: at least two options", n);
-        for (size_t k = 0; k < q->option_count; k++)
-            if (is_blank(q->options[k]))
-                return fail(msg, msglen, question, (long)i, "question %ld: an option is empty",
-                            n);
-        for (size_t k = 0; k < q->option_count; k++)
-            for (size_t m = k + 1; m < q->option_count; m++)
-                if (strcmp(q->options[k], q->options[m]) == 0)
-                    return fail(msg, msglen, question, (long)i,
-                                "question %ld: two options are the same", n);
-        if (q->correct < 0 || (size_t)q->correct >= q->option_count)
-            return fail(msg, msglen, question, (long)i,
-                        "question %ld: choose the correct answer", n);
-        if (q->is_draft)
-            return fail(msg, msglen, question, (long)i,
-                        "question %ld: a drafted question: review it (Enter) before saving", n);
-    }
+    for (size_t i = 0; i < d->count; i++)
+        if (!authoring_question_check(&d->questions[i], i, msg, msglen)) {
+            if (question)
+                *question = (long)i;
+            return false;
+        }
     return true;
 }
 

@@ -110,6 +110,11 @@ void authoring_question_cleanup(struct authoring_question *q);
  * (may be NULL) the 0-based question index, or -1 for the metadata. */
 bool authoring_check(const struct authoring_doc *d, char *msg, size_t msglen, long *question);
 
+/* The question part of authoring_check for question q at index (0-based; messages count
+ * from 1). */
+bool authoring_question_check(const struct authoring_question *q, size_t index, char *msg,
+                              size_t msglen);
+
 /* The cca_assessment_authoring_save document for d ({title, description, difficulty,
  * time_limit, passing_score, max_attempts, review_policy, layout, questions: [{id, question,
  * options, correct, explanation}]}); *json is a heap string for the caller. */
