@@ -252,14 +252,29 @@ static size_t term_add(struct ctx *c, const char *text, size_t len, enum kind ki
     return i;
 }
 
+/* Words after which a lower-case word is most likely a noun: "the policy", "your manager". */
+static bool is_determiner(const char *w, size_t len)
+{
+    static const char *const dets[] = {"a",    "an",   "the",   "your",  "our",  "their",
+                                       "its",  "this", "these", "those", "each", "every",
+                                       "any",  "no",   "some",  "of",    "his",  "her",
+                                       "my",   "all",  "both",  "per"};
+    for (size_t i = 0; i < sizeof dets / sizeof dets[0]; i++)
+        if (strlen(dets[i]) == len && strncasecmp(dets[i], w, len) == 0)
+            return true;
+    return false;
+}
+
 /* The terms of sentence x: numbers, runs of capitalised words (not the sentence's first word
- * alone, unless it is an acronym) and long lower-case content words. */
+ * alone, unless it is an acronym) and long lower-case content words after a determiner (so
+ * mostly nouns: "the _____ of the policy", not "employees _____ 30 days"). */
 static void sentence_terms(struct ctx *c, struct sentence *x)
 {
     const char *s = x->text;
     size_t len = strlen(s);
     size_t i = 0;
     bool is_first = true;
+    size_t prev_at = 0, prev_len = 0;
     while (i < len && x->occ_count < OCC_MAX) {
         if (!is_word_byte(s[i])) {
             i++;
@@ -274,6 +289,9 @@ static void sentence_terms(struct ctx *c, struct sentence *x)
         if (i < len && s[i] == '%' && is_digit(s[a]))
             i++;
         size_t z = i;
+        bool after_det = prev_len && is_determiner(s + prev_at, prev_len);
+        prev_at = a;
+        prev_len = z - a;
         bool was_first = is_first;
         is_first = false;
         enum kind kind;
@@ -297,14 +315,17 @@ static void sentence_terms(struct ctx *c, struct sentence *x)
                 i = j;
                 z = j;
             }
-        } else if (is_lower(s[a]) && z - a >= WORD_LEN_MIN) {
+        } else if (is_lower(s[a]) && z - a >= WORD_LEN_MIN && after_det) {
             char *w = xstrndup(s + a, z - a);
             bool is_stop = terms_is_stopword(w);
             bool is_plain = true;
             for (char *k = w; *k; k++)
                 is_plain &= is_lower(*k) || *k == '-';
             free(w);
-            if (is_stop || !is_plain)
+            /* participles after a determiner are mostly adjectives ("every working day") */
+            bool is_participle = (z - a > 3 && memcmp(s + z - 3, "ing", 3) == 0) ||
+                                 (z - a > 2 && memcmp(s + z - 2, "ed", 2) == 0);
+            if (is_stop || !is_plain || is_participle)
                 continue;
             kind = KIND_WORD;
         } else {
@@ -323,7 +344,7 @@ static double term_score(const struct ctx *c, size_t t, size_t passage_tf)
 {
     const struct term *x = &c->terms[t];
     double idf = log(1.0 + (double)c->passage_count / (double)(x->df ? x->df : 1));
-    double weight = x->kind == KIND_NUMBER ? 1.6 : x->kind == KIND_NAME ? 1.4 : 1.0;
+    double weight = x->kind == KIND_NUMBER ? 2.0 : x->kind == KIND_NAME ? 1.4 : 1.0;
     /* a term everywhere in the item is its topic: blanking it asks nothing */
     double spread = x->df * 2 > (int)c->passage_count + 1 && c->passage_count > 2 ? 0.5 : 1.0;
     return (double)passage_tf * idf * weight * spread + strlen(x->key) / 40.0;

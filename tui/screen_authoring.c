@@ -22,6 +22,7 @@
 #include "core/store_content.h"
 #include "core/utf8.h"
 #include "tui/form.h"
+#include "tui/list.h"
 #include "tui/render.h"
 #include "tui/screen.h"
 #include "tui/widget_table.h"
@@ -675,8 +676,22 @@ static bool pick_key(struct authoring_screen *s, enum action a, const struct inp
         set_status(s, false, "Reading \"%s\"\xE2\x80\xA6", s->contents->items[s->pick_sel].title);
         s->call = store_content_get(s->ctx->store, s->contents->items[s->pick_sel].id,
                                     on_content_item, s);
-    } else if (a == ACTION_CANCEL)
+    } else if (a == ACTION_CANCEL) {
         s->overlay = OVERLAY_NONE;
+    } else if (ev->kind == INPUT_CHAR && ev->cp > 32 && ev->cp < 127 && !ev->is_alt) {
+        /* a letter: the next title that starts with it */
+        uint32_t want = list_fold_case(ev->cp);
+        for (size_t step = 1; step <= n; step++) {
+            size_t i = (s->pick_sel + step) % n;
+            uint32_t cp = 0;
+            const char *t = s->contents->items[i].title;
+            utf8_decode(t, strlen(t), &cp);
+            if (list_fold_case(cp) == want) {
+                s->pick_sel = i;
+                break;
+            }
+        }
+    }
     invalidate(s);
     return true;
 }
@@ -867,8 +882,10 @@ static bool list_key(struct authoring_screen *s, enum action a, const struct inp
     case ACTION_DOWN: list_down(l); break;
     case ACTION_PAGE_UP: list_page_up(l); break;
     case ACTION_PAGE_DOWN: list_page_down(l); break;
-    case ACTION_SCROLL_TOP: list_home(l); break;
-    case ACTION_SCROLL_BOTTOM: list_end(l); break;
+    case ACTION_SCROLL_TOP:
+    case ACTION_LINE_START: list_home(l); break;
+    case ACTION_SCROLL_BOTTOM:
+    case ACTION_LINE_END: list_end(l); break;
     case ACTION_SCROLL_UP: list_scroll(l, -3); break;
     case ACTION_SCROLL_DOWN: list_scroll(l, 3); break;
     case ACTION_OPEN: open_selected(s); break;
@@ -1101,7 +1118,7 @@ static bool authoring_draw_overlay(void *self, struct render *r, int rows, int c
         for (size_t i = 0; i < n; i++)
             items[i] = s->contents->items[i].title;
         render_list_overlay(r, rows, cols, "Draft questions from which content?", items, n,
-                            s->pick_sel, "Enter draft" DOT "Esc cancel");
+                            s->pick_sel, "a letter jumps" DOT "Enter draft" DOT "Esc cancel");
         free(items);
         return true;
     }
@@ -1111,15 +1128,23 @@ static bool authoring_draw_overlay(void *self, struct render *r, int rows, int c
                        "y drop them" DOT "any other key keeps editing");
         return true;
     case OVERLAY_CONFLICT: {
+        struct layout_rect box = centred(rows, cols, 88, 8);
+        render_box(r, &box, "Someone else saved first",
+                   "c compare" DOT "m keep mine" DOT "r reload theirs" DOT "Esc keep editing",
+                   THEME_OVERLAY);
         struct buf b;
         buf_init(&b, 4096);
-        buf_printf(&b, "Someone else saved this assessment after you opened it. Nothing was "
-                       "overwritten. Theirs: \"%s\", %zu question%s; %zu difference%s from "
-                       "yours.",
+        buf_printf(&b, "Theirs: \"%s\"" DOT "%zu question%s" DOT "%zu difference%s from yours.",
                    s->theirs->title, s->theirs->count, s->theirs->count == 1 ? "" : "s",
                    s->diff_count, s->diff_count == 1 ? "" : "s");
-        render_confirm(r, rows, cols, "Someone else saved first", buf_str(&b),
-                       "c compare" DOT "m keep mine" DOT "r reload theirs" DOT "Esc keep editing");
+        const char *lines[] = {
+            "Someone else saved this assessment after you opened it. Nothing was overwritten.",
+            buf_str(&b),
+            "",
+            "c compares the two; m saves yours over theirs; r reloads theirs (yours is dropped).",
+        };
+        for (int i = 0; i < 4 && i < box.h - 2; i++)
+            render_text(r, box.y + 2 + i, box.x + 2, box.w - 4, lines[i], THEME_OVERLAY);
         buf_cleanup(&b);
         return true;
     }
