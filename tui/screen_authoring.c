@@ -17,7 +17,9 @@
 #include "core/cloze.h"
 #include "core/config.h"
 #include "core/content.h"
+#include "core/llm.h"
 #include "core/mem.h"
+#include "core/quizgen.h"
 #include "core/store.h"
 #include "core/store_content.h"
 #include "core/utf8.h"
@@ -73,17 +75,24 @@ struct authoring_screen {
     size_t diff_count;
     struct content_list *contents;
     size_t pick_sel;
+    bool is_llm_draft;            /* the picked item's questions come from the LLM (G) */
+    struct llm_request *llm_req;  /* the LLM writing questions */
+    struct buf llm_reply;
+    bool is_reply_too_large;
+    char *draft_source;           /* the title of the item the LLM drafts from */
 };
 
 static const char *const authoring_help[] = {
     "Enter", "Open the selected assessment (list); edit the selected question (editor)",
     "n", "New assessment (list)",
+    "A-Z", "The next assessment whose title starts with that letter (list)",
     "r", "Load the list again (list)",
     "Tab, Shift-Tab", "Move between the settings and the questions",
     "a", "Add a question after the selected one",
     "d, Delete / u", "Delete the selected question / bring it back",
     "K / J, Shift-Up / Shift-Down", "Move the selected question up / down",
-    "g", "Draft questions from a content item's passages (review each before saving)",
+    "g", "Draft fill-in-the-blank questions from a content item's passages, offline",
+    "G", "Draft questions from a content item with the LLM (when one is configured)",
     "Ctrl-S", "Save (checked first; a save after someone else's is refused: compare or reload)",
     "Esc", "Close the dialog or the editor (asks when there are unsaved changes)",
     NULL,
@@ -297,6 +306,10 @@ static void meta_apply(struct authoring_screen *s)
 
 static void close_editor(struct authoring_screen *s)
 {
+    llm_request_cancel(s->llm_req);
+    s->llm_req = NULL;
+    free(s->draft_source);
+    s->draft_source = NULL;
     authoring_doc_free(s->doc);
     s->doc = NULL;
     authoring_doc_free(s->theirs);
@@ -492,6 +505,128 @@ static void qform_apply(struct authoring_screen *s)
 
 /* --- drafting from content ------------------------------------------------------------------ */
 
+/* Appends drafted questions (taking their strings) and says how many came from where. */
+static void add_drafts(struct authoring_screen *s, struct authoring_question *qs, size_t n,
+                       const char *title, const char *how)
+{
+    size_t added = 0, first = s->doc->count;
+    for (size_t i = 0; i < n; i++) {
+        qs[i].is_draft = true;
+        if (authoring_question_append(s->doc, &qs[i]) >= 0)
+            added++;
+    }
+    if (!added) {
+        set_status(s, true, "No usable question came from \"%s\"%s; a writes one by hand.", title,
+                   how);
+        return;
+    }
+    s->is_dirty = true;
+    s->focus = FOCUS_QUESTIONS;
+    s->q_sel = first;
+    set_status(s, false, "Drafted %zu question%s from \"%s\"%s: review each (Enter) before saving.",
+               added, added == 1 ? "" : "s", title, how);
+}
+
+static void draft_cloze(struct authoring_screen *s, const char *title, const char *const *texts,
+                        size_t n)
+{
+    struct cloze_set set = {0};
+    cloze_generate(texts, n, CLOZE_DRAFTS, &set);
+    struct authoring_question *qs = xcalloc(set.count ? set.count : 1, sizeof *qs);
+    for (size_t i = 0; i < set.count; i++) {
+        struct cloze_question *c = &set.items[i];
+        struct authoring_question *q = &qs[i];
+        q->text = c->question;
+        c->question = NULL;
+        for (size_t k = 0; k < c->option_count; k++) {
+            q->options[k] = c->options[k];
+            c->options[k] = NULL;
+        }
+        q->option_count = c->option_count;
+        c->option_count = 0;
+        q->correct = c->correct;
+        q->explanation = xasprintf("The text says: \"%s\"", c->explanation);
+    }
+    add_drafts(s, qs, set.count, title, "");
+    free(qs);
+    cloze_set_cleanup(&set);
+}
+
+static void on_llm_delta(void *userdata, const char *text, size_t len)
+{
+    struct authoring_screen *s = userdata;
+    if (buf_append(&s->llm_reply, text, len) != ERR_OK)
+        s->is_reply_too_large = true;
+}
+
+static void on_llm_done(void *userdata, enum err e, const char *errmsg,
+                        const struct llm_usage *usage)
+{
+    (void)usage;
+    struct authoring_screen *s = userdata;
+    s->llm_req = NULL;
+    char *title = s->draft_source;
+    s->draft_source = NULL;
+    if (e != ERR_OK) {
+        char *m = safe_msg(errmsg, e);
+        set_status(s, true, "The LLM could not write questions: %s (g drafts offline).", m);
+        free(m);
+    } else if (s->is_reply_too_large) {
+        set_status(s, true, "The LLM's reply was too long to read (g drafts offline).");
+    } else if (s->doc) {
+        struct authoring_question *qs = NULL;
+        size_t n = 0;
+        if (quizgen_parse(s->llm_reply.data ? s->llm_reply.data : "", s->llm_reply.len,
+                          CLOZE_DRAFTS, &qs, &n) != ERR_OK)
+            set_status(s, true, "The LLM's reply held no questions (g drafts offline).");
+        else
+            add_drafts(s, qs, n, title ? title : "", " with the LLM");
+        for (size_t i = 0; i < n; i++)
+            authoring_question_cleanup(&qs[i]);
+        free(qs);
+    }
+    free(title);
+    buf_reset(&s->llm_reply);
+    invalidate(s);
+}
+
+static void ask_llm(struct authoring_screen *s, const char *title, const char *const *texts,
+                    size_t n)
+{
+    char err[512] = "";
+    char *tmpl = NULL;
+    const struct config *cfg = s->ctx->cfg;
+    if (!s->ctx->llm) {
+        set_status(s, true, "No LLM is configured: g drafts offline from the passages.");
+        return;
+    }
+    if (quizgen_template_load(cfg ? cfg->assets_dir : NULL, &tmpl, err, sizeof err) != ERR_OK) {
+        set_status(s, true, "The quiz prompt is missing: %s", err);
+        return;
+    }
+    char *user = quizgen_prompt(tmpl, texts, n, CLOZE_DRAFTS);
+    free(tmpl);
+    struct llm_message msgs[] = {
+        {LLM_ROLE_SYSTEM, "You write assessment questions from learning content. You reply "
+                          "with JSON only."},
+        {LLM_ROLE_USER, user},
+    };
+    buf_reset(&s->llm_reply);
+    s->is_reply_too_large = false;
+    enum err e = llm_chat_start(s->ctx->llm, msgs, 2, false, on_llm_delta, on_llm_done, s,
+                                &s->llm_req);
+    free(user);
+    if (e != ERR_OK) {
+        s->llm_req = NULL;
+        set_status(s, true, "The LLM could not be asked: %s (g drafts offline).", err_str(e));
+        return;
+    }
+    free(s->draft_source);
+    s->draft_source = xstrdup(title);
+    set_status(s, false, "Asking the LLM for questions about \"%s\"\xE2\x80\xA6 (Esc stops)",
+               title);
+}
+
 static void on_contents(void *userdata, enum err e, const char *errmsg,
                         const struct store_rows *rows)
 {
@@ -539,56 +674,34 @@ static void on_content_item(void *userdata, enum err e, const char *errmsg,
     const struct config *cfg = s->ctx->cfg;
     e = chunk_split(d->body, d->body_len, cfg ? cfg->rag_chunk_chars : 1200,
                     cfg ? cfg->rag_chunk_overlap : 150, &chunks, &n);
-    struct cloze_set set = {0};
-    if (e == ERR_OK) {
-        const char **texts = xcalloc(n ? n : 1, sizeof *texts);
-        for (size_t i = 0; i < n; i++)
-            texts[i] = chunks[i].text;
-        e = cloze_generate(texts, n, CLOZE_DRAFTS, &set);
-        free(texts);
-    }
-    chunks_free(chunks, n);
-    size_t added = 0, first = s->doc->count;
-    for (size_t i = 0; i < set.count; i++) {
-        struct cloze_question *c = &set.items[i];
-        struct authoring_question q = {0};
-        q.text = c->question;
-        c->question = NULL;
-        for (size_t k = 0; k < c->option_count; k++) {
-            q.options[k] = c->options[k];
-            c->options[k] = NULL;
-        }
-        q.option_count = c->option_count;
-        c->option_count = 0;
-        q.correct = c->correct;
-        q.explanation = xasprintf("The text says: \"%s\"", c->explanation);
-        q.is_draft = true;
-        if (authoring_question_append(s->doc, &q) >= 0)
-            added++;
-    }
-    cloze_set_cleanup(&set);
+    const char **texts = xcalloc(n ? n : 1, sizeof *texts);
+    for (size_t i = 0; e == ERR_OK && i < n; i++)
+        texts[i] = chunks[i].text;
     if (e != ERR_OK)
         set_status(s, true, "No drafts: %s", err_str(e));
-    else if (!added)
-        set_status(s, true, "No sentence of \"%s\" made a good question; write them by hand (a).",
-                   d->title);
-    else {
-        s->is_dirty = true;
-        s->focus = FOCUS_QUESTIONS;
-        s->q_sel = first;
-        set_status(s, false, "Drafted %zu question%s from \"%s\": review each (Enter) before "
-                             "saving.", added, added == 1 ? "" : "s", d->title);
-    }
+    else if (s->is_llm_draft)
+        ask_llm(s, d->title, texts, n);
+    else
+        draft_cloze(s, d->title, texts, n);
+    free(texts);
+    chunks_free(chunks, n);
     content_doc_free(d);
     invalidate(s);
 }
 
-static void pick_open(struct authoring_screen *s)
+static void pick_open(struct authoring_screen *s, bool is_llm)
 {
     if (!s->doc->can_edit) {
         set_status(s, true, "Read-only: this assessment is not yours.");
         return;
     }
+    if (is_llm && !s->ctx->llm) {
+        set_status(s, true, "No LLM is configured: g drafts offline from the passages.");
+        return;
+    }
+    if (s->llm_req)
+        return;
+    s->is_llm_draft = is_llm;
     if (s->call || !db_ready(s))
         return;
     s->call = store_content_list(s->ctx->store, on_contents, s);
@@ -782,6 +895,14 @@ static bool edit_key(struct authoring_screen *s, enum action a, const struct inp
         save(s);
         return true;
     }
+    if (a == ACTION_CANCEL && s->llm_req) {
+        llm_request_cancel(s->llm_req);
+        s->llm_req = NULL;
+        free(s->draft_source);
+        s->draft_source = NULL;
+        set_status(s, false, "Stopped: the LLM drafts nothing.");
+        return true;
+    }
     if (a == ACTION_CANCEL || k == CTRL('X')) {
         if (is_dirty(s))
             s->overlay = OVERLAY_DISCARD;
@@ -865,7 +986,7 @@ static bool edit_key(struct authoring_screen *s, enum action a, const struct inp
     } else if (k == 'u' && is_editable) {
         undelete_question(s);
     } else if (k == 'g' || k == 'G') {
-        pick_open(s);
+        pick_open(s, k == 'G');
     } else {
         return false;
     }
@@ -897,6 +1018,17 @@ static bool list_key(struct authoring_screen *s, enum action a, const struct inp
                                  "(Tab moves to them); Ctrl-S saves.");
         } else if (is_enter(ev, a)) {
             open_selected(s);
+        } else if (k >= 'A' && k <= 'Z' && s->list && s->list->count) {
+            /* a capital letter: the next title that starts with it */
+            size_t n = s->list->count, at = table_selected(s->table);
+            for (size_t step = 1; step <= n; step++) {
+                size_t i = (at + step) % n;
+                if (list_fold_case((unsigned char)s->list->items[i].title[0]) ==
+                    list_fold_case(k)) {
+                    list_select(l, i);
+                    break;
+                }
+            }
         } else {
             return false;
         }
@@ -1064,7 +1196,7 @@ static void draw_edit(struct authoring_screen *s, struct render *r, const struct
     render_text(r, y + 1, body->x + 1, body->w - 2,
                 s->doc->can_edit
                     ? "^S save  Tab settings/questions  a add  Enter edit  d delete  K/J move  "
-                      "g draft  Esc close  F1 keys"
+                      "g/G draft  Esc close  F1 keys"
                     : "Tab settings/questions  Esc close  F1 keys",
                 THEME_HINT);
 }
@@ -1184,7 +1316,9 @@ static void authoring_on_connection(void *self)
 static void authoring_activity(void *self, struct buf *out)
 {
     struct authoring_screen *s = self;
-    if (s->call)
+    if (s->llm_req)
+        buf_append_str(out, "the LLM writes questions\xE2\x80\xA6");
+    else if (s->call)
         buf_append_str(out, "asking the database\xE2\x80\xA6");
 }
 
@@ -1200,7 +1334,8 @@ static const char *authoring_hints(void *self)
 
 static bool authoring_is_busy(void *self)
 {
-    return ((struct authoring_screen *)self)->call != NULL;
+    struct authoring_screen *s = self;
+    return s->call != NULL || s->llm_req != NULL;
 }
 
 static bool authoring_can_leave(void *self, const char **question)
@@ -1221,6 +1356,7 @@ static void authoring_free(void *self)
     authoring_list_free(s->list);
     content_list_free(s->contents);
     table_free(s->table);
+    buf_cleanup(&s->llm_reply);
     free(s->error);
     free(s);
 }
@@ -1247,6 +1383,7 @@ struct screen screen_authoring_new(struct screen_ctx *ctx)
     s->ctx = ctx;
     s->undo.correct = -1;
     s->undo_at = -1;
+    buf_init(&s->llm_reply, QUIZGEN_REPLY_MAX);
     s->table = table_new(list_columns, sizeof list_columns / sizeof list_columns[0], list_cell, s);
     table_set_empty_text(s->table, "No assessments yet: n writes the first one.");
     return (struct screen){.ops = &authoring_ops, .self = s};
