@@ -306,6 +306,9 @@ static void meta_apply(struct authoring_screen *s)
 
 static void close_editor(struct authoring_screen *s)
 {
+    /* a save or a read still on its way would land on a closed editor */
+    store_call_cancel(s->call);
+    s->call = NULL;
     llm_request_cancel(s->llm_req);
     s->llm_req = NULL;
     free(s->draft_source);
@@ -930,7 +933,10 @@ static bool edit_key(struct authoring_screen *s, enum action a, const struct inp
         } else if (a == ACTION_DOWN || is_enter(ev, a)) {
             if (!form_focus_next(s->meta))
                 s->focus = FOCUS_QUESTIONS;
-        } else if (!is_editable && (k >= 32 || a == ACTION_BACKSPACE || a == ACTION_DELETE)) {
+        } else if (!is_editable) {
+            if (k < 32 && a != ACTION_BACKSPACE && a != ACTION_DELETE && a != ACTION_LEFT &&
+                a != ACTION_RIGHT)
+                return false;
             set_status(s, true, "Read-only: this assessment is not yours.");
         } else if (!form_key(s->meta, a, ev, &changed)) {
             return false;
@@ -940,11 +946,11 @@ static bool edit_key(struct authoring_screen *s, enum action a, const struct inp
     }
     /* the questions */
     size_t n = s->doc->count;
-    bool is_move_up = k == 'K' || (ev->kind == INPUT_KEY && ev->key == INPUT_KEY_UP && ev->is_alt) ||
-                      a == ACTION_SCROLL_UP;
-    bool is_move_down = k == 'J' ||
-                        (ev->kind == INPUT_KEY && ev->key == INPUT_KEY_DOWN && ev->is_alt) ||
-                        a == ACTION_SCROLL_DOWN;
+    bool is_key = ev->kind == INPUT_KEY;
+    bool is_move_up = k == 'K' || (is_key && ev->key == INPUT_KEY_SHIFT_UP) ||
+                      (is_key && ev->key == INPUT_KEY_UP && ev->is_alt);
+    bool is_move_down = k == 'J' || (is_key && ev->key == INPUT_KEY_SHIFT_DOWN) ||
+                        (is_key && ev->key == INPUT_KEY_DOWN && ev->is_alt);
     if ((is_move_up || is_move_down) && is_editable && n) {
         s->q_sel = authoring_question_move(s->doc, s->q_sel, is_move_up ? -1 : 1);
         s->is_dirty = true;
@@ -1012,7 +1018,7 @@ static bool list_key(struct authoring_screen *s, enum action a, const struct inp
     case ACTION_OPEN: open_selected(s); break;
     case ACTION_REFRESH: load_list(s); break;
     default:
-        if (k == 'n') {
+        if (k == 'n' && !s->call) {
             open_doc(s, authoring_doc_new());
             set_status(s, false, "New assessment: fill in the settings, then a adds questions "
                                  "(Tab moves to them); Ctrl-S saves.");
