@@ -83,18 +83,18 @@ struct authoring_screen {
 };
 
 static const char *const authoring_help[] = {
-    "Enter", "Open the selected assessment (list); edit the selected question (editor)",
+    "Enter", "Open the assessment (list); edit the question (editor)",
     "n", "New assessment (list)",
-    "A-Z", "The next assessment whose title starts with that letter (list)",
+    "A-Z", "Jump to the next title starting with that letter (list)",
     "r", "Load the list again (list)",
     "Tab, Shift-Tab", "Move between the settings and the questions",
     "a", "Add a question after the selected one",
     "d, Delete / u", "Delete the selected question / bring it back",
     "K / J, Shift-Up / Shift-Down", "Move the selected question up / down",
-    "g", "Draft fill-in-the-blank questions from a content item's passages, offline",
-    "G", "Draft questions from a content item with the LLM (when one is configured)",
-    "Ctrl-S", "Save (checked first; a save after someone else's is refused: compare or reload)",
-    "Esc", "Close the dialog or the editor (asks when there are unsaved changes)",
+    "g", "Draft fill-in-the-blank questions from content, offline",
+    "G", "Draft questions from content with the LLM",
+    "Ctrl-S", "Save (refused, with both versions, if someone saved first)",
+    "Esc", "Close the dialog or the editor (asks if unsaved)",
     NULL,
 };
 
@@ -1075,15 +1075,16 @@ static void draw_list(struct authoring_screen *s, struct render *r, const struct
     table_draw(s->table, r, &rect, true);
 }
 
-/* The question at i in one line: "3. ! Who orders the backlog?  (3 options)". */
+/* The question at i in one line ("3. Who orders the backlog?  (3 options)"); *is_bad when it
+ * would not pass the checks yet (drawn in the warning colour). */
 static void question_line(const struct authoring_screen *s, size_t i, struct buf *b,
                           bool *is_bad)
 {
     const struct authoring_question *q = &s->doc->questions[i];
     char msg[8];
     bool bad = s->doc->can_edit && !authoring_question_check(q, i, msg, sizeof msg);
-    buf_printf(b, "%2zu. %s%s%s", i + 1, q->is_draft ? "[draft] " : "",
-               q->text[0] ? q->text : "(no text)", "");
+    buf_printf(b, "%2zu. %s%s", i + 1, q->is_draft ? "[draft] " : "",
+               q->text[0] ? q->text : "(no text)");
     buf_printf(b, "  (%zu option%s)", q->option_count, q->option_count == 1 ? "" : "s");
     *is_bad = bad;
 }
