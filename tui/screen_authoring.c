@@ -1150,14 +1150,14 @@ static void draw_questions(struct authoring_screen *s, struct render *r,
     }
     if (y < bottom) {
         buf_reset(&b);
-        if (!s->doc->has_keys)
+        if (!s->doc->has_keys && !s->doc->can_edit)
             buf_append_str(&b, "The answer key is the author's and is not shown.");
         else if (sel->correct < 0)
             buf_append_str(&b, "No correct answer chosen.");
         else if (sel->explanation[0])
             buf_printf(&b, "Why: %s", sel->explanation);
         render_text(r, y++, x + 1, w - 1, buf_str(&b),
-                    s->doc->has_keys && sel->correct < 0 ? THEME_STATUS_WARN : THEME_NOTE);
+                    s->doc->can_edit && sel->correct < 0 ? THEME_STATUS_WARN : THEME_NOTE);
     }
     buf_cleanup(&b);
 }

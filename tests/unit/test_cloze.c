@@ -73,6 +73,12 @@ static void blanks_real_terms(void **state)
         has_name |= strchr(q->answer, ' ') != NULL;
     }
     assert_true(has_number); /* "15" minutes or "3" hours */
+    /* the number specific to the Daily Scrum passage is the one asked about there */
+    bool asks_fifteen = false;
+    for (size_t i = 0; i < s.count; i++)
+        asks_fifteen |= strcmp(s.items[i].answer, "15") == 0 &&
+                        strstr(s.items[i].question, "Daily Scrum is a _____ minute") != NULL;
+    assert_true(asks_fifteen);
     assert_true(has_name);   /* "Sprint Review", "Product Backlog", "Scrum Master" ... */
     cloze_set_cleanup(&s);
 }
