@@ -193,8 +193,7 @@ void authoring_doc_free(struct authoring_doc *d)
     free(d);
 }
 
-enum err authoring_save_reply_parse(const char *text, size_t len,
-                                    struct authoring_save_reply **out)
+enum err authoring_save_reply_parse(const char *text, size_t len, struct authoring_save_reply **out)
 {
     *out = NULL;
     struct json_doc *doc;
@@ -339,7 +338,8 @@ void authoring_question_set(struct authoring_doc *d, size_t i, const char *text,
             q->correct = (int)q->option_count;
         q->options[q->option_count++] = line_dup(options[k], strlen(options[k]));
     }
-    q->explanation = line_dup(explanation ? explanation : "", strlen(explanation ? explanation : ""));
+    q->explanation =
+        line_dup(explanation ? explanation : "", strlen(explanation ? explanation : ""));
     q->is_draft = false;
 }
 
@@ -505,13 +505,13 @@ void authoring_doc_diff(const struct authoring_doc *mine, const struct authoring
 {
     *lines = NULL;
     *count = 0;
-#define STR_FIELD(name, f)                                                                    \
-    if (!str_eq(mine->f, theirs->f))                                                          \
-        add_line(lines, count, max_lines, "%s: yours \"%s\", theirs \"%s\"", name, mine->f,    \
+#define STR_FIELD(name, f)                                                                         \
+    if (!str_eq(mine->f, theirs->f))                                                               \
+        add_line(lines, count, max_lines, "%s: yours \"%s\", theirs \"%s\"", name, mine->f,        \
                  theirs->f);
-#define NUM_FIELD(name, f)                                                                    \
-    if (mine->f != theirs->f)                                                                 \
-        add_line(lines, count, max_lines, "%s: yours %g, theirs %g", name, (double)mine->f,   \
+#define NUM_FIELD(name, f)                                                                         \
+    if (mine->f != theirs->f)                                                                      \
+        add_line(lines, count, max_lines, "%s: yours %g, theirs %g", name, (double)mine->f,        \
                  (double)theirs->f);
     STR_FIELD("title", title)
     STR_FIELD("description", description)

@@ -13,9 +13,9 @@
 #include "core/err.h"
 
 enum {
-    AUTHORING_OPTIONS_MAX = 6,      /* options a question may have in the editor */
-    AUTHORING_QUESTIONS_MAX = 200,  /* questions kept from a document or added */
-    AUTHORING_TEXT_MAX = 2000,      /* bytes kept of a question, an option or an explanation */
+    AUTHORING_OPTIONS_MAX = 6,     /* options a question may have in the editor */
+    AUTHORING_QUESTIONS_MAX = 200, /* questions kept from a document or added */
+    AUTHORING_TEXT_MAX = 2000,     /* bytes kept of a question, an option or an explanation */
 };
 
 /* The review policies and layouts the database accepts, in the order the editor offers
@@ -38,26 +38,26 @@ struct authoring_list {
 };
 
 struct authoring_question {
-    char *id;        /* the stored question id, "" for a new one */
+    char *id; /* the stored question id, "" for a new one */
     char *text;
     char *options[AUTHORING_OPTIONS_MAX];
     size_t option_count;
-    int correct;     /* 0-based option index, -1 when none is chosen */
+    int correct;       /* 0-based option index, -1 when none is chosen */
     char *explanation; /* "" when there is none */
-    bool is_draft;   /* generated (cloze, LLM) and not yet reviewed by the trainer */
+    bool is_draft;     /* generated (cloze, LLM) and not yet reviewed by the trainer */
 };
 
 /* One assessment as cca_assessment_authoring_get returns it, or a new one. */
 struct authoring_doc {
-    char *id;          /* "" until the first save */
-    char *updated_at;  /* exactly as the server sent it (the save's conflict check); "" new */
+    char *id;         /* "" until the first save */
+    char *updated_at; /* exactly as the server sent it (the save's conflict check); "" new */
     char *title, *description, *difficulty; /* difficulty "" for none */
-    long time_limit;   /* minutes */
+    long time_limit;                        /* minutes */
     double passing_score;
     long max_attempts;
     char *review_policy, *layout;
     bool can_edit;
-    bool has_keys;     /* the questions carry their correct answers (one's own, or admin) */
+    bool has_keys; /* the questions carry their correct answers (one's own, or admin) */
     struct authoring_question *questions;
     size_t count;
 };

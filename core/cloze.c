@@ -16,13 +16,13 @@
 #include "core/utf8.h"
 
 enum {
-    SENTENCE_MAX = 2000,     /* sentences looked at */
-    TERM_MAX = 8192,         /* distinct terms kept */
-    OCC_MAX = 48,            /* terms looked at in one sentence */
+    SENTENCE_MAX = 2000, /* sentences looked at */
+    TERM_MAX = 8192,     /* distinct terms kept */
+    OCC_MAX = 48,        /* terms looked at in one sentence */
     SENTENCE_BYTES_MAX = 400,
     WORDS_MIN = 6,
     WORDS_MAX = 45,
-    WORD_LEN_MIN = 6,        /* a lower-case word shorter than this is not a key term */
+    WORD_LEN_MIN = 6, /* a lower-case word shorter than this is not a key term */
 };
 
 enum kind { KIND_NUMBER, KIND_NAME, KIND_WORD };
@@ -32,8 +32,8 @@ struct term {
     char *text;    /* as first written */
     char stem[64]; /* of the last word (distractors must not be forms of the answer) */
     enum kind kind;
-    int df;        /* passages it occurs in */
-    int tf;        /* occurrences in the item */
+    int df; /* passages it occurs in */
+    int tf; /* occurrences in the item */
     size_t last_passage;
 };
 
@@ -66,9 +66,18 @@ static uint32_t fnv(const char *s, uint32_t h)
     return h;
 }
 
-static bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
-static bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool is_upper(char c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+static bool is_lower(char c)
+{
+    return c >= 'a' && c <= 'z';
+}
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
 static bool is_word_byte(char c)
 {
     return is_upper(c) || is_lower(c) || is_digit(c) || (unsigned char)c >= 0x80;
@@ -92,8 +101,9 @@ static void clean_line(struct buf *b, const char *s, size_t len)
         i = d + 2;
     for (; i < len; i++) {
         char c = s[i];
-        if (c == '*' || c == '`' || (c == '_' && (i == 0 || !is_word_byte(s[i - 1]) ||
-                                                  i + 1 == len || !is_word_byte(s[i + 1]))))
+        if (c == '*' || c == '`' ||
+            (c == '_' &&
+             (i == 0 || !is_word_byte(s[i - 1]) || i + 1 == len || !is_word_byte(s[i + 1]))))
             continue;
         if (c == '[' || c == ']')
             continue;
@@ -182,8 +192,8 @@ static void passage_sentences(struct ctx *c, size_t passage, const char *text)
         bool is_blank = lead == n;
         bool is_item = n - lead >= 2 && (line[lead] == '-' || line[lead] == '*' ||
                                          line[lead] == '+' || is_digit(line[lead]));
-        bool is_special = n > lead && (line[lead] == '#' || line[lead] == '|' ||
-                                       memchr(line, '|', n) != NULL);
+        bool is_special =
+            n > lead && (line[lead] == '#' || line[lead] == '|' || memchr(line, '|', n) != NULL);
         /* a paragraph ends at a blank line, a heading, a list item, a table or code */
         if (is_fence || is_blank || is_item || is_special || in_code) {
             if (para.len)
@@ -216,8 +226,7 @@ static size_t term_find(struct ctx *c, const char *key)
     return SIZE_MAX;
 }
 
-static size_t term_add(struct ctx *c, const char *text, size_t len, enum kind kind,
-                       size_t passage)
+static size_t term_add(struct ctx *c, const char *text, size_t len, enum kind kind, size_t passage)
 {
     char *key = xstrndup(text, len);
     for (char *k = key; *k; k++)
@@ -255,10 +264,9 @@ static size_t term_add(struct ctx *c, const char *text, size_t len, enum kind ki
 /* Words after which a lower-case word is most likely a noun: "the policy", "your manager". */
 static bool is_determiner(const char *w, size_t len)
 {
-    static const char *const dets[] = {"a",    "an",   "the",   "your",  "our",  "their",
-                                       "its",  "this", "these", "those", "each", "every",
-                                       "any",  "no",   "some",  "of",    "his",  "her",
-                                       "my",   "all",  "both",  "per"};
+    static const char *const dets[] = {
+        "a",     "an",  "the", "your", "our", "their", "its", "this", "these", "those", "each",
+        "every", "any", "no",  "some", "of",  "his",   "her", "my",   "all",   "both",  "per"};
     for (size_t i = 0; i < sizeof dets / sizeof dets[0]; i++)
         if (strlen(dets[i]) == len && strncasecmp(dets[i], w, len) == 0)
             return true;
@@ -281,10 +289,10 @@ static void sentence_terms(struct ctx *c, struct sentence *x)
             continue;
         }
         size_t a = i;
-        while (i < len && (is_word_byte(s[i]) ||
-                           ((s[i] == '-' || s[i] == '\'' || s[i] == '.' || s[i] == ',') &&
-                            i + 1 < len && is_word_byte(s[i + 1]) &&
-                            (s[i] == '-' || s[i] == '\'' || is_digit(s[i - 1])))))
+        while (i < len &&
+               (is_word_byte(s[i]) ||
+                ((s[i] == '-' || s[i] == '\'' || s[i] == '.' || s[i] == ',') && i + 1 < len &&
+                 is_word_byte(s[i + 1]) && (s[i] == '-' || s[i] == '\'' || is_digit(s[i - 1])))))
             i++;
         if (i < len && s[i] == '%' && is_digit(s[a]))
             i++;
@@ -399,8 +407,8 @@ static size_t number_variants(const char *answer, char out[][32], size_t max)
 /* A rough part of speech from the ending, so that a verb's distractors are verbs. */
 static int word_class(const char *key)
 {
-    static const char *const endings[] = {"ed", "ing", "ly", "tion", "sion", "ity", "ment",
-                                          "ness", "ies", "s", "able", "ive", "al", "ous"};
+    static const char *const endings[] = {"ed",   "ing", "ly", "tion", "sion", "ity", "ment",
+                                          "ness", "ies", "s",  "able", "ive",  "al",  "ous"};
     size_t len = strlen(key);
     for (size_t i = 0; i < sizeof endings / sizeof endings[0]; i++) {
         size_t n = strlen(endings[i]);

@@ -12,17 +12,17 @@
 #include "core/err.h"
 
 enum {
-    CLOZE_OPTIONS_MAX = 4,  /* the answer and up to three distractors */
-    CLOZE_BLANK_LEN = 5,    /* the blank is this many underscores */
+    CLOZE_OPTIONS_MAX = 4, /* the answer and up to three distractors */
+    CLOZE_BLANK_LEN = 5,   /* the blank is this many underscores */
 };
 
 struct cloze_question {
-    char *question;    /* the sentence with the term blanked ("A sprint lasts _____ weeks.") */
-    char *answer;      /* the blanked term */
+    char *question; /* the sentence with the term blanked ("A sprint lasts _____ weeks.") */
+    char *answer;   /* the blanked term */
     char *options[CLOZE_OPTIONS_MAX]; /* distinct, the answer among them */
     size_t option_count;              /* 3 or 4 */
-    int correct;       /* the answer's index in options */
-    char *explanation; /* the whole sentence, as the passage says it */
+    int correct;                      /* the answer's index in options */
+    char *explanation;                /* the whole sentence, as the passage says it */
 };
 
 struct cloze_set {
