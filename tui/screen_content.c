@@ -21,6 +21,7 @@
 #include "core/mem.h"
 #include "core/store.h"
 #include "core/store_content.h"
+#include "core/tryit.h"
 #include "core/utf8.h"
 #include "tui/render.h"
 #include "tui/screen.h"
@@ -30,9 +31,9 @@
 enum mode { MODE_LIST, MODE_EDIT };
 enum prompt { PROMPT_NONE, PROMPT_FIND, PROMPT_REPLACE_WHAT, PROMPT_REPLACE_WITH, PROMPT_GOTO,
               PROMPT_TITLE, PROMPT_TYPE, PROMPT_DIFFICULTY, PROMPT_SKILLS, PROMPT_PREREQ,
-              PROMPT_REVIEW };
+              PROMPT_REVIEW, PROMPT_TRYIT };
 enum overlay { OVERLAY_NONE, OVERLAY_DRAFT, OVERLAY_CONFLICT, OVERLAY_COMPARE, OVERLAY_DELETE,
-               OVERLAY_FEEDBACK };
+               OVERLAY_FEEDBACK, OVERLAY_TRYIT };
 
 struct content_screen {
     struct screen_ctx *ctx;
@@ -76,6 +77,12 @@ struct content_screen {
     struct content_embed *job;
     struct chunk *chunks;
     size_t chunk_count;
+
+    /* "Try it": the question, the job and its outcome */
+    char *try_question;
+    struct tryit *try_job;
+    struct tryit_result try_result;
+    char *try_error;
 };
 
 static const char *const content_help[] = {
@@ -92,6 +99,7 @@ static const char *const content_help[] = {
     "Ctrl-\\, Alt-R", "Replace (y one, a all)",
     "Alt-G, Ctrl-_", "Go to line",
     "Alt-P", "Show or hide the preview",
+    "Alt-I", "Try it: which passages a question finds, this draft and the rest",
     "Alt-T Alt-Y Alt-D Alt-K Alt-Q Alt-V", "Edit title, type, difficulty, skills, prerequisites, review date",
     NULL,
 };
@@ -180,8 +188,18 @@ static void meta_free(struct content_screen *c)
     c->title = c->type = c->difficulty = c->skills = c->prereq = c->review_by = NULL;
 }
 
+static void tryit_stop(struct content_screen *c)
+{
+    tryit_free(c->try_job);
+    c->try_job = NULL;
+    tryit_result_cleanup(&c->try_result);
+    free(c->try_error);
+    c->try_error = NULL;
+}
+
 static void close_editor(struct content_screen *c)
 {
+    tryit_stop(c);
     doc_editor_free(c->ed);
     c->ed = NULL;
     content_doc_free(c->doc);
@@ -336,18 +354,26 @@ static void on_embedded(void *userdata, enum err e, const char *msg)
     invalidate(c);
 }
 
+static bool ensure_embedder(struct content_screen *c, char *err, size_t errlen)
+{
+    if (c->emb)
+        return true;
+    if (embedder_new(c->ctx->cfg, c->ctx->llm, c->ctx->loop, &c->emb, err, errlen) != ERR_OK) {
+        c->emb = NULL;
+        return false;
+    }
+    return true;
+}
+
 static void start_embedding(struct content_screen *c, const struct content_save_reply *r,
                             const char *body, size_t len)
 {
     content_embed_free(c->job);
     c->job = NULL;
-    if (!c->emb) {
-        char err[256] = "";
-        if (embedder_new(c->ctx->cfg, c->ctx->llm, c->ctx->loop, &c->emb, err, sizeof err) !=
-            ERR_OK) {
-            set_status(c, "Saved, but not embedded: %s", err);
-            return;
-        }
+    char err[256] = "";
+    if (!ensure_embedder(c, err, sizeof err)) {
+        set_status(c, "Saved, but not embedded: %s", err);
+        return;
     }
     char **ids = xcalloc(r->pending_count + 1, sizeof *ids);
     char **texts = xcalloc(r->pending_count + 1, sizeof *texts);
@@ -461,6 +487,70 @@ static void save(struct content_screen *c, int over_version)
     free(json);
 }
 
+/* --- "Try it" ------------------------------------------------------------------------------------ */
+
+static void on_tried(void *userdata, enum err e, const char *msg, const struct tryit_result *r)
+{
+    struct content_screen *c = userdata;
+    tryit_result_cleanup(&c->try_result);
+    free(c->try_error);
+    c->try_error = NULL;
+    if (e != ERR_OK || !r) {
+        c->try_error = safe_msg(msg, e);
+        if (e == ERR_DB_DOWN)
+            c->ctx->db_lost(c->ctx->app);
+    } else {
+        /* the job's result is valid during the call: keep a copy of the hits */
+        c->try_result = *r;
+        c->try_result.hits = r->count ? xcalloc(r->count, sizeof *r->hits) : NULL;
+        for (size_t i = 0; i < r->count; i++) {
+            const struct tryit_hit *h = &r->hits[i];
+            struct tryit_hit *mine = &c->try_result.hits[i];
+            *mine = *h;
+            mine->title = xstrdup(h->title);
+            mine->heading = h->heading ? xstrdup(h->heading) : NULL;
+            mine->snippet = xstrdup(h->snippet);
+            mine->content_id = xstrdup(h->content_id);
+        }
+    }
+    invalidate(c);
+}
+
+/* Ranks the passages of the text in the editor (in memory) with the rest of the knowledge
+ * base for the question; the overlay shows the outcome when it comes. */
+static void tryit_begin(struct content_screen *c, const char *question)
+{
+    tryit_stop(c);
+    free(c->try_question);
+    c->try_question = utf8_sanitize_line(question, strlen(question), NULL);
+    c->overlay = OVERLAY_TRYIT;
+    if (!c->try_question[0]) {
+        c->try_error = xstrdup("Type a question a learner might ask.");
+        return;
+    }
+    if (!c->ctx->store || !c->ctx->is_db_up) {
+        c->try_error = xstrdup("The database is not reachable; CCA keeps retrying.");
+        return;
+    }
+    char err[256] = "";
+    if (!ensure_embedder(c, err, sizeof err)) {
+        c->try_error = xasprintf("No embedder: %s", err);
+        return;
+    }
+    size_t len;
+    char *body = doc_editor_text(c->ed, &len);
+    const struct config *cfg = c->ctx->cfg;
+    struct tryit_params p = {
+        .question = c->try_question, .title = c->title, .body = body, .len = len,
+        .exclude_id = c->doc && c->doc->id[0] ? c->doc->id : NULL,
+        .chunk_chars = cfg->rag_chunk_chars, .chunk_overlap = cfg->rag_chunk_overlap,
+        .threshold = cfg->rag_match_threshold, .candidates = cfg->rag_candidates,
+        .count = 8, .rrf_k = cfg->rag_rrf_k};
+    c->try_job = tryit_new(c->ctx->store, c->emb, c->ctx->loop, &p);
+    free(body);
+    tryit_start(c->try_job, on_tried, c);
+}
+
 /* --- list actions ---------------------------------------------------------------------------------- */
 
 static void on_changed(void *userdata, enum err e, const char *errmsg,
@@ -517,6 +607,7 @@ static const char *prompt_label(enum prompt p)
     case PROMPT_SKILLS: return "Skills (ids, comma-separated): ";
     case PROMPT_PREREQ: return "Prerequisites (ids, comma-separated): ";
     case PROMPT_REVIEW: return "Review by (YYYY-MM-DD, or empty): ";
+    case PROMPT_TRYIT: return "Try it, a question: ";
     case PROMPT_NONE: break;
     }
     return "";
@@ -537,7 +628,7 @@ static char **meta_field(struct content_screen *c, enum prompt p)
 
 static void prompt_open(struct content_screen *c, enum prompt p, const char *initial)
 {
-    if (c->is_readonly && p >= PROMPT_REPLACE_WHAT && p != PROMPT_GOTO)
+    if (c->is_readonly && p >= PROMPT_REPLACE_WHAT && p != PROMPT_GOTO && p != PROMPT_TRYIT)
         return;
     c->prompt = p;
     buf_reset(&c->prompt_text);
@@ -574,6 +665,8 @@ static void prompt_done(struct content_screen *c)
         /* "a" prefix convention avoided: Enter replaces all; the count is reported */
         size_t n = doc_editor_replace_all(c->ed, c->find_what ? c->find_what : "", text);
         set_status(c, "Replaced %zu occurrence%s (Alt-U undoes them all).", n, n == 1 ? "" : "s");
+    } else if (p == PROMPT_TRYIT) {
+        tryit_begin(c, text);
     } else if (p == PROMPT_GOTO) {
         char *end;
         unsigned long line = strtoul(text, &end, 10);
@@ -697,6 +790,17 @@ static bool list_key(struct content_screen *c, enum action a, const struct input
 static bool overlay_edit_key(struct content_screen *c, const struct input_event *ev)
 {
     uint32_t k = ev->kind == INPUT_CHAR ? ev->cp : 0;
+    if (c->overlay == OVERLAY_TRYIT) {
+        /* Alt-I asks again; any other key closes (a running job stops) */
+        c->overlay = OVERLAY_NONE;
+        if (ev->kind == INPUT_CHAR && ev->is_alt && (k == 'i' || k == 'I')) {
+            prompt_open(c, PROMPT_TRYIT, c->try_question);
+        } else if (tryit_is_running(c->try_job)) {
+            tryit_stop(c);
+        }
+        invalidate(c);
+        return true;
+    }
     if (c->overlay == OVERLAY_DRAFT) {
         if (k == 'y' || k == 'Y') {
             doc_editor_set_text(c->ed, c->draft_text, c->draft_len);
@@ -786,6 +890,7 @@ static bool edit_key(struct content_screen *c, enum action a, const struct input
         case 'r': case 'R': prompt_open(c, PROMPT_REPLACE_WHAT, c->find_what); break;
         case 'g': case 'G': prompt_open(c, PROMPT_GOTO, NULL); break;
         case 'p': case 'P': c->has_preview = !c->has_preview; break;
+        case 'i': case 'I': prompt_open(c, PROMPT_TRYIT, c->try_question); break;
         case 't': prompt_open(c, PROMPT_TITLE, c->title); break;
         case 'y': prompt_open(c, PROMPT_TYPE, c->type); break;
         case 'd': prompt_open(c, PROMPT_DIFFICULTY, c->difficulty); break;
@@ -1108,7 +1213,7 @@ static void draw_edit(struct content_screen *c, struct render *r, const struct l
     }
     render_text(r, y + 1, body->x + 1, body->w - 2,
                 "^S save  ^X close  ^K cut  ^U paste  M-6 copy  M-A mark  ^W find  ^\\ replace  "
-                "M-G line  M-U undo  M-E redo  M-P preview  F1 all keys",
+                "M-G line  M-U undo  M-E redo  M-P preview  M-I try it  F1 all keys",
                 THEME_HINT);
 }
 
@@ -1122,6 +1227,57 @@ static void content_draw(void *self, struct render *r, const struct layout_rect 
         draw_edit(c, r, body);
     else
         draw_list(c, r, body);
+}
+
+static void draw_tryit(struct content_screen *c, struct render *r, int rows, int cols)
+{
+    struct layout_rect box = {2, 2, rows - 4, cols - 4};
+    char line[1024];
+    snprintf(line, sizeof line, "Try it: \"%s\"", c->try_question ? c->try_question : "");
+    render_box(r, &box, line, "Alt-I another question \xC2\xB7 any other key closes",
+               THEME_OVERLAY);
+    int x = 4, w = cols - 8, y = 3, bottom = rows - 4;
+    if (c->try_error) {
+        render_text(r, y, x, w, c->try_error, THEME_ERROR);
+        return;
+    }
+    if (tryit_is_running(c->try_job)) {
+        snprintf(line, sizeof line, "Ranking\xE2\x80\xA6 this draft's passages embedded: %zu of %zu",
+                 tryit_embedded(c->try_job), tryit_total(c->try_job));
+        render_text(r, y, x, w, line, THEME_NOTE);
+        return;
+    }
+    const struct tryit_result *res = &c->try_result;
+    snprintf(line, sizeof line,
+             "What the chat would retrieve if this draft were saved (the draft: %zu passage%s; "
+             "the rest: %zu candidates):",
+             res->draft_passages, res->draft_passages == 1 ? "" : "s", res->kb_candidates);
+    render_text(r, y++, x, w, line, THEME_NOTE);
+    if (res->count == 0 && y < bottom)
+        render_text(r, y++, x, w, "Nothing is close enough to the question.", THEME_OVERLAY);
+    for (size_t i = 0; i < res->count && y + 1 < bottom; i++) {
+        const struct tryit_hit *h = &res->hits[i];
+        char sim[32] = "", fts[32] = "", words[32] = "";
+        if (h->similarity >= 0)
+            snprintf(sim, sizeof sim, " \xC2\xB7 similarity %.2f", h->similarity);
+        if (h->fts_score >= 0)
+            snprintf(fts, sizeof fts, " \xC2\xB7 words found %.1f", h->fts_score);
+        if (h->coverage >= 0)
+            snprintf(words, sizeof words, " \xC2\xB7 covers %.0f%%", h->coverage * 100);
+        /* heading paths of ingested files start with the title: say it once */
+        const char *heading = h->heading;
+        size_t tlen = strlen(h->title);
+        if (heading && strncmp(heading, h->title, tlen) == 0 && strncmp(heading + tlen, " > ", 3) == 0)
+            heading += tlen + 3;
+        else if (heading && strcmp(heading, h->title) == 0)
+            heading = NULL;
+        snprintf(line, sizeof line, "%zu. %s%s%s%s  score %.2f%s%s%s", i + 1,
+                 h->is_draft ? "[draft] " : "", h->title, heading ? " > " : "",
+                 heading ? heading : "", h->score, sim, fts, words);
+        render_text(r, y++, x, w, line, h->is_draft ? THEME_STATUS_WARN : THEME_OVERLAY);
+        snprintf(line, sizeof line, "   %s", h->snippet);
+        render_text(r, y++, x, w, line, THEME_QUOTE);
+    }
 }
 
 static bool content_draw_overlay(void *self, struct render *r, int rows, int cols)
@@ -1179,6 +1335,9 @@ static bool content_draw_overlay(void *self, struct render *r, int rows, int col
         }
         return true;
     }
+    case OVERLAY_TRYIT:
+        draw_tryit(c, r, rows, cols);
+        return true;
     case OVERLAY_FEEDBACK: {
         struct layout_rect box = {2, 2, rows - 4, cols - 4};
         render_box(r, &box, "Answers marked unhelpful that cited this item (the asker is not shown)",
@@ -1233,7 +1392,7 @@ static void content_on_tick(void *self, int64_t now_ms)
     if (c->ed && doc_editor_generation(c->ed) != c->saved_generation &&
         now_ms - c->last_change_ms > 1000)
         keep_draft(c);
-    if (c->job && content_embed_is_running(c->job))
+    if ((c->job && content_embed_is_running(c->job)) || tryit_is_running(c->try_job))
         invalidate(c);
 }
 
@@ -1248,6 +1407,10 @@ static void content_on_connection(void *self)
         /* calls on the old connection are gone */
         content_embed_free(c->job);
         c->job = NULL;
+        if (tryit_is_running(c->try_job)) {
+            tryit_stop(c);
+            c->try_error = xstrdup("The database connection was lost; Alt-I tries again.");
+        }
     }
 }
 
@@ -1257,6 +1420,8 @@ static void content_activity(void *self, struct buf *out)
     if (c->job && content_embed_is_running(c->job))
         buf_printf(out, "embedding %zu/%zu", content_embed_done_count(c->job),
                    content_embed_total(c->job));
+    else if (tryit_is_running(c->try_job))
+        buf_append_str(out, "trying\xE2\x80\xA6");
     else if (c->call)
         buf_append_str(out, "loading\xE2\x80\xA6");
 }
@@ -1265,14 +1430,15 @@ static const char *content_hints(void *self)
 {
     struct content_screen *c = self;
     if (c->mode == MODE_EDIT)
-        return "Ctrl-S save \xC2\xB7 Esc close \xC2\xB7 F1 keys";
+        return "Ctrl-S save \xC2\xB7 Alt-I try it \xC2\xB7 Esc close \xC2\xB7 F1 keys";
     return "Enter open \xC2\xB7 n new \xC2\xB7 f feedback \xC2\xB7 F1 keys \xC2\xB7 Ctrl-Q quit";
 }
 
 static bool content_is_busy(void *self)
 {
     struct content_screen *c = self;
-    return c->call != NULL || (c->job && content_embed_is_running(c->job));
+    return c->call != NULL || (c->job && content_embed_is_running(c->job)) ||
+           tryit_is_running(c->try_job);
 }
 
 static bool content_can_leave(void *self, const char **question)
@@ -1292,6 +1458,7 @@ static void content_free_screen(void *self)
     embedder_free(c->emb);
     chunks_free(c->chunks, c->chunk_count);
     close_editor(c);
+    free(c->try_question);
     content_list_free(c->list);
     content_feedback_free(c->feedback);
     buf_cleanup(&c->prompt_text);
