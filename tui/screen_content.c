@@ -17,6 +17,7 @@
 #include "core/content_embed.h"
 #include "core/doc_editor.h"
 #include "core/embed.h"
+#include "core/extedit.h"
 #include "core/loop.h"
 #include "core/mem.h"
 #include "core/store.h"
@@ -100,6 +101,7 @@ static const char *const content_help[] = {
     "Alt-G, Ctrl-_", "Go to line",
     "Alt-P", "Show or hide the preview",
     "Alt-I", "Try it: which passages a question finds, this draft and the rest",
+    "Alt-O", "Open the text in your own editor ($VISUAL, $EDITOR, else nano or vi)",
     "Alt-T Alt-Y Alt-D Alt-K Alt-Q Alt-V", "Edit title, type, difficulty, skills, prerequisites, review date",
     NULL,
 };
@@ -551,6 +553,69 @@ static void tryit_begin(struct content_screen *c, const char *question)
     tryit_start(c->try_job, on_tried, c);
 }
 
+/* --- "open in $EDITOR" -------------------------------------------------------------------------- */
+
+/* Hands the text to the user's editor through a private file and takes back what it saved as
+ * one change (Alt-U undoes it). The terminal is the editor's meanwhile; on any failure the
+ * text stays as it was and the status line says why. */
+static void edit_outside(struct content_screen *c)
+{
+    if (c->is_readonly) {
+        set_status(c, "Read-only: your editor would have nothing to save into.");
+        return;
+    }
+    if (c->call) {
+        set_status(c, "Wait until the save is done.");
+        return;
+    }
+    size_t len;
+    char *body = doc_editor_text(c->ed, &len);
+    char err[512] = "";
+    char *path = NULL;
+    if (extedit_write(draft_id(c), body, len, &path, err, sizeof err) != ERR_OK) {
+        set_status(c, "Not opened in your editor: %s", err);
+        free(body);
+        return;
+    }
+    const char *visual = getenv("VISUAL"), *editor = getenv("EDITOR");
+    const char *cmd = NULL;
+    int status = -1;
+    enum err e = ERR_OK;
+    for (unsigned k = 0; (cmd = extedit_command(visual, editor, k)) != NULL; k++) {
+        e = c->ctx->run_with_terminal(c->ctx->app, cmd, path, &status, err, sizeof err);
+        if (e != ERR_OK || status != 127)
+            break;
+    }
+    if (!cmd) /* every fallback was missing */
+        cmd = "nano or vi";
+    char *shown = utf8_sanitize_line(cmd, strlen(cmd), NULL);
+    if (e != ERR_OK) {
+        set_status(c, "Unchanged: %s", err);
+    } else if (status == 127 && (!visual || !visual[0]) && (!editor || !editor[0])) {
+        set_status(c, "Unchanged: neither nano nor vi is installed; set EDITOR to your editor.");
+    } else if (status != 0) {
+        set_status(c, "Unchanged: %s (\"%.60s\" exited with %d).", extedit_status_words(status),
+                   shown, status);
+    } else {
+        char *text = NULL;
+        size_t tlen = 0;
+        if (extedit_read(path, DOC_EDITOR_MAX_LEN, &text, &tlen, err, sizeof err) != ERR_OK) {
+            set_status(c, "Unchanged: the edited file could not be read back: %s", err);
+        } else if (tlen == len && memcmp(text, body, len) == 0) {
+            set_status(c, "No change made in your editor.");
+        } else {
+            doc_editor_set_text(c->ed, text, tlen);
+            c->last_change_ms = loop_now_ms();
+            set_status(c, "The text from your editor is in (Alt-U undoes it as one change).");
+        }
+        free(text);
+    }
+    free(shown);
+    extedit_remove(path);
+    free(path);
+    free(body);
+}
+
 /* --- list actions ---------------------------------------------------------------------------------- */
 
 static void on_changed(void *userdata, enum err e, const char *errmsg,
@@ -891,6 +956,7 @@ static bool edit_key(struct content_screen *c, enum action a, const struct input
         case 'g': case 'G': prompt_open(c, PROMPT_GOTO, NULL); break;
         case 'p': case 'P': c->has_preview = !c->has_preview; break;
         case 'i': case 'I': prompt_open(c, PROMPT_TRYIT, c->try_question); break;
+        case 'o': case 'O': edit_outside(c); break;
         case 't': prompt_open(c, PROMPT_TITLE, c->title); break;
         case 'y': prompt_open(c, PROMPT_TYPE, c->type); break;
         case 'd': prompt_open(c, PROMPT_DIFFICULTY, c->difficulty); break;
@@ -1213,7 +1279,7 @@ static void draw_edit(struct content_screen *c, struct render *r, const struct l
     }
     render_text(r, y + 1, body->x + 1, body->w - 2,
                 "^S save  ^X close  ^K cut  ^U paste  M-6 copy  M-A mark  ^W find  ^\\ replace  "
-                "M-G line  M-U undo  M-E redo  M-P preview  M-I try it  F1 all keys",
+                "M-G line  M-U undo  M-E redo  M-P preview  M-I try it  M-O $EDITOR  F1 all keys",
                 THEME_HINT);
 }
 
