@@ -24,6 +24,7 @@
 #include "core/store_content.h"
 #include "core/tryit.h"
 #include "core/utf8.h"
+#include "tui/form.h"
 #include "tui/render.h"
 #include "tui/screen.h"
 
@@ -31,8 +32,10 @@
 
 enum mode { MODE_LIST, MODE_EDIT };
 enum prompt { PROMPT_NONE, PROMPT_FIND, PROMPT_REPLACE_WHAT, PROMPT_REPLACE_WITH, PROMPT_GOTO,
-              PROMPT_TITLE, PROMPT_TYPE, PROMPT_DIFFICULTY, PROMPT_SKILLS, PROMPT_PREREQ,
-              PROMPT_REVIEW, PROMPT_TRYIT };
+              PROMPT_TRYIT };
+/* The metadata form's fields, in order. */
+enum meta_field { META_TITLE, META_TYPE, META_DIFFICULTY, META_SKILLS, META_PREREQ, META_REVIEW,
+                  META__COUNT };
 enum overlay { OVERLAY_NONE, OVERLAY_DRAFT, OVERLAY_CONFLICT, OVERLAY_COMPARE, OVERLAY_DELETE,
                OVERLAY_FEEDBACK, OVERLAY_TRYIT };
 
@@ -49,6 +52,10 @@ struct content_screen {
     /* the open item */
     struct content_doc *doc; /* as loaded (id "" for a new one) */
     struct doc_editor *ed;
+    /* the metadata: edited in the form beside the text; the strings follow it (meta_sync) */
+    struct form *meta;
+    bool is_form_focused;
+    bool has_meta_pane; /* drawn beside the text; else the form opens over it */
     char *title, *type, *difficulty, *skills, *prereq, *review_by;
     bool is_meta_dirty;
     int version;
@@ -102,7 +109,9 @@ static const char *const content_help[] = {
     "Alt-P", "Show or hide the preview",
     "Alt-I", "Try it: which passages a question finds, this draft and the rest",
     "Alt-O", "Open the text in your own editor ($VISUAL, $EDITOR, else nano or vi)",
-    "Alt-T Alt-Y Alt-D Alt-K Alt-Q Alt-V", "Edit title, type, difficulty, skills, prerequisites, review date",
+    "Alt-T Alt-Y Alt-D Alt-K Alt-Q Alt-V", "Edit title, type, difficulty, skills, prerequisites, review date in the form",
+    "Tab, Up/Down (form)", "Next / previous field; Left/Right or Space choose a type or difficulty",
+    "Enter, Esc (form)", "Back to the text (the changes stay; Ctrl-S saves)",
     NULL,
 };
 
@@ -188,6 +197,77 @@ static void meta_free(struct content_screen *c)
     free(c->title), free(c->type), free(c->difficulty), free(c->skills), free(c->prereq);
     free(c->review_by);
     c->title = c->type = c->difficulty = c->skills = c->prereq = c->review_by = NULL;
+    form_free(c->meta);
+    c->meta = NULL;
+    c->is_form_focused = false;
+}
+
+/* --- the metadata form ------------------------------------------------------------------------ */
+
+static const char *const type_options[] = {"tutorial", "reference", "lesson",
+                                           "course",   "skill",     "assessment"};
+/* The first option stands for no difficulty (stored as ""). */
+static const char *const difficulty_options[] = {"none", "beginner", "intermediate", "advanced"};
+
+static const char *check_review(void *userdata, const char *value)
+{
+    (void)userdata;
+    struct content_meta m = {"t", "tutorial", "", "", "", value};
+    return content_meta_check(&m, "x", 1) ? "YYYY-MM-DD, or empty" : NULL;
+}
+
+static char *field_value(const struct form *f, enum meta_field k)
+{
+    const char *v = form_text(f, k);
+    if (k == META_DIFFICULTY && form_choice(f, k) == 0)
+        v = "";
+    return utf8_sanitize_line(v, strlen(v), NULL);
+}
+
+/* The strings the rest of the screen reads, from the form. */
+static void meta_sync(struct content_screen *c)
+{
+    if (!c->meta)
+        return;
+    char **dst[META__COUNT] = {&c->title, &c->type, &c->difficulty, &c->skills, &c->prereq,
+                               &c->review_by};
+    for (int k = 0; k < META__COUNT; k++) {
+        free(*dst[k]);
+        *dst[k] = field_value(c->meta, (enum meta_field)k);
+    }
+    if (form_is_modified(c->meta))
+        c->is_meta_dirty = true;
+}
+
+static void meta_load(struct content_screen *c, const struct content_doc *d)
+{
+    form_free(c->meta);
+    struct form *f = c->meta = form_new();
+    form_add_text(f, "Title", true, 200);
+    form_add_choice(f, "Type", type_options, sizeof type_options / sizeof type_options[0]);
+    form_add_choice(f, "Difficulty", difficulty_options,
+                    sizeof difficulty_options / sizeof difficulty_options[0]);
+    form_add_text(f, "Skills", false, 500);
+    form_set_placeholder(f, META_SKILLS, "ids, comma-separated");
+    form_add_text(f, "Prerequisites", false, 500);
+    form_set_placeholder(f, META_PREREQ, "ids, comma-separated");
+    form_add_text(f, "Review by", false, 10);
+    form_set_placeholder(f, META_REVIEW, "YYYY-MM-DD");
+    form_set_check(f, META_REVIEW, check_review, c);
+    form_set_message(f, META_TITLE, "1 to 200 characters");
+    form_set_text(f, META_TITLE, d->title);
+    form_set_text(f, META_TYPE, d->content_type[0] ? d->content_type : "reference");
+    if (d->difficulty[0])
+        form_set_text(f, META_DIFFICULTY, d->difficulty);
+    else
+        form_set_choice(f, META_DIFFICULTY, 0);
+    form_set_text(f, META_SKILLS, d->skills);
+    form_set_text(f, META_PREREQ, d->prerequisites);
+    form_set_text(f, META_REVIEW, d->review_by);
+    form_mark_clean(f);
+    c->is_form_focused = false;
+    c->is_meta_dirty = false;
+    meta_sync(c);
 }
 
 static void tryit_stop(struct content_screen *c)
@@ -226,12 +306,7 @@ static void open_doc(struct content_screen *c, struct content_doc *d)
     close_editor(c);
     c->doc = d;
     c->ed = doc_editor_new(d->body, d->body_len);
-    c->title = xstrdup(d->title);
-    c->type = xstrdup(d->content_type[0] ? d->content_type : "reference");
-    c->difficulty = xstrdup(d->difficulty);
-    c->skills = xstrdup(d->skills);
-    c->prereq = xstrdup(d->prerequisites);
-    c->review_by = xstrdup(d->review_by);
+    meta_load(c, d);
     c->version = d->version;
     c->is_readonly = !d->can_edit;
     c->is_meta_dirty = false;
@@ -444,6 +519,7 @@ static void on_saved(void *userdata, enum err e, const char *errmsg,
     doc_editor_mark_clean(c->ed);
     c->saved_generation = doc_editor_generation(c->ed);
     c->is_meta_dirty = false;
+    form_mark_clean(c->meta);
     set_status(c, "Saved version %d: %d passages, %d unchanged, %zu to embed.", r->version,
                r->passages, r->kept, r->pending_count);
     start_embedding(c, r, body, len);
@@ -666,29 +742,10 @@ static const char *prompt_label(enum prompt p)
     case PROMPT_REPLACE_WHAT: return "Replace: ";
     case PROMPT_REPLACE_WITH: return "With (Enter: y one by one, a all): ";
     case PROMPT_GOTO: return "Go to line: ";
-    case PROMPT_TITLE: return "Title: ";
-    case PROMPT_TYPE: return "Type (tutorial, reference, lesson, course, skill, assessment): ";
-    case PROMPT_DIFFICULTY: return "Difficulty (beginner, intermediate, advanced, or empty): ";
-    case PROMPT_SKILLS: return "Skills (ids, comma-separated): ";
-    case PROMPT_PREREQ: return "Prerequisites (ids, comma-separated): ";
-    case PROMPT_REVIEW: return "Review by (YYYY-MM-DD, or empty): ";
     case PROMPT_TRYIT: return "Try it, a question: ";
     case PROMPT_NONE: break;
     }
     return "";
-}
-
-static char **meta_field(struct content_screen *c, enum prompt p)
-{
-    switch (p) {
-    case PROMPT_TITLE: return &c->title;
-    case PROMPT_TYPE: return &c->type;
-    case PROMPT_DIFFICULTY: return &c->difficulty;
-    case PROMPT_SKILLS: return &c->skills;
-    case PROMPT_PREREQ: return &c->prereq;
-    case PROMPT_REVIEW: return &c->review_by;
-    default: return NULL;
-    }
 }
 
 static void prompt_open(struct content_screen *c, enum prompt p, const char *initial)
@@ -707,16 +764,7 @@ static void prompt_done(struct content_screen *c)
     enum prompt p = c->prompt;
     const char *text = buf_str(&c->prompt_text);
     c->prompt = PROMPT_NONE;
-    char **field = meta_field(c, p);
-    if (field) {
-        free(*field);
-        *field = utf8_sanitize_line(text, strlen(text), NULL);
-        c->is_meta_dirty = true;
-        struct content_meta m = {c->title, c->type, c->difficulty, c->skills, c->prereq,
-                                 c->review_by};
-        const char *problem = content_meta_check(&m, "x", 1);
-        set_status(c, "%s", problem ? problem : "Changed: Ctrl-S saves.");
-    } else if (p == PROMPT_FIND) {
+    if (p == PROMPT_FIND) {
         free(c->find_what);
         c->find_what = xstrdup(text);
         if (!doc_editor_find(c->ed, text))
@@ -887,8 +935,8 @@ static bool overlay_edit_key(struct content_screen *c, const struct input_event 
             c->overlay = OVERLAY_NONE;
             doc_editor_set_text(c->ed, c->theirs->body, c->theirs->body_len);
             c->version = c->theirs->version;
-            free(c->title);
-            c->title = xstrdup(c->theirs->title);
+            form_set_text(c->meta, META_TITLE, c->theirs->title);
+            meta_sync(c);
             set_status(c, "Their version %d is in the editor; Alt-U brings yours back to merge.",
                        c->version);
         } else if (k == 'e' || k == 'E' || k == 27) { /* edit: merge by hand, save over theirs */
@@ -903,12 +951,107 @@ static bool overlay_edit_key(struct content_screen *c, const struct input_event 
     return true;
 }
 
+/* Puts the keys in the metadata form, on field k. */
+static void form_enter(struct content_screen *c, enum meta_field k)
+{
+    if (c->is_readonly) {
+        set_status(c, "Read-only: only its owner or an admin can change this item.");
+        return;
+    }
+    form_focus(c->meta, k);
+    form_end(c->meta);
+    c->is_form_focused = true;
+    invalidate(c);
+}
+
+static void form_leave(struct content_screen *c, bool is_checked)
+{
+    static const char *const labels[META__COUNT] = {"Title",  "Type",          "Difficulty",
+                                                    "Skills", "Prerequisites", "Review by"};
+    const char *problem = NULL;
+    size_t field = 0;
+    if (is_checked && !form_validate(c->meta, &field, &problem)) {
+        set_status(c, "%s: %s", labels[field % META__COUNT], problem);
+        return; /* stay on the field to fix it */
+    }
+    c->is_form_focused = false;
+    if (c->is_meta_dirty)
+        set_status(c, "Changed: Ctrl-S saves.");
+    invalidate(c);
+}
+
+static bool edit_key(struct content_screen *c, enum action a, const struct input_event *ev);
+
+static bool form_key(struct content_screen *c, enum action a, const struct input_event *ev)
+{
+    struct form *f = c->meta;
+    uint32_t k = ev->kind == INPUT_CHAR ? ev->cp : 0;
+    if (ev->kind == INPUT_CHAR && ev->is_alt) {
+        static const char keys[] = "tydkqv";
+        const char *at = k < 128 ? strchr(keys, (int)k) : NULL;
+        if (at && *at)
+            form_focus(f, (size_t)(at - keys));
+        else if (k == 'o' || k == 'O' || k == 'i' || k == 'I' || k == 'p' || k == 'P') {
+            form_leave(c, false); /* the text's own Alt keys still work */
+            return edit_key(c, a, ev);
+        } else {
+            return true;
+        }
+    } else if (k == 27 || a == ACTION_CANCEL) {
+        form_leave(c, false);
+    } else if (k == '\r' || k == '\n' || (ev->kind == INPUT_KEY && ev->key == INPUT_KEY_ENTER)) {
+        form_leave(c, true);
+    } else if (k == CTRL('S') || k == CTRL('O')) {
+        form_leave(c, false);
+        save(c, c->version);
+    } else if (k == '\t' || (ev->kind == INPUT_KEY && ev->key == INPUT_KEY_DOWN)) {
+        form_focus_next(f);
+    } else if (ev->kind == INPUT_KEY && (ev->key == INPUT_KEY_BACKTAB || ev->key == INPUT_KEY_UP)) {
+        form_focus_prev(f);
+    } else if (ev->kind == INPUT_KEY) {
+        switch (ev->key) {
+        case INPUT_KEY_LEFT: form_left(f); break;
+        case INPUT_KEY_RIGHT: form_right(f); break;
+        case INPUT_KEY_CTRL_LEFT: form_word_left(f); break;
+        case INPUT_KEY_CTRL_RIGHT: form_word_right(f); break;
+        case INPUT_KEY_HOME: form_home(f); break;
+        case INPUT_KEY_END: form_end(f); break;
+        case INPUT_KEY_BACKSPACE: form_backspace(f); break;
+        case INPUT_KEY_DELETE: form_delete(f); break;
+        default: return true;
+        }
+    } else if (k == 127 || k == CTRL('H')) {
+        form_backspace(f);
+    } else if (k == CTRL('D')) {
+        form_delete(f);
+    } else if (k == CTRL('W')) {
+        form_delete_word_back(f);
+    } else if (k == CTRL('U')) {
+        form_kill_to_start(f);
+    } else if (k == CTRL('K')) {
+        form_kill_to_end(f);
+    } else if (k == CTRL('A')) {
+        form_home(f);
+    } else if (k == CTRL('E')) {
+        form_end(f);
+    } else if (k >= 32) {
+        char tmp[4];
+        size_t n = utf8_encode(k, tmp);
+        form_insert(f, tmp, n);
+    }
+    meta_sync(c);
+    invalidate(c);
+    return true;
+}
+
 static bool edit_key(struct content_screen *c, enum action a, const struct input_event *ev)
 {
     if (c->overlay != OVERLAY_NONE)
         return overlay_edit_key(c, ev);
     if (c->prompt != PROMPT_NONE)
         return prompt_key(c, a, ev);
+    if (c->is_form_focused && c->meta)
+        return form_key(c, a, ev);
     struct doc_editor *e = c->ed;
     int w = c->view_width > 0 ? c->view_width : 80;
     bool ro = c->is_readonly;
@@ -957,12 +1100,12 @@ static bool edit_key(struct content_screen *c, enum action a, const struct input
         case 'p': case 'P': c->has_preview = !c->has_preview; break;
         case 'i': case 'I': prompt_open(c, PROMPT_TRYIT, c->try_question); break;
         case 'o': case 'O': edit_outside(c); break;
-        case 't': prompt_open(c, PROMPT_TITLE, c->title); break;
-        case 'y': prompt_open(c, PROMPT_TYPE, c->type); break;
-        case 'd': prompt_open(c, PROMPT_DIFFICULTY, c->difficulty); break;
-        case 'k': prompt_open(c, PROMPT_SKILLS, c->skills); break;
-        case 'q': prompt_open(c, PROMPT_PREREQ, c->prereq); break;
-        case 'v': prompt_open(c, PROMPT_REVIEW, c->review_by); break;
+        case 't': form_enter(c, META_TITLE); break;
+        case 'y': form_enter(c, META_TYPE); break;
+        case 'd': form_enter(c, META_DIFFICULTY); break;
+        case 'k': form_enter(c, META_SKILLS); break;
+        case 'q': form_enter(c, META_PREREQ); break;
+        case 'v': form_enter(c, META_REVIEW); break;
         case 'b': doc_editor_word_left(e); break;
         case 'f': doc_editor_word_right(e); break;
         default: return false;
@@ -1204,15 +1347,21 @@ static void draw_meta(struct content_screen *c, struct render *r, const struct l
     struct content_meta m = {c->title, c->type, c->difficulty, c->skills, c->prereq,
                              c->review_by};
     render_text(r, y++, x, w, "Metadata", THEME_HEADING);
-    const char *labels[] = {"Title (Alt-T)", "Type (Alt-Y)", "Difficulty (Alt-D)",
-                            "Skills (Alt-K)", "Prerequisites (Alt-Q)", "Review by (Alt-V)"};
-    const char *values[] = {c->title, c->type, c->difficulty, c->skills, c->prereq,
-                            c->review_by};
-    for (int i = 0; i < 6 && y + 1 < box->y + box->h; i++) {
-        render_text(r, y++, x, w, labels[i], THEME_NOTE);
-        render_text(r, y++, x + 1, w - 1, values[i] && values[i][0] ? values[i] : "\xE2\x80\x94",
-                    THEME_DEFAULT);
-    }
+    /* six fields and up to six error rows */
+    int form_h = box->y + box->h - y - 4;
+    if (form_h > 2 * META__COUNT)
+        form_h = 2 * META__COUNT;
+    struct layout_rect fr = {y, x, form_h, w};
+    form_draw(c->meta, r, &fr, c->is_form_focused);
+    y += META__COUNT;
+    for (int k = 0; k < META__COUNT; k++)
+        y += form_error(c->meta, (size_t)k) != NULL;
+    if (y < box->y + box->h)
+        render_text(r, y++, x, w,
+                    c->is_form_focused ? "Tab field \xC2\xB7 \xE2\x86\x90\xE2\x86\x92 choose "
+                                         "\xC2\xB7 Enter done"
+                                       : "Alt-T/Y/D/K/Q/V edit a field",
+                    THEME_HINT);
     y++;
     const char *problem = content_meta_check(&m, "x", 1);
     if (problem && y < box->y + box->h)
@@ -1235,7 +1384,8 @@ static void draw_meta(struct content_screen *c, struct render *r, const struct l
 
 static void draw_edit(struct content_screen *c, struct render *r, const struct layout_rect *body)
 {
-    int meta_w = body->w >= 90 ? 30 : 0;
+    int meta_w = body->w >= 110 ? 38 : body->w >= 90 ? 30 : 0;
+    c->has_meta_pane = meta_w > 0;
     struct layout_rect text = {body->y + 1, body->x + 1, body->h - 3, body->w - 2 - meta_w};
     struct buf b;
     buf_init(&b, 1024);
@@ -1257,7 +1407,8 @@ static void draw_edit(struct content_screen *c, struct render *r, const struct l
         right.w = text.w - left.w - 2;
         c->view_width = left.w;
         c->view_rows = left.h;
-        draw_text(c, r, &left, false, c->prompt == PROMPT_NONE && c->overlay == OVERLAY_NONE);
+        draw_text(c, r, &left, false,
+                  c->prompt == PROMPT_NONE && c->overlay == OVERLAY_NONE && !c->is_form_focused);
         struct layout_rect sep = {text.y, text.x + left.w, text.h, 1};
         render_separator(r, &sep, true);
         size_t keep_line = c->top_line, keep_row = c->top_row;
@@ -1266,7 +1417,8 @@ static void draw_edit(struct content_screen *c, struct render *r, const struct l
     } else {
         c->view_width = text.w;
         c->view_rows = text.h;
-        draw_text(c, r, &text, false, c->prompt == PROMPT_NONE && c->overlay == OVERLAY_NONE);
+        draw_text(c, r, &text, false,
+                  c->prompt == PROMPT_NONE && c->overlay == OVERLAY_NONE && !c->is_form_focused);
     }
     int y = body->y + body->h - 2;
     if (c->prompt != PROMPT_NONE) {
@@ -1352,6 +1504,19 @@ static bool content_draw_overlay(void *self, struct render *r, int rows, int col
     char text[4096];
     switch (c->overlay) {
     case OVERLAY_NONE:
+        if (c->mode == MODE_EDIT && c->is_form_focused && !c->has_meta_pane && c->meta) {
+            /* too narrow for the pane: the form opens over the text */
+            int h = META__COUNT + 3, w = cols - 8 < 70 ? cols - 8 : 70;
+            for (int k = 0; k < META__COUNT; k++)
+                h += form_error(c->meta, (size_t)k) != NULL;
+            struct layout_rect box = {(rows - h) / 2, (cols - w) / 2, h, w};
+            render_box(r, &box, "Metadata",
+                       "Tab field \xC2\xB7 \xE2\x86\x90\xE2\x86\x92 choose \xC2\xB7 Enter back to the text",
+                       THEME_OVERLAY);
+            struct layout_rect fr = {box.y + 1, box.x + 2, box.h - 2, box.w - 4};
+            form_draw(c->meta, r, &fr, true);
+            return true;
+        }
         return false;
     case OVERLAY_DRAFT:
         snprintf(text, sizeof text,
@@ -1495,6 +1660,8 @@ static void content_activity(void *self, struct buf *out)
 static const char *content_hints(void *self)
 {
     struct content_screen *c = self;
+    if (c->mode == MODE_EDIT && c->is_form_focused)
+        return "Tab next field \xC2\xB7 Enter back to the text \xC2\xB7 Ctrl-S save";
     if (c->mode == MODE_EDIT)
         return "Ctrl-S save \xC2\xB7 Alt-I try it \xC2\xB7 Esc close \xC2\xB7 F1 keys";
     return "Enter open \xC2\xB7 n new \xC2\xB7 f feedback \xC2\xB7 F1 keys \xC2\xB7 Ctrl-Q quit";

@@ -52,6 +52,15 @@ check "editor: the file is removed afterwards" \
     sh -c "[ -z \"\$(ls -A '$E2E_DIR/state36/cca/edit' 2>/dev/null)\" ]"
 keys M-u
 check "editor: Alt-U undoes the whole change at once" wait_gone 'APPENDED BY THE EDITOR'
+# the metadata form beside the text: a review date typed there is what the save stores
+keys M-v
+keys C-u
+type_text "2031-01-15"
+keys Enter
+check "editor: the metadata form takes a review date (Alt-V, Enter)" wait_for 'Changed: Ctrl-S saves'
+keys C-s
+check "editor: ... and the save stores it" \
+    sh -c "for i in \$(seq 1 100); do psql '$E2E_DB_URL' -Atqc \"SELECT review_by FROM learning_content WHERE id = 'content-python-variables'\" | grep -qx 2031-01-15 && exit 0; sleep 0.1; done; exit 1"
 keys C-x
 wait_for 'Title +Type' >/dev/null
 keys C-q
