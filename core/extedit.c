@@ -39,8 +39,7 @@ enum err extedit_write(const char *hint, const char *text, size_t len, char **pa
     size_t n = (size_t)snprintf(name, sizeof name, "edit/");
     for (const char *h = hint ? hint : ""; *h && n + 1 < 48; h++) {
         char c = *h;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-')
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')
             name[n++] = c;
     }
     snprintf(name + n, sizeof name - n, "%s%ld.md", n > 5 ? "-" : "", (long)getpid());

@@ -27,7 +27,7 @@ enum {
     QUESTION_MAX = 4096, /* bytes of the question kept */
 };
 
-/* --- ranking ----------------------------------------------------------------------------------- */
+/* --- ranking ---------------------------------------------------------------------------------- */
 
 #define DRAFT_PREFIX "draft:" /* passage ids of the draft's chunks (never a stored id) */
 
@@ -61,12 +61,15 @@ static struct store_passage draft_passage(size_t i, const char *title, const str
 {
     char id[32];
     snprintf(id, sizeof id, DRAFT_PREFIX "%zu", i);
-    return (struct store_passage){
-        .passage_id = xstrdup(id), .content_id = xstrdup(""),
-        .title = xstrdup(title && title[0] ? title : "(untitled draft)"),
-        .content_type = xstrdup(""), .heading = ch->heading ? xstrdup(ch->heading) : NULL,
-        .text = xstrdup(ch->text ? ch->text : ""), .vector_score = -1, .fts_score = -1,
-        .coverage = -1};
+    return (struct store_passage){.passage_id = xstrdup(id),
+                                  .content_id = xstrdup(""),
+                                  .title = xstrdup(title && title[0] ? title : "(untitled draft)"),
+                                  .content_type = xstrdup(""),
+                                  .heading = ch->heading ? xstrdup(ch->heading) : NULL,
+                                  .text = xstrdup(ch->text ? ch->text : ""),
+                                  .vector_score = -1,
+                                  .fts_score = -1,
+                                  .coverage = -1};
 }
 
 struct ranked {
@@ -92,10 +95,10 @@ static int by_score(const void *a, const void *b)
 }
 
 /* The vector list: the draft's chunks above the threshold, then kb's, sorted by similarity. */
-static void vector_list(const float *query, int dim, const char *title,
-                        const struct chunk *chunks, const float *vecs, size_t chunk_count,
-                        struct store_passage *kb, size_t kb_count, double threshold,
-                        struct store_passage **out, size_t *out_count)
+static void vector_list(const float *query, int dim, const char *title, const struct chunk *chunks,
+                        const float *vecs, size_t chunk_count, struct store_passage *kb,
+                        size_t kb_count, double threshold, struct store_passage **out,
+                        size_t *out_count)
 {
     struct ranked *r = xcalloc(chunk_count + kb_count + 1, sizeof *r);
     size_t n = 0;
@@ -302,7 +305,7 @@ enum err tryit_kb_parse(const char *text, size_t len, struct tryit_kb *kb)
     return ERR_OK;
 }
 
-/* --- the job ------------------------------------------------------------------------------------ */
+/* --- the job ---------------------------------------------------------------------------------- */
 
 struct tryit {
     struct store *store;
@@ -333,7 +336,8 @@ struct tryit *tryit_new(struct store *s, struct embedder *emb, struct loop *loop
     t->loop = loop;
     t->p = *p;
     size_t qlen = p->question ? strlen(p->question) : 0;
-    t->question = xstrndup(p->question ? p->question : "", qlen < QUESTION_MAX ? qlen : QUESTION_MAX);
+    t->question =
+        xstrndup(p->question ? p->question : "", qlen < QUESTION_MAX ? qlen : QUESTION_MAX);
     t->title = xstrdup(p->title ? p->title : "");
     t->body = xstrndup(p->body ? p->body : "", p->body ? p->len : 0);
     t->p.len = p->body ? p->len : 0;
@@ -347,8 +351,8 @@ static void finish(struct tryit *t, enum err e, const char *msg)
     t->is_running = false;
     struct tryit_result r = {0};
     if (e == ERR_OK) {
-        tryit_rank(t->question, t->query, t->dim, t->title, t->chunks, t->vecs, t->embedded,
-                   &t->kb, t->p.threshold, t->p.rrf_k, t->p.count, &r);
+        tryit_rank(t->question, t->query, t->dim, t->title, t->chunks, t->vecs, t->embedded, &t->kb,
+                   t->p.threshold, t->p.rrf_k, t->p.count, &r);
     }
     tryit_done_fn done = t->done;
     t->done = NULL;
@@ -423,8 +427,8 @@ static void step(struct tryit *t)
         t->vecs = xreallocarray(NULL, (t->chunk_count ? t->chunk_count : 1) * (size_t)t->dim,
                                 sizeof *t->vecs);
         int want = t->p.candidates > t->p.count ? t->p.candidates : t->p.count;
-        t->call = store_content_tryit(t->store, t->question, t->query, t->dim, t->p.threshold,
-                                      want, t->exclude_id, on_kb, t);
+        t->call = store_content_tryit(t->store, t->question, t->query, t->dim, t->p.threshold, want,
+                                      t->exclude_id, on_kb, t);
         if (!t->is_running) /* the store replied at once, with an error */
             return;
     }

@@ -80,8 +80,8 @@ enum err tryit_kb_parse(const char *text, size_t len, struct tryit_kb *kb);
 
 struct tryit_params {
     const char *question;
-    const char *title;      /* the draft's title */
-    const char *body;       /* the draft's text, len bytes */
+    const char *title; /* the draft's title */
+    const char *body;  /* the draft's text, len bytes */
     size_t len;
     const char *exclude_id; /* the item being edited; NULL or "" for a new one */
     int chunk_chars, chunk_overlap;

@@ -17,14 +17,18 @@
 #include "core/mem.h"
 #include "core/store.h"
 #include "core/tryit.h"
+
 #include "tests/fakes/fake_store.h"
 
-static struct store_passage kb_hit(const char *id, const char *title, const char *text,
-                                   double sim)
+static struct store_passage kb_hit(const char *id, const char *title, const char *text, double sim)
 {
-    return (struct store_passage){.passage_id = xstrdup(id), .content_id = xstrdup(id),
-                                  .title = xstrdup(title), .text = xstrdup(text),
-                                  .vector_score = sim, .fts_score = -1, .coverage = -1};
+    return (struct store_passage){.passage_id = xstrdup(id),
+                                  .content_id = xstrdup(id),
+                                  .title = xstrdup(title),
+                                  .text = xstrdup(text),
+                                  .vector_score = sim,
+                                  .fts_score = -1,
+                                  .coverage = -1};
 }
 
 static struct tryit_kb kb_of(size_t nv, size_t nf)
@@ -59,8 +63,8 @@ static void rank_merges_draft_and_kb(void **state)
     kb.fts[1] = kb_hit("K2", "Travel policy", "The hotel rates for travel abroad.", -1);
     kb.fts[1].fts_score = 2;
     struct tryit_result r;
-    tryit_rank("What are the hotel rates?", query, 2, "Draft title", chunks, vecs, 2, &kb, 0.15,
-               60, 10, &r);
+    tryit_rank("What are the hotel rates?", query, 2, "Draft title", chunks, vecs, 2, &kb, 0.15, 60,
+               10, &r);
     assert_null(kb.vec);
     assert_null(kb.fts);
     assert_int_equal(r.draft_passages, 2);
@@ -194,10 +198,17 @@ static void job_reports_store_failure(void **state)
     assert_int_equal(embedder_new(&cfg, NULL, NULL, &emb, err, sizeof err), ERR_OK);
     struct store *s = fake_store_new();
     const char *body = "# Hotels\n\nHotel rates are capped at 120 EUR a night.\n";
-    struct tryit_params p = {.question = "hotel rates", .title = "Hotels", .body = body,
-                             .len = strlen(body), .exclude_id = "c1", .chunk_chars = 400,
-                             .chunk_overlap = 50, .threshold = 0.15, .candidates = 20,
-                             .count = 5, .rrf_k = 60};
+    struct tryit_params p = {.question = "hotel rates",
+                             .title = "Hotels",
+                             .body = body,
+                             .len = strlen(body),
+                             .exclude_id = "c1",
+                             .chunk_chars = 400,
+                             .chunk_overlap = 50,
+                             .threshold = 0.15,
+                             .candidates = 20,
+                             .count = 5,
+                             .rrf_k = 60};
     struct tryit *t = tryit_new(s, emb, NULL, &p);
     struct outcome o = {0};
     tryit_start(t, on_done, &o);
