@@ -82,6 +82,15 @@ enum err extedit_read(const char *path, size_t max, char **text, size_t *len, ch
     return e;
 }
 
+void extedit_keep_final_newline(const char *orig, size_t orig_len, char *text, size_t *len)
+{
+    bool had = orig_len > 0 && orig[orig_len - 1] == '\n';
+    if (!had && *len > 0 && text[*len - 1] == '\n') {
+        (*len)--;
+        text[*len] = '\0';
+    }
+}
+
 void extedit_remove(const char *path)
 {
     if (!path)

@@ -27,6 +27,11 @@ enum err extedit_write(const char *hint, const char *text, size_t len, char **pa
 enum err extedit_read(const char *path, size_t max, char **text, size_t *len, char *err,
                       size_t errlen);
 
+/* Editors end a saved file with a newline: when text (*len bytes) ends with one newline that
+ * orig (orig_len bytes) did not end with, it is dropped (*len shrinks), so opening and saving
+ * without a change changes nothing. */
+void extedit_keep_final_newline(const char *orig, size_t orig_len, char *text, size_t *len);
+
 /* Removes the file (and any backup the editor left beside it: path~). */
 void extedit_remove(const char *path);
 

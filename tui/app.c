@@ -464,7 +464,8 @@ static enum err run_with_terminal(void *userdata, const char *command, const cha
                                   int *exit_status, char *err, size_t errlen)
 {
     struct app *a = userdata;
-    char *script = xasprintf("%s \"$1\"", command);
+    /* exec: the editor itself is the child, so its Ctrl-Z reaches term_run's waitpid */
+    char *script = xasprintf("exec %s \"$1\"", command);
     const char *argv[] = {"/bin/sh", "-c", script, "sh", path, NULL};
     enum err e = term_run(a->term, argv, exit_status, err, errlen);
     free(script);

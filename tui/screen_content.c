@@ -675,7 +675,10 @@ static void edit_outside(struct content_screen *c)
     } else {
         char *text = NULL;
         size_t tlen = 0;
-        if (extedit_read(path, DOC_EDITOR_MAX_LEN, &text, &tlen, err, sizeof err) != ERR_OK) {
+        enum err re = extedit_read(path, DOC_EDITOR_MAX_LEN, &text, &tlen, err, sizeof err);
+        if (re == ERR_OK)
+            extedit_keep_final_newline(body, len, text, &tlen);
+        if (re != ERR_OK) {
             set_status(c, "Unchanged: the edited file could not be read back: %s", err);
         } else if (tlen == len && memcmp(text, body, len) == 0) {
             set_status(c, "No change made in your editor.");

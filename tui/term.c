@@ -345,13 +345,16 @@ enum err term_run(struct term *t, const char *const *argv, int *exit_status, cha
 {
     *exit_status = -1;
     /* Like system(3): while the child has the terminal, Ctrl-C and Ctrl-\ are its business;
-     * the child gets the default dispositions back. */
-    struct sigaction ign, old_int, old_quit;
+     * so is Ctrl-Z (an editor that suspends itself signals its whole process group, us
+     * included: the stop is followed through waitpid below instead). The child gets the
+     * default dispositions back. */
+    struct sigaction ign, old_int, old_quit, old_tstp;
     memset(&ign, 0, sizeof ign);
     ign.sa_handler = SIG_IGN;
     sigemptyset(&ign.sa_mask);
     sigaction(SIGINT, &ign, &old_int);
     sigaction(SIGQUIT, &ign, &old_quit);
+    sigaction(SIGTSTP, &ign, &old_tstp);
     if (!t->is_headless) {
         endwin();
         is_curses_active = 0;
@@ -387,8 +390,19 @@ enum err term_run(struct term *t, const char *const *argv, int *exit_status, cha
     } else {
         int ws = 0;
         pid_t r;
-        while ((r = waitpid(pid, &ws, 0)) < 0 && errno == EINTR)
-            ;
+        for (;;) {
+            r = waitpid(pid, &ws, WUNTRACED);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r > 0 && WIFSTOPPED(ws)) {
+                /* The program was suspended (Ctrl-Z in the editor): stop with it, so the
+                 * shell's job control sees the job stopped; fg continues both. */
+                raise(SIGSTOP);
+                kill(pid, SIGCONT);
+                continue;
+            }
+            break;
+        }
         if (r < 0) {
             snprintf(err, errlen, "lost %s: %s", argv[0], strerror(errno));
             e = ERR_IO;
@@ -398,6 +412,7 @@ enum err term_run(struct term *t, const char *const *argv, int *exit_status, cha
     }
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGQUIT, &old_quit, NULL);
+    sigaction(SIGTSTP, &old_tstp, NULL);
     if (!t->is_headless) {
         is_curses_active = 1;
         curses_modes(t);

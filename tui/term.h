@@ -54,7 +54,8 @@ int term_color_count(const struct term *t);
 void term_suspend(struct term *t);
 /* Runs argv (argv[0] looked up in PATH) with the terminal, as a shell runs a program: the
  * full screen is left first and restored (and must be repainted) after; Ctrl-C and Ctrl-\
- * go to the program meanwhile. Waits for it: the loop stands still until it ends. Headless:
+ * go to the program meanwhile, and when it is suspended (Ctrl-Z) CCA stops with it until the
+ * shell continues the job. Waits for it: the loop stands still until it ends. Headless:
  * the program runs with /dev/null for its input and output. *exit_status gets its exit
  * status (127 when it could not be executed, 128 + n when signal n ended it). ERR_IO (err
  * says why) when it could not be started at all. */

@@ -17,13 +17,27 @@ cat > "$ED_DIR/fail.sh" <<'SH'
 printf 'SHOULD NOT APPEAR\n' >> "$1"
 exit 3
 SH
-chmod +x "$ED_DIR/append.sh" "$ED_DIR/fail.sh"
+# stops itself as Ctrl-Z stops an editor, then appends a line once continued (SIGSTOP: the
+# test's process group has no job-control shell, so a SIGTSTP would be discarded there)
+cat > "$ED_DIR/suspend.sh" <<'SH'
+#!/bin/sh
+kill -STOP $$
+printf 'WRITTEN AFTER FG\n' >> "$1"
+SH
+# saves without a change, but with the final newline editors add
+cat > "$ED_DIR/eol.sh" <<'SH'
+#!/bin/sh
+[ -n "$(tail -c 1 "$1")" ] && printf '\n' >> "$1"
+exit 0
+SH
+chmod +x "$ED_DIR/append.sh" "$ED_DIR/fail.sh" "$ED_DIR/suspend.sh" "$ED_DIR/eol.sh"
 
 # start_erin_with EDITOR: erin's Content tab with that editor (VISUAL unset)
 start_erin_with() {
     tm kill-server 2>/dev/null
     local i; for i in $(seq 1 100); do [ -S "$E2E_TMUX_SOCK" ] || break; sleep 0.02; done
     rm -f "$E2E_DIR/pid"
+    rm -rf "$E2E_DIR/state36/cca/content-drafts" # a draft left by the last run is not ours
     mkdir -p "$E2E_DIR/state36"
     tm new-session -d -x 130 -y 32 -s t \
         "cd '$E2E_ROOT' && env -u VISUAL LANG=C.UTF-8 TERM=screen-256color EDITOR='$1' XDG_STATE_HOME='$E2E_DIR/state36' CCA_DATABASE_URL='$E2E_DB_URL' sh -c 'echo \$\$ > \"$E2E_DIR/pid\"; exec ./cca --user erin@example.com tui content'; echo \"EXITED \$?\"; sleep 600"
@@ -82,5 +96,26 @@ check "editor: a missing editor is named as not found" wait_for 'Unchanged: the 
 keys M-p
 check "editor: ... and the TUI still answers keys" wait_for 'line 1/[0-9]+, col 1 +\[preview\]'
 
+keys C-q
+wait_for '^EXITED' >/dev/null
+
+# Ctrl-Z in the editor: CCA stops with it (the shell's job control sees the job stopped) and
+# both go on when the job is continued (fg sends SIGCONT to the process group).
+start_erin_with "$ED_DIR/suspend.sh"
+open_variables >/dev/null
+keys M-o
+check "editor: a suspended editor stops CCA too" \
+    sh -c "for i in \$(seq 1 100); do ps -o stat= -p \$(cat '$E2E_DIR/pid') | grep -q T && exit 0; sleep 0.1; done; exit 1"
+kill -CONT -- "-$(ps -o pgid= -p "$(cca_pid)" | tr -d ' ')"
+check "editor: ... and after fg the editor's text comes back" wait_for 'WRITTEN AFTER FG'
+keys C-q
+wait_for '^EXITED' >/dev/null
+
+start_erin_with "$ED_DIR/eol.sh"
+open_variables >/dev/null
+keys M-o
+check "editor: saving without a change (only the editor's final newline) changes nothing" \
+    wait_for 'No change made in your editor'
+check "editor: ... the text is not marked changed" wait_for 'Python Variables +line 1/1,'
 keys C-q
 wait_for '^EXITED' >/dev/null

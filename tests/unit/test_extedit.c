@@ -128,10 +128,33 @@ static void refuses_links(void **state)
     free(path);
 }
 
+static void final_newline(void **state)
+{
+    (void)state;
+    char a[] = "one\ntwo\n";
+    size_t n = strlen(a);
+    extedit_keep_final_newline("one\ntwo", 7, a, &n); /* added by the editor: dropped */
+    assert_int_equal(n, 7);
+    assert_string_equal(a, "one\ntwo");
+    char b[] = "one\ntwo\n";
+    n = strlen(b);
+    extedit_keep_final_newline("one\n", 4, b, &n); /* the original had one: kept */
+    assert_int_equal(n, 8);
+    char c[] = "one\n\n";
+    n = strlen(c);
+    extedit_keep_final_newline("one", 3, c, &n); /* only the one newline goes */
+    assert_string_equal(c, "one\n");
+    char d[] = "";
+    n = 0;
+    extedit_keep_final_newline("", 0, d, &n);
+    assert_int_equal(n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(command_choice),
+        cmocka_unit_test(final_newline),
         cmocka_unit_test_setup_teardown(write_read_remove, setup, teardown),
         cmocka_unit_test_setup_teardown(refuses_links, setup, teardown),
     };
