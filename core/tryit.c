@@ -96,9 +96,9 @@ static int by_score(const void *a, const void *b)
 
 /* The vector list: the draft's chunks above the threshold, then kb's, sorted by similarity. */
 static void vector_list(const float *query, int dim, const char *title, const struct chunk *chunks,
-                        const float *vecs, size_t chunk_count, struct store_passage *kb,
-                        size_t kb_count, double threshold, struct store_passage **out,
-                        size_t *out_count)
+                        const float *vecs, const double *cov, size_t chunk_count,
+                        struct store_passage *kb, size_t kb_count, double threshold,
+                        struct store_passage **out, size_t *out_count)
 {
     struct ranked *r = xcalloc(chunk_count + kb_count + 1, sizeof *r);
     size_t n = 0;
@@ -108,6 +108,7 @@ static void vector_list(const float *query, int dim, const char *title, const st
             continue;
         r[n].p = draft_passage(i, title, &chunks[i]);
         r[n].p.vector_score = sim;
+        r[n].p.coverage = cov[i];
         r[n].key = sim;
         r[n].order = n;
         n++;
@@ -136,31 +137,30 @@ static void vector_list(const float *query, int dim, const char *title, const st
 /* The full-text list: kb's order kept, the draft's chunks that hold some of the question's
  * words merged in by coverage. */
 static void fts_list(const struct evidence *ev, const char *title, const struct chunk *chunks,
-                     size_t chunk_count, struct store_passage *kb, size_t kb_count,
-                     struct store_passage **out, size_t *out_count)
+                     const double *cov, size_t chunk_count, struct store_passage *kb,
+                     size_t kb_count, struct store_passage **out, size_t *out_count)
 {
     struct ranked *d = xcalloc(chunk_count + 1, sizeof *d);
     size_t nd = 0;
     for (size_t i = 0; i < chunk_count && ev->count > 0; i++) {
-        const char *t = title && title[0] ? title : NULL;
-        double cov = evidence_coverage(ev, t, chunks[i].heading, chunks[i].text, NULL);
-        if (cov <= 0)
+        if (cov[i] <= 0)
             continue;
         d[nd].p = draft_passage(i, title, &chunks[i]);
-        d[nd].key = cov;
+        d[nd].p.coverage = cov[i];
+        d[nd].key = cov[i];
         d[nd].order = nd;
         nd++;
     }
     if (nd > 1)
         qsort(d, nd, sizeof *d, by_key);
+    for (size_t k = 0; k < kb_count && ev->count > 0; k++) /* once each: kept for the rerank */
+        kb[k].coverage = evidence_coverage(ev, kb[k].title, kb[k].heading, kb[k].text, NULL);
     struct store_passage *v = xcalloc(nd + kb_count + 1, sizeof *v);
     size_t n = 0, i = 0, k = 0;
     while (i < nd || k < kb_count) {
         bool take_draft = i < nd;
-        if (take_draft && k < kb_count) {
-            double kc = evidence_coverage(ev, kb[k].title, kb[k].heading, kb[k].text, NULL);
-            take_draft = d[i].key > kc;
-        }
+        if (take_draft && k < kb_count)
+            take_draft = d[i].key > kb[k].coverage;
         v[n++] = take_draft ? d[i++].p : kb[k++];
     }
     free(d);
@@ -169,9 +169,18 @@ static void fts_list(const struct evidence *ev, const char *title, const struct 
     *out_count = n;
 }
 
+double tryit_chunk_coverage(const struct evidence *ev, const char *draft_title,
+                            const struct chunk *ch)
+{
+    if (ev->count == 0)
+        return -1;
+    const char *t = draft_title && draft_title[0] ? draft_title : NULL;
+    return evidence_coverage(ev, t, ch->heading, ch->text, NULL);
+}
+
 void tryit_rank(const char *question, const float *query, int dim, const char *draft_title,
-                const struct chunk *chunks, const float *chunk_vecs, size_t chunk_count,
-                struct tryit_kb *kb, double threshold, int rrf_k, int count_max,
+                const struct chunk *chunks, const float *chunk_vecs, const double *chunk_coverage,
+                size_t chunk_count, struct tryit_kb *kb, double threshold, int rrf_k, int count_max,
                 struct tryit_result *out)
 {
     memset(out, 0, sizeof *out);
@@ -179,11 +188,16 @@ void tryit_rank(const char *question, const float *query, int dim, const char *d
     out->kb_candidates = kb->vec_count + kb->fts_count;
     struct evidence *ev = xcalloc(1, sizeof *ev);
     evidence_init(ev, question ? question : "", NULL);
+    double *cov = xcalloc(chunk_count + 1, sizeof *cov);
+    for (size_t i = 0; i < chunk_count; i++)
+        cov[i] =
+            chunk_coverage ? chunk_coverage[i] : tryit_chunk_coverage(ev, draft_title, &chunks[i]);
     struct store_passage *vec, *fts, *fused;
     size_t vec_count, fts_count, n;
-    vector_list(query, dim, draft_title, chunks, chunk_vecs, chunk_count, kb->vec, kb->vec_count,
-                threshold, &vec, &vec_count);
-    fts_list(ev, draft_title, chunks, chunk_count, kb->fts, kb->fts_count, &fts, &fts_count);
+    vector_list(query, dim, draft_title, chunks, chunk_vecs, cov, chunk_count, kb->vec,
+                kb->vec_count, threshold, &vec, &vec_count);
+    fts_list(ev, draft_title, chunks, cov, chunk_count, kb->fts, kb->fts_count, &fts, &fts_count);
+    free(cov);
     memset(kb, 0, sizeof *kb);
     retrieve_fuse(vec, vec_count, fts, fts_count, rrf_k, -1, &fused, &n);
 
@@ -197,10 +211,9 @@ void tryit_rank(const char *question, const float *query, int dim, const char *d
         r[i].order = i;
         double f = best > 0 ? fused[i].fused_score / best : 0;
         if (ev->count > 0) {
-            const char *t = is_draft_id(fused[i].passage_id) && !(draft_title && draft_title[0])
-                                ? NULL
-                                : fused[i].title;
-            r[i].p.coverage = evidence_coverage(ev, t, fused[i].heading, fused[i].text, NULL);
+            if (r[i].p.coverage < 0) /* the draft's and the full-text hits' are known */
+                r[i].p.coverage =
+                    evidence_coverage(ev, fused[i].title, fused[i].heading, fused[i].text, NULL);
             r[i].p.fused_score = TRYIT_W_RANK * f + TRYIT_W_COVER * r[i].p.coverage;
         } else {
             r[i].p.coverage = -1;
@@ -318,6 +331,8 @@ struct tryit {
     struct chunk *chunks;
     size_t chunk_count, embedded;
     float *vecs;
+    struct evidence *ev; /* the question's words */
+    double *cov;         /* each embedded chunk's coverage of them */
     struct store_call *call;
     bool has_kb;
     struct tryit_kb kb;
@@ -342,6 +357,8 @@ struct tryit *tryit_new(struct store *s, struct embedder *emb, struct loop *loop
     t->body = xstrndup(p->body ? p->body : "", p->body ? p->len : 0);
     t->p.len = p->body ? p->len : 0;
     t->exclude_id = p->exclude_id && p->exclude_id[0] ? xstrdup(p->exclude_id) : NULL;
+    /* the owned copies above are used from here on, never the caller's pointers */
+    t->p.question = t->p.title = t->p.body = t->p.exclude_id = NULL;
     t->dim = embedder_dim(emb);
     return t;
 }
@@ -351,8 +368,8 @@ static void finish(struct tryit *t, enum err e, const char *msg)
     t->is_running = false;
     struct tryit_result r = {0};
     if (e == ERR_OK) {
-        tryit_rank(t->question, t->query, t->dim, t->title, t->chunks, t->vecs, t->embedded, &t->kb,
-                   t->p.threshold, t->p.rrf_k, t->p.count, &r);
+        tryit_rank(t->question, t->query, t->dim, t->title, t->chunks, t->vecs, t->cov, t->embedded,
+                   &t->kb, t->p.threshold, t->p.rrf_k, t->p.count, &r);
     }
     tryit_done_fn done = t->done;
     t->done = NULL;
@@ -426,6 +443,9 @@ static void step(struct tryit *t)
         }
         t->vecs = xreallocarray(NULL, (t->chunk_count ? t->chunk_count : 1) * (size_t)t->dim,
                                 sizeof *t->vecs);
+        t->cov = xcalloc(t->chunk_count + 1, sizeof *t->cov);
+        t->ev = xcalloc(1, sizeof *t->ev);
+        evidence_init(t->ev, t->question, NULL);
         int want = t->p.candidates > t->p.count ? t->p.candidates : t->p.count;
         t->call = store_content_tryit(t->store, t->question, t->query, t->dim, t->p.threshold, want,
                                       t->exclude_id, on_kb, t);
@@ -440,6 +460,7 @@ static void step(struct tryit *t)
         free(text);
         if (!ok)
             return;
+        t->cov[t->embedded] = tryit_chunk_coverage(t->ev, t->title, ch);
         t->embedded++;
         if (t->loop && loop_now_ms() - t0 >= STEP_BUDGET_MS)
             break;
@@ -488,6 +509,8 @@ void tryit_free(struct tryit *t)
     chunks_free(t->chunks, t->chunk_count);
     tryit_kb_cleanup(&t->kb);
     free(t->vecs);
+    free(t->cov);
+    free(t->ev);
     free(t->query);
     free(t->question);
     free(t->title);

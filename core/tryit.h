@@ -18,6 +18,7 @@
 
 struct chunk;
 struct embedder;
+struct evidence;
 struct loop;
 struct store;
 struct store_passage;
@@ -65,11 +66,17 @@ void tryit_kb_cleanup(struct tryit_kb *kb);
  *    stored passage that holds a smaller share);
  *  - fused by reciprocal rank (retrieve_fuse, constant rrf_k), then, when the question has
  *    content words, score = 0.5 * fused / best fused + 0.5 * coverage, else fused / best.
- * out is filled (caller frees with tryit_result_cleanup). */
+ * chunk_coverage (may be NULL: computed here) holds each chunk's tryit_chunk_coverage, so a
+ * caller on the loop can spread that work over its steps. out is filled (caller frees with
+ * tryit_result_cleanup). */
 void tryit_rank(const char *question, const float *query, int dim, const char *draft_title,
-                const struct chunk *chunks, const float *chunk_vecs, size_t chunk_count,
-                struct tryit_kb *kb, double threshold, int rrf_k, int count_max,
+                const struct chunk *chunks, const float *chunk_vecs, const double *chunk_coverage,
+                size_t chunk_count, struct tryit_kb *kb, double threshold, int rrf_k, int count_max,
                 struct tryit_result *out);
+/* A draft chunk's share of the question's words ev (evidence_init of the question, without
+ * statistics), with draft_title as its title; -1 when the question has no content words. */
+double tryit_chunk_coverage(const struct evidence *ev, const char *draft_title,
+                            const struct chunk *ch);
 void tryit_result_cleanup(struct tryit_result *r);
 
 /* Parses the reply of store_content_tryit, {"vector": [...], "fts": [...]} with elements

@@ -14,6 +14,7 @@
 #include "core/chunk.h"
 #include "core/config.h"
 #include "core/embed.h"
+#include "core/evidence.h"
 #include "core/mem.h"
 #include "core/store.h"
 #include "core/tryit.h"
@@ -63,8 +64,8 @@ static void rank_merges_draft_and_kb(void **state)
     kb.fts[1] = kb_hit("K2", "Travel policy", "The hotel rates for travel abroad.", -1);
     kb.fts[1].fts_score = 2;
     struct tryit_result r;
-    tryit_rank("What are the hotel rates?", query, 2, "Draft title", chunks, vecs, 2, &kb, 0.15, 60,
-               10, &r);
+    tryit_rank("What are the hotel rates?", query, 2, "Draft title", chunks, vecs, NULL, 2, &kb,
+               0.15, 60, 10, &r);
     assert_null(kb.vec);
     assert_null(kb.fts);
     assert_int_equal(r.draft_passages, 2);
@@ -92,12 +93,35 @@ static void rank_merges_draft_and_kb(void **state)
     assert_null(r.hits[3].heading);
     tryit_result_cleanup(&r);
 
+    /* coverage worked out beforehand (the job does it step by step) ranks the same */
+    struct evidence *ev = xcalloc(1, sizeof *ev);
+    evidence_init(ev, "What are the hotel rates?", NULL);
+    double cov[2] = {tryit_chunk_coverage(ev, "Draft title", &chunks[0]),
+                     tryit_chunk_coverage(ev, "Draft title", &chunks[1])};
+    assert_true(fabs(cov[0] - 1) < 1e-9 && fabs(cov[1]) < 1e-9);
+    free(ev);
+    kb = kb_of(2, 2);
+    kb.vec[0] = kb_hit("K1", "Parking", "Parking spaces are assigned by floor.", 0.9);
+    kb.vec[1] = kb_hit("K2", "Travel policy", "The hotel rates for travel abroad.", 0.5);
+    kb.fts[0] = kb_hit("K3", "Hotels", "A hotel near the office.", -1);
+    kb.fts[0].fts_score = 3;
+    kb.fts[1] = kb_hit("K2", "Travel policy", "The hotel rates for travel abroad.", -1);
+    kb.fts[1].fts_score = 2;
+    tryit_rank("What are the hotel rates?", query, 2, "Draft title", chunks, vecs, cov, 2, &kb,
+               0.15, 60, 10, &r);
+    assert_int_equal(r.count, 4);
+    assert_true(r.hits[0].is_draft && fabs(r.hits[0].score - 1) < 1e-9);
+    assert_string_equal(r.hits[1].content_id, "K2");
+    assert_string_equal(r.hits[2].content_id, "K3");
+    assert_string_equal(r.hits[3].content_id, "K1");
+    tryit_result_cleanup(&r);
+
     /* count cuts the list; a question without content words ranks by fused rank alone (the
      * draft stays out of the full-text list). */
     kb = kb_of(2, 0);
     kb.vec[0] = kb_hit("K1", "Parking", "Parking spaces.", 0.9);
     kb.vec[1] = kb_hit("K2", "Travel", "hotel rates", 0.5);
-    tryit_rank("what is the", query, 2, "", chunks, vecs, 2, &kb, 0.15, 60, 2, &r);
+    tryit_rank("what is the", query, 2, "", chunks, vecs, NULL, 2, &kb, 0.15, 60, 2, &r);
     assert_int_equal(r.count, 2);
     assert_string_equal(r.hits[0].content_id, "K1");
     assert_true(r.hits[1].is_draft);
@@ -110,12 +134,12 @@ static void rank_merges_draft_and_kb(void **state)
     /* A tie in similarity puts the draft first; nothing at all gives an empty result. */
     kb = kb_of(1, 0);
     kb.vec[0] = kb_hit("K1", "Same", "same words", 0.6);
-    tryit_rank("", query, 2, "T", chunks, vecs, 1, &kb, 0.15, 60, 5, &r);
+    tryit_rank("", query, 2, "T", chunks, vecs, NULL, 1, &kb, 0.15, 60, 5, &r);
     assert_int_equal(r.count, 2);
     assert_true(r.hits[0].is_draft);
     tryit_result_cleanup(&r);
     kb = kb_of(0, 0);
-    tryit_rank("hotel", query, 2, "T", NULL, NULL, 0, &kb, 0.15, 60, 5, &r);
+    tryit_rank("hotel", query, 2, "T", NULL, NULL, NULL, 0, &kb, 0.15, 60, 5, &r);
     assert_int_equal(r.count, 0);
     assert_null(r.hits);
     tryit_result_cleanup(&r);
@@ -135,7 +159,7 @@ static void rank_snippet_is_safe(void **state)
     struct chunk ch = {.heading = NULL, .text = text};
     struct tryit_result r;
     struct tryit_kb kb = kb_of(0, 0);
-    tryit_rank("", query, 2, "T", &ch, vecs, 1, &kb, 0.15, 60, 5, &r);
+    tryit_rank("", query, 2, "T", &ch, vecs, NULL, 1, &kb, 0.15, 60, 5, &r);
     assert_int_equal(r.count, 1);
     assert_null(strchr(r.hits[0].snippet, '\x1b'));
     assert_null(strchr(r.hits[0].snippet, '\n'));
