@@ -11,6 +11,7 @@
 #include "core/embed.h"
 #include "core/evidence.h"
 #include "core/json.h"
+#include "core/llm.h"
 #include "core/loop.h"
 #include "core/mem.h"
 #include "core/retrieve.h"
@@ -323,8 +324,12 @@ enum err tryit_kb_parse(const char *text, size_t len, struct tryit_kb *kb)
 struct tryit {
     struct store *store;
     struct embedder *emb;
+    struct llm *llm;
     struct loop *loop;
-    struct tryit_params p; /* strings below are the owned copies */
+    bool is_remote;          /* the embeddings endpoint, asked without blocking the loop */
+    struct llm_request *req; /* remote: the batch in flight */
+    size_t batch;            /* remote: chunks in that batch */
+    struct tryit_params p;   /* strings below are the owned copies */
     char *question, *title, *body, *exclude_id;
     int dim;
     float *query;
@@ -342,13 +347,15 @@ struct tryit {
     void *userdata;
 };
 
-struct tryit *tryit_new(struct store *s, struct embedder *emb, struct loop *loop,
+struct tryit *tryit_new(struct store *s, struct embedder *emb, struct llm *llm, struct loop *loop,
                         const struct tryit_params *p)
 {
     struct tryit *t = xcalloc(1, sizeof *t);
     t->store = s;
     t->emb = emb;
+    t->llm = llm;
     t->loop = loop;
+    t->is_remote = !embedder_is_local(emb) && llm && loop;
     t->p = *p;
     size_t qlen = p->question ? strlen(p->question) : 0;
     t->question =
@@ -424,8 +431,118 @@ static bool embed_one(struct tryit *t, const char *text, float *out)
     return true;
 }
 
+/* With the question's vector in t->query: the chunks and the store call. False when the job
+ * ended (an error). */
+static bool after_query(struct tryit *t)
+{
+    enum err e = chunk_split(t->body, t->p.len, t->p.chunk_chars, t->p.chunk_overlap, &t->chunks,
+                             &t->chunk_count);
+    if (e != ERR_OK) {
+        finish(t, e, "the draft could not be cut into passages");
+        return false;
+    }
+    t->vecs = xreallocarray(NULL, (t->chunk_count ? t->chunk_count : 1) * (size_t)t->dim,
+                            sizeof *t->vecs);
+    t->cov = xcalloc(t->chunk_count + 1, sizeof *t->cov);
+    t->ev = xcalloc(1, sizeof *t->ev);
+    evidence_init(t->ev, t->question, NULL);
+    int want = t->p.candidates > t->p.count ? t->p.candidates : t->p.count;
+    t->call = store_content_tryit(t->store, t->question, t->query, t->dim, t->p.threshold, want,
+                                  t->exclude_id, on_kb, t);
+    return t->is_running; /* false: the store replied at once, with an error */
+}
+
+/* --- remote embeddings: one request at a time, the loop keeps running --------------------------
+ */
+
+enum { REMOTE_BATCH = 32 };
+
+static void remote_next(struct tryit *t);
+
+/* Checks a reply of count vectors (want expected) and copies them, unit length, to out; on a
+ * problem the job ends with it. */
+static bool remote_accept(struct tryit *t, enum err e, const char *errmsg, const float *vectors,
+                          size_t count, int dim, size_t want, float *out)
+{
+    if (e == ERR_OK && (count != want || dim != t->dim || !vectors))
+        e = dim != t->dim ? ERR_DIM_MISMATCH : ERR_PROTOCOL;
+    if (e != ERR_OK) {
+        char *why =
+            xasprintf("embedding failed: %s",
+                      errmsg && errmsg[0]     ? errmsg
+                      : e == ERR_DIM_MISMATCH ? "the endpoint's dimension is not [embeddings] dim"
+                                              : err_str(e));
+        store_call_cancel(t->call);
+        t->call = NULL;
+        finish(t, e, why);
+        free(why);
+        return false;
+    }
+    for (size_t i = 0; i < count; i++) {
+        const float *v = vectors + i * (size_t)dim;
+        double n = 0;
+        for (int k = 0; k < dim; k++)
+            n += (double)v[k] * v[k];
+        n = n > 0 ? sqrt(n) : 1;
+        for (int k = 0; k < dim; k++)
+            out[i * (size_t)dim + (size_t)k] = (float)(v[k] / n);
+    }
+    return true;
+}
+
+static void on_remote_batch(void *userdata, enum err e, const char *errmsg, const float *vectors,
+                            size_t count, int dim)
+{
+    struct tryit *t = userdata;
+    t->req = NULL;
+    if (!remote_accept(t, e, errmsg, vectors, count, dim, t->batch,
+                       t->vecs + t->embedded * (size_t)t->dim))
+        return;
+    for (size_t i = 0; i < t->batch; i++)
+        t->cov[t->embedded + i] =
+            tryit_chunk_coverage(t->ev, t->title, &t->chunks[t->embedded + i]);
+    t->embedded += t->batch;
+    t->batch = 0;
+    remote_next(t);
+}
+
+static void remote_next(struct tryit *t)
+{
+    if (t->embedded >= t->chunk_count) {
+        if (t->has_kb)
+            finish(t, ERR_OK, NULL);
+        return;
+    }
+    size_t n = t->chunk_count - t->embedded;
+    n = n < REMOTE_BATCH ? n : REMOTE_BATCH;
+    char *texts[REMOTE_BATCH];
+    for (size_t i = 0; i < n; i++)
+        texts[i] =
+            chunk_embed_text(t->chunks[t->embedded + i].heading, t->chunks[t->embedded + i].text);
+    t->batch = n;
+    enum err e =
+        llm_embed_start(t->llm, (const char *const *)texts, n, on_remote_batch, t, &t->req);
+    for (size_t i = 0; i < n; i++)
+        free(texts[i]);
+    if (e != ERR_OK) {
+        t->req = NULL;
+        on_remote_batch(t, e, "the request could not be started", NULL, 0, 0);
+    }
+}
+
+static void on_remote_query(void *userdata, enum err e, const char *errmsg, const float *vectors,
+                            size_t count, int dim)
+{
+    struct tryit *t = userdata;
+    t->req = NULL;
+    if (!remote_accept(t, e, errmsg, vectors, count, dim, 1, t->query))
+        return;
+    if (after_query(t))
+        remote_next(t);
+}
+
 /* First step: the question's vector, the store call, the chunks; then the draft's passages in
- * budgeted steps. The job ends when both sides are in. */
+ * budgeted steps (local) or batches (remote). The job ends when both sides are in. */
 static void step(struct tryit *t)
 {
     if (!t->is_running)
@@ -433,23 +550,18 @@ static void step(struct tryit *t)
     if (!t->is_started) {
         t->is_started = true;
         t->query = xreallocarray(NULL, (size_t)t->dim, sizeof *t->query);
-        if (!embed_one(t, t->question, t->query))
-            return;
-        enum err e = chunk_split(t->body, t->p.len, t->p.chunk_chars, t->p.chunk_overlap,
-                                 &t->chunks, &t->chunk_count);
-        if (e != ERR_OK) {
-            finish(t, e, "the draft could not be cut into passages");
+        if (t->is_remote) {
+            const char *texts[] = {t->question};
+            enum err e = llm_embed_start(t->llm, texts, 1, on_remote_query, t, &t->req);
+            if (e != ERR_OK) {
+                t->req = NULL;
+                on_remote_query(t, e, "the request could not be started", NULL, 0, 0);
+            }
             return;
         }
-        t->vecs = xreallocarray(NULL, (t->chunk_count ? t->chunk_count : 1) * (size_t)t->dim,
-                                sizeof *t->vecs);
-        t->cov = xcalloc(t->chunk_count + 1, sizeof *t->cov);
-        t->ev = xcalloc(1, sizeof *t->ev);
-        evidence_init(t->ev, t->question, NULL);
-        int want = t->p.candidates > t->p.count ? t->p.candidates : t->p.count;
-        t->call = store_content_tryit(t->store, t->question, t->query, t->dim, t->p.threshold, want,
-                                      t->exclude_id, on_kb, t);
-        if (!t->is_running) /* the store replied at once, with an error */
+        if (!embed_one(t, t->question, t->query))
+            return;
+        if (!after_query(t))
             return;
     }
     int64_t t0 = loop_now_ms();
@@ -505,6 +617,7 @@ void tryit_free(struct tryit *t)
         return;
     if (t->timer)
         loop_timer_cancel(t->loop, t->timer);
+    llm_request_cancel(t->req);
     store_call_cancel(t->call);
     chunks_free(t->chunks, t->chunk_count);
     tryit_kb_cleanup(&t->kb);

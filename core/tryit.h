@@ -6,8 +6,9 @@
  * core/retrieve ranks a hybrid query: reciprocal rank fusion of a vector list and a full-text
  * list, then the rerank by the question's words. The draft has no full-text index until it is
  * saved, so its place in the full-text list is estimated from its share of the question's
- * words (see tryit_rank). On the loop the draft is embedded in steps of about 30 ms, so keys
- * stay responsive; the store call runs meanwhile. */
+ * words (see tryit_rank). On the loop the draft is embedded in steps of about 30 ms (or by
+ * asynchronous requests to a remote embedder), so keys stay responsive; the store call runs
+ * meanwhile. */
 #ifndef CCA_TRYIT_H
 #define CCA_TRYIT_H
 
@@ -19,6 +20,7 @@
 struct chunk;
 struct embedder;
 struct evidence;
+struct llm;
 struct loop;
 struct store;
 struct store_passage;
@@ -103,9 +105,12 @@ struct tryit_params {
 typedef void (*tryit_done_fn)(void *userdata, enum err e, const char *msg,
                               const struct tryit_result *r);
 
-/* A job over p (everything copied). Borrows store, embedder and loop (may be NULL: then
- * tryit_start runs it to the end before returning) for its life. */
-struct tryit *tryit_new(struct store *s, struct embedder *emb, struct loop *loop,
+/* A job over p (everything copied). Borrows store, embedder, llm and loop (loop may be NULL:
+ * then tryit_start runs it to the end before returning) for its life. With a remote embedder
+ * (not embedder_is_local) and a loop, the question and the draft go to the embeddings
+ * endpoint through llm (llm_embed_start, 32 passages a request) and the loop keeps running;
+ * the local embedder works in steps of about 30 ms. */
+struct tryit *tryit_new(struct store *s, struct embedder *emb, struct llm *llm, struct loop *loop,
                         const struct tryit_params *p);
 /* Starts the job; done fires once (on the loop, never inside this call when there is one). */
 void tryit_start(struct tryit *t, tryit_done_fn done, void *userdata);

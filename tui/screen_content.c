@@ -624,7 +624,7 @@ static void tryit_begin(struct content_screen *c, const char *question)
         .chunk_chars = cfg->rag_chunk_chars, .chunk_overlap = cfg->rag_chunk_overlap,
         .threshold = cfg->rag_match_threshold, .candidates = cfg->rag_candidates,
         .count = 8, .rrf_k = cfg->rag_rrf_k};
-    c->try_job = tryit_new(c->ctx->store, c->emb, c->ctx->loop, &p);
+    c->try_job = tryit_new(c->ctx->store, c->emb, c->ctx->llm, c->ctx->loop, &p);
     free(body);
     tryit_start(c->try_job, on_tried, c);
 }

@@ -6,8 +6,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -15,10 +17,13 @@
 #include "core/config.h"
 #include "core/embed.h"
 #include "core/evidence.h"
+#include "core/llm.h"
+#include "core/loop.h"
 #include "core/mem.h"
 #include "core/store.h"
 #include "core/tryit.h"
 
+#include "tests/fakes/fake_llm.h"
 #include "tests/fakes/fake_store.h"
 
 static struct store_passage kb_hit(const char *id, const char *title, const char *text, double sim)
@@ -233,7 +238,7 @@ static void job_reports_store_failure(void **state)
                              .candidates = 20,
                              .count = 5,
                              .rrf_k = 60};
-    struct tryit *t = tryit_new(s, emb, NULL, &p);
+    struct tryit *t = tryit_new(s, emb, NULL, NULL, &p);
     struct outcome o = {0};
     tryit_start(t, on_done, &o);
     assert_int_equal(o.calls, 1);
@@ -245,6 +250,90 @@ static void job_reports_store_failure(void **state)
     config_cleanup(&cfg);
 }
 
+static void on_remote_done(void *userdata, enum err e, const char *msg,
+                           const struct tryit_result *r)
+{
+    struct outcome *o = userdata;
+    o->calls++;
+    o->e = e;
+    assert_non_null(msg);
+    assert_null(r);
+}
+
+/* A remote embedder: the question goes to the embeddings endpoint without blocking (tryit_start
+ * returns before anything is done), then the store is asked (here it fails: the fake store is
+ * not PostgreSQL) and the job ends once with that. */
+static void job_remote_does_not_block(void **state)
+{
+    (void)state;
+    const char *bin = getenv("CCA_FAKE_LLM");
+    if (!bin || access(bin, X_OK) != 0) {
+        print_message("CCA_FAKE_LLM not set: skipping\n");
+        skip();
+    }
+    char log_path[] = "/tmp/cca-tryit-log.XXXXXX";
+    int fd = mkstemp(log_path);
+    assert_true(fd >= 0);
+    close(fd);
+    const char *argv[] = {"--dim", "8", "--log", log_path, NULL};
+    pid_t pid;
+    int port;
+    assert_int_equal(fake_llm_start(argv, &pid, &port), 0);
+    struct config cfg;
+    config_init(&cfg);
+    char *ini = xasprintf("[llm]\nprovider = openai\nbase_url = http://127.0.0.1:%d/v1\n"
+                          "api_key = test-key\nmax_retries = 0\n"
+                          "[embeddings]\nprovider = openai\nbase_url = http://127.0.0.1:%d/v1\n"
+                          "model = fake-embed\ndim = 8\n",
+                          port, port);
+    char err[256] = "";
+    assert_int_equal(config_parse_string(&cfg, ini, "test", err, sizeof err), ERR_OK);
+    free(ini);
+    struct loop *loop = loop_new();
+    struct llm *llm = NULL;
+    assert_int_equal(llm_new(&cfg, loop, &llm, err, sizeof err), ERR_OK);
+    struct embedder *emb = NULL;
+    assert_int_equal(embedder_new(&cfg, llm, loop, &emb, err, sizeof err), ERR_OK);
+    assert_false(embedder_is_local(emb));
+    struct store *s = fake_store_new();
+    const char *body = "# Hotels\n\nHotel rates are capped at 120 EUR a night.\n";
+    struct tryit_params p = {.question = "hotel rates",
+                             .title = "Hotels",
+                             .body = body,
+                             .len = strlen(body),
+                             .chunk_chars = 400,
+                             .chunk_overlap = 50,
+                             .threshold = 0.15,
+                             .candidates = 20,
+                             .count = 5,
+                             .rrf_k = 60};
+    struct tryit *t = tryit_new(s, emb, llm, loop, &p);
+    struct outcome o = {0};
+    tryit_start(t, on_remote_done, &o);
+    assert_int_equal(o.calls, 0);
+    assert_true(tryit_is_running(t));
+    for (int i = 0; i < 500 && o.calls == 0; i++)
+        loop_run_once(loop, 10);
+    assert_int_equal(o.calls, 1);
+    assert_int_equal(o.e, ERR_UNSUPPORTED);
+    tryit_free(t);
+    FILE *f = fopen(log_path, "r");
+    assert_non_null(f);
+    char line[512];
+    bool asked = false;
+    while (fgets(line, sizeof line, f))
+        asked |= strstr(line, ">>> POST") && strstr(line, "/embeddings");
+    fclose(f);
+    assert_true(asked);
+    unlink(log_path);
+    store_free(s);
+    embedder_free(emb);
+    llm_free(llm);
+    loop_free(loop);
+    config_cleanup(&cfg);
+    fake_llm_stop(pid);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +341,7 @@ int main(void)
         cmocka_unit_test(rank_snippet_is_safe),
         cmocka_unit_test(kb_parse),
         cmocka_unit_test(job_reports_store_failure),
+        cmocka_unit_test(job_remote_does_not_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
