@@ -181,6 +181,9 @@ static void print_answer_json(const struct rag_answer *a)
         json_out_string(&j, s->source_path);
         json_out_key(&j, "audience"); /* null: everyone */
         json_out_string(&j, s->audience);
+        json_out_key(&j, "due_for_review"); /* past its review-by date (the content's trainer
+                                               should check it) */
+        json_out_bool(&j, s->is_due_for_review);
         json_out_key(&j, "similarity");
         if (s->similarity >= 0)
             json_out_number(&j, s->similarity);
@@ -222,6 +225,8 @@ static void print_sources(const struct rag_answer *a, bool is_tty)
                 put_str(stdout, is_tty, s->audience);
                 fputc(']', stdout);
             }
+            if (s->is_due_for_review)
+                fputs(" [due for review]", stdout);
             if (s->heading && *s->heading) {
                 fputs(" - ", stdout);
                 put_str(stdout, is_tty, s->heading);
@@ -453,6 +458,8 @@ static void print_search_text(const struct store_passage *p, size_t n, bool is_t
             put_str(stdout, is_tty, p[i].audience);
             fputc(']', stdout);
         }
+        if (p[i].is_due_for_review)
+            fputs(" [due for review]", stdout);
         if (p[i].heading && *p[i].heading) {
             fputs(" - ", stdout);
             put_str(stdout, is_tty, p[i].heading);
@@ -515,6 +522,8 @@ static void print_search_json(const struct store_passage *p, size_t n)
         json_out_string(&j, p[i].heading);
         json_out_key(&j, "audience"); /* null: everyone */
         json_out_string(&j, p[i].audience);
+        json_out_key(&j, "due_for_review");
+        json_out_bool(&j, p[i].is_due_for_review);
         json_out_key(&j, "passage");
         json_out_string(&j, p[i].text);
         json_out_key(&j, "scores");

@@ -925,6 +925,7 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
             .fused_score = h->fused_score,
             .coverage = h->coverage,
             .audience = h->audience,
+            .is_due_for_review = h->is_due_for_review,
         };
         free(h->content_type);
     }

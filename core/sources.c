@@ -49,6 +49,10 @@ char *sources_to_json(const struct source *s, size_t count)
             json_out_key(&j, "audience");
             json_out_string(&j, s[i].audience);
         }
+        if (s[i].is_due_for_review) { /* absent: not due (or stored before 023) */
+            json_out_key(&j, "review_due");
+            json_out_bool(&j, true);
+        }
         json_out_key(&j, "similarity");
         if (s[i].similarity >= 0)
             json_out_number(&j, s[i].similarity);
@@ -133,6 +137,7 @@ enum err sources_from_json(const char *text, size_t len, struct source **out, si
             .text = member_string_or(item, "passage", SOURCES_PASSAGE_MAX, ""),
             .audience = json_str_dup_max(json_get(item, "audience"), SOURCES_FIELD_MAX),
             .similarity = member_similarity(item),
+            .is_due_for_review = json_bool(json_get(item, "review_due"), 0) == 1,
             .fts_score = -1,
             .fused_score = 0,
         };

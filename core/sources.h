@@ -31,13 +31,16 @@ struct source {
     double fused_score;
     double coverage;     /* share of the question's key words the passage holds, -1 unknown */
     char *audience;      /* "HR only", "Draft" ... for restricted documents; NULL: everyone */
+    bool is_due_for_review; /* its document is past its review-by date when the answer was
+                               given (stored as "review_due": true) */
     bool is_cited;       /* the final answer cites it as [n] (set in the answer of on_done) */
 };
 
 /* The stored form of count sources:
  *   [{"n", "content_id", "passage_id", "title", "heading", "source_path", "passage",
- *     "similarity", "audience"}, ...]
- * ("audience" only for restricted documents). A heap string owned by the caller; "[]" when the
+ *     "similarity", "audience", "review_due"}, ...]
+ * ("audience" only for restricted documents, "review_due": true only for content past its
+ * review-by date). A heap string owned by the caller; "[]" when the
  * sources are too large to store (SOURCES_JSON_MAX). */
 char *sources_to_json(const struct source *s, size_t count);
 
@@ -49,7 +52,8 @@ char *sources_to_json(const struct source *s, size_t count);
  * position (1-based); an element whose number is already taken is skipped; a missing title is
  * "Untitled", missing ids and passage are "", missing heading, source_path and audience are
  * NULL (no audience: everyone, as in sources stored before restricted content existed);
- * similarity outside [0,1] or null is -1 (full-text only). Strings longer than the caps are cut
+ * similarity outside [0,1] or null is -1 (full-text only); "review_due": true sets
+ * is_due_for_review (anything else, or none: false). Strings longer than the caps are cut
  * at a character boundary. The stored form keeps no full-text or fused score: fts_score is -1
  * and fused_score 0. text NULL or empty gives no sources. ERR_TOO_LARGE when len exceeds
  * the JSON size cap (JSON_TEXT_MAX), ERR_INVALID when it is not JSON or not an array; *out is NULL on error. */

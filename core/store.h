@@ -64,6 +64,8 @@ struct store_passage {
                             passage covers (core/evidence), -1 when not judged */
     char *audience;      /* who may read the document when it is restricted, as the database
                             words it ("HR only", "Engineering only", "Draft"); NULL: everyone */
+    bool is_due_for_review; /* the document is past its review-by date (023's review_due);
+                               false when unknown */
 };
 
 /* A passage to store with a document. Borrowed by store_doc_replace. */

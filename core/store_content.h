@@ -39,6 +39,15 @@ struct store_call *store_content_embed_meta(struct store *s, int dim, const char
 struct store_call *store_content_put_passages(struct store *s, const char *id,
                                               const char *passages_json, store_reply_fn fn,
                                               void *userdata);
+/* "Try it" (core/tryit): what the two retrievers return for question (full-text,
+ * search_passages) and its unit vector query (dim floats; match_passages with threshold),
+ * at most count each, best first, leaving out the passages of item exclude_id (NULL: none),
+ * as the caller may read them: {"vector": [...], "fts": [...]} of {"passage_id",
+ * "content_id", "title", "heading", "body", "score"}. */
+struct store_call *store_content_tryit(struct store *s, const char *question, const float *query,
+                                       int dim, double threshold, int count,
+                                       const char *exclude_id, store_reply_fn fn,
+                                       void *userdata);
 /* What is not searchable yet (at most 100 items per call); mine_only: the caller's own. */
 struct store_call *store_content_unembedded(struct store *s, bool mine_only, store_reply_fn fn,
                                             void *userdata);

@@ -116,6 +116,43 @@ struct store_call *store_content_put_passages(struct store *s, const char *id,
                          userdata);
 }
 
+/* The item's own passages are asked for too and dropped, so count others still come back. */
+struct store_call *store_content_tryit(struct store *s, const char *question, const float *query,
+                                       int dim, double threshold, int count,
+                                       const char *exclude_id, store_reply_fn fn,
+                                       void *userdata)
+{
+    char *vec = NULL;
+    enum err e = vector_text_format(query, (size_t)dim, &vec);
+    if (e != ERR_OK)
+        return fail(fn, userdata, e);
+    char thr[32], cnt[16];
+    snprintf(thr, sizeof thr, "%.6f", threshold);
+    snprintf(cnt, sizeof cnt, "%d", count > 0 ? count : 1);
+    const char *p[] = {vec, thr, cnt, exclude_id && exclude_id[0] ? exclude_id : NULL,
+                       question ? question : ""};
+    struct store_call *c = pg_store_call(
+        s,
+        "WITH own AS (SELECT count(*)::int AS n FROM content_passages x WHERE x.content_id = $4),"
+        " v AS (SELECT k.* FROM own, match_passages($1::vector, $2::float8,"
+        "   least(1000, $3::int + own.n), NULL) k WHERE k.content_id IS DISTINCT FROM $4"
+        "   ORDER BY k.similarity DESC, k.passage_id LIMIT $3::int),"
+        " f AS (SELECT k.*, row_number() OVER () AS rn FROM own,"
+        "   search_passages($5, NULL, least(1000, $3::int + own.n)) k"
+        "   WHERE k.content_id IS DISTINCT FROM $4),"
+        " f2 AS (SELECT * FROM f ORDER BY rn LIMIT $3::int)"
+        " SELECT json_build_object("
+        " 'vector', (SELECT coalesce(json_agg(json_build_object('passage_id', v.passage_id,"
+        "   'content_id', v.content_id, 'title', v.title, 'heading', v.heading, 'body', v.body,"
+        "   'score', v.similarity) ORDER BY v.similarity DESC, v.passage_id), '[]') FROM v),"
+        " 'fts', (SELECT coalesce(json_agg(json_build_object('passage_id', f2.passage_id,"
+        "   'content_id', f2.content_id, 'title', f2.title, 'heading', f2.heading, 'body', f2.body,"
+        "   'score', f2.relevance_score) ORDER BY f2.rn), '[]') FROM f2))::text",
+        5, p, fn, userdata);
+    free(vec);
+    return c;
+}
+
 struct store_call *store_content_unembedded(struct store *s, bool mine_only, store_reply_fn fn,
                                             void *userdata)
 {

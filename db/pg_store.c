@@ -635,7 +635,7 @@ static enum err pgs_set_embed_meta(struct store *st, int dim, const char *model)
 /* --- retrieval --------------------------------------------------------------------------- */
 
 /* Rows of (passage_id, content_id, title, content_type, source_path, heading, body, score,
- * audience). */
+ * audience, review_due). */
 static void passages_from_rows(const struct pg_res *res, bool is_vector, struct store_passage **out,
                                size_t *out_count)
 {
@@ -657,6 +657,8 @@ static void passages_from_rows(const struct pg_res *res, bool is_vector, struct 
         p[i].vector_rank = is_vector ? (int)i + 1 : 0;
         p[i].fts_rank = is_vector ? 0 : (int)i + 1;
         p[i].audience = pg_res_dup(res, i, 8);
+        const char *due = pg_res_get(res, i, 9);
+        p[i].is_due_for_review = due && due[0] == 't';
     }
     *out = p;
     *out_count = n;
@@ -687,7 +689,7 @@ static enum err match_passages_on(struct pg *pg, const float *query, int dim,
     struct pg_res *res = NULL;
     enum err e = pg_exec_bin(pg,
                          "SELECT passage_id, content_id, title, content_type, source_path,"
-                         " heading, body, similarity, audience"
+                         " heading, body, similarity, audience, review_due"
                          " FROM match_passages($1::vector, $2::float8, $3::int, $4::text[])",
                          4, params, lengths, formats, &res);
     if (e == ERR_OK)
@@ -713,7 +715,7 @@ static enum err search_passages_on(struct pg *pg, const char *query,
     struct pg_res *res = NULL;
     enum err e = pg_exec(pg,
                          "SELECT passage_id, content_id, title, content_type, source_path,"
-                         " heading, body, relevance_score, audience"
+                         " heading, body, relevance_score, audience, review_due"
                          " FROM search_passages($1, $2::text[], $3::int)",
                          3, params, &res);
     if (e == ERR_OK)

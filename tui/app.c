@@ -458,6 +458,22 @@ static bool open_screen(void *userdata, const char *name, const char *arg)
     return true;
 }
 
+static void resize(struct app *a);
+
+static enum err run_with_terminal(void *userdata, const char *command, const char *path,
+                                  int *exit_status, char *err, size_t errlen)
+{
+    struct app *a = userdata;
+    /* exec: the editor itself is the child, so its Ctrl-Z reaches term_run's waitpid */
+    char *script = xasprintf("exec %s \"$1\"", command);
+    const char *argv[] = {"/bin/sh", "-c", script, "sh", path, NULL};
+    enum err e = term_run(a->term, argv, exit_status, err, errlen);
+    free(script);
+    render_force_full(a->render);
+    resize(a);
+    return e;
+}
+
 static void on_tick(struct loop *loop, uint64_t id, void *userdata)
 {
     (void)loop;
@@ -1012,6 +1028,7 @@ int tui_run(const struct tui_options *opt)
         .copy = copy_text,
         .db_lost = db_lost,
         .open_screen = open_screen,
+        .run_with_terminal = run_with_terminal,
     };
     screens_for_role(a);
 

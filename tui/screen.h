@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/err.h"
 #include "tui/actions.h"
 #include "tui/input.h"
 #include "tui/layout.h"
@@ -82,6 +83,12 @@ struct screen_ctx {
     /* Switches to the screen named name ("chat", ...) and hands it arg (screen-specific, e.g.
      * a content id to open); false when this user has no such screen. */
     bool (*open_screen)(void *app, const char *name, const char *arg);
+    /* Runs the shell command `command "$path"` (an editor the user chose) with the terminal:
+     * the frame leaves the full screen, waits for it, then repaints everything (as after
+     * Ctrl-Z). *exit_status as term_run's (127: not found). ERR_IO with err when it could not
+     * be started. */
+    enum err (*run_with_terminal)(void *app, const char *command, const char *path,
+                                  int *exit_status, char *err, size_t errlen);
 };
 
 /* Every hook but free and draw may be NULL. */

@@ -195,8 +195,13 @@ static void sources_set(struct chat *c, const struct source *src, size_t count)
         s->title = clean_line(src[i].title ? src[i].title : "(untitled)");
         struct buf d;
         buf_init(&d, 4096);
-        if (src[i].audience && src[i].audience[0]) /* "HR only": the document is restricted */
+        if (src[i].is_due_for_review) /* past its review-by date: it may be out of date */
+            buf_append_str(&d, "due for review");
+        if (src[i].audience && src[i].audience[0]) { /* "HR only": the document is restricted */
+            if (d.len)
+                buf_append_str(&d, " \xC2\xB7 ");
             buf_append_str(&d, src[i].audience);
+        }
         if (src[i].heading && src[i].heading[0]) {
             if (d.len)
                 buf_append_str(&d, " \xC2\xB7 ");

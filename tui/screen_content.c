@@ -17,11 +17,14 @@
 #include "core/content_embed.h"
 #include "core/doc_editor.h"
 #include "core/embed.h"
+#include "core/extedit.h"
 #include "core/loop.h"
 #include "core/mem.h"
 #include "core/store.h"
 #include "core/store_content.h"
+#include "core/tryit.h"
 #include "core/utf8.h"
+#include "tui/form.h"
 #include "tui/render.h"
 #include "tui/screen.h"
 
@@ -29,10 +32,12 @@
 
 enum mode { MODE_LIST, MODE_EDIT };
 enum prompt { PROMPT_NONE, PROMPT_FIND, PROMPT_REPLACE_WHAT, PROMPT_REPLACE_WITH, PROMPT_GOTO,
-              PROMPT_TITLE, PROMPT_TYPE, PROMPT_DIFFICULTY, PROMPT_SKILLS, PROMPT_PREREQ,
-              PROMPT_REVIEW };
+              PROMPT_TRYIT };
+/* The metadata form's fields, in order. */
+enum meta_field { META_TITLE, META_TYPE, META_DIFFICULTY, META_SKILLS, META_PREREQ, META_REVIEW,
+                  META__COUNT };
 enum overlay { OVERLAY_NONE, OVERLAY_DRAFT, OVERLAY_CONFLICT, OVERLAY_COMPARE, OVERLAY_DELETE,
-               OVERLAY_FEEDBACK };
+               OVERLAY_FEEDBACK, OVERLAY_TRYIT };
 
 struct content_screen {
     struct screen_ctx *ctx;
@@ -47,6 +52,10 @@ struct content_screen {
     /* the open item */
     struct content_doc *doc; /* as loaded (id "" for a new one) */
     struct doc_editor *ed;
+    /* the metadata: edited in the form beside the text; the strings follow it (meta_sync) */
+    struct form *meta;
+    bool is_form_focused;
+    bool has_meta_pane; /* drawn beside the text; else the form opens over it */
     char *title, *type, *difficulty, *skills, *prereq, *review_by;
     bool is_meta_dirty;
     int version;
@@ -76,6 +85,12 @@ struct content_screen {
     struct content_embed *job;
     struct chunk *chunks;
     size_t chunk_count;
+
+    /* "Try it": the question, the job and its outcome */
+    char *try_question;
+    struct tryit *try_job;
+    struct tryit_result try_result;
+    char *try_error;
 };
 
 static const char *const content_help[] = {
@@ -92,7 +107,11 @@ static const char *const content_help[] = {
     "Ctrl-\\, Alt-R", "Replace (y one, a all)",
     "Alt-G, Ctrl-_", "Go to line",
     "Alt-P", "Show or hide the preview",
-    "Alt-T Alt-Y Alt-D Alt-K Alt-Q Alt-V", "Edit title, type, difficulty, skills, prerequisites, review date",
+    "Alt-I", "Try it: which passages a question finds, this draft and the rest",
+    "Alt-O", "Open the text in your own editor ($VISUAL, $EDITOR, else nano or vi)",
+    "Alt-T Alt-Y Alt-D Alt-K Alt-Q Alt-V", "Edit title, type, difficulty, skills, prerequisites, review date in the form",
+    "Tab, Up/Down (form)", "Next / previous field; Left/Right or Space choose a type or difficulty",
+    "Enter, Esc (form)", "Back to the text (the changes stay; Ctrl-S saves)",
     NULL,
 };
 
@@ -178,10 +197,91 @@ static void meta_free(struct content_screen *c)
     free(c->title), free(c->type), free(c->difficulty), free(c->skills), free(c->prereq);
     free(c->review_by);
     c->title = c->type = c->difficulty = c->skills = c->prereq = c->review_by = NULL;
+    form_free(c->meta);
+    c->meta = NULL;
+    c->is_form_focused = false;
+}
+
+/* --- the metadata form ------------------------------------------------------------------------ */
+
+static const char *const type_options[] = {"tutorial", "reference", "lesson",
+                                           "course",   "skill",     "assessment"};
+/* The first option stands for no difficulty (stored as ""). */
+static const char *const difficulty_options[] = {"none", "beginner", "intermediate", "advanced"};
+
+static const char *check_review(void *userdata, const char *value)
+{
+    (void)userdata;
+    struct content_meta m = {"t", "tutorial", "", "", "", value};
+    return content_meta_check(&m, "x", 1) ? "YYYY-MM-DD, or empty" : NULL;
+}
+
+static char *field_value(const struct form *f, enum meta_field k)
+{
+    const char *v = form_text(f, k);
+    if (k == META_DIFFICULTY && form_choice(f, k) == 0)
+        v = "";
+    return utf8_sanitize_line(v, strlen(v), NULL);
+}
+
+/* The strings the rest of the screen reads, from the form. */
+static void meta_sync(struct content_screen *c)
+{
+    if (!c->meta)
+        return;
+    char **dst[META__COUNT] = {&c->title, &c->type, &c->difficulty, &c->skills, &c->prereq,
+                               &c->review_by};
+    for (int k = 0; k < META__COUNT; k++) {
+        free(*dst[k]);
+        *dst[k] = field_value(c->meta, (enum meta_field)k);
+    }
+    if (form_is_modified(c->meta))
+        c->is_meta_dirty = true;
+}
+
+static void meta_load(struct content_screen *c, const struct content_doc *d)
+{
+    form_free(c->meta);
+    struct form *f = c->meta = form_new();
+    form_add_text(f, "Title", true, 200);
+    form_add_choice(f, "Type", type_options, sizeof type_options / sizeof type_options[0]);
+    form_add_choice(f, "Difficulty", difficulty_options,
+                    sizeof difficulty_options / sizeof difficulty_options[0]);
+    form_add_text(f, "Skills", false, 500);
+    form_set_placeholder(f, META_SKILLS, "ids, comma-separated");
+    form_add_text(f, "Prerequisites", false, 500);
+    form_set_placeholder(f, META_PREREQ, "ids, comma-separated");
+    form_add_text(f, "Review by", false, 10);
+    form_set_placeholder(f, META_REVIEW, "YYYY-MM-DD");
+    form_set_check(f, META_REVIEW, check_review, c);
+    form_set_message(f, META_TITLE, "1 to 200 characters");
+    form_set_text(f, META_TITLE, d->title);
+    form_set_text(f, META_TYPE, d->content_type[0] ? d->content_type : "reference");
+    if (d->difficulty[0])
+        form_set_text(f, META_DIFFICULTY, d->difficulty);
+    else
+        form_set_choice(f, META_DIFFICULTY, 0);
+    form_set_text(f, META_SKILLS, d->skills);
+    form_set_text(f, META_PREREQ, d->prerequisites);
+    form_set_text(f, META_REVIEW, d->review_by);
+    form_mark_clean(f);
+    c->is_form_focused = false;
+    c->is_meta_dirty = false;
+    meta_sync(c);
+}
+
+static void tryit_stop(struct content_screen *c)
+{
+    tryit_free(c->try_job);
+    c->try_job = NULL;
+    tryit_result_cleanup(&c->try_result);
+    free(c->try_error);
+    c->try_error = NULL;
 }
 
 static void close_editor(struct content_screen *c)
 {
+    tryit_stop(c);
     doc_editor_free(c->ed);
     c->ed = NULL;
     content_doc_free(c->doc);
@@ -206,12 +306,7 @@ static void open_doc(struct content_screen *c, struct content_doc *d)
     close_editor(c);
     c->doc = d;
     c->ed = doc_editor_new(d->body, d->body_len);
-    c->title = xstrdup(d->title);
-    c->type = xstrdup(d->content_type[0] ? d->content_type : "reference");
-    c->difficulty = xstrdup(d->difficulty);
-    c->skills = xstrdup(d->skills);
-    c->prereq = xstrdup(d->prerequisites);
-    c->review_by = xstrdup(d->review_by);
+    meta_load(c, d);
     c->version = d->version;
     c->is_readonly = !d->can_edit;
     c->is_meta_dirty = false;
@@ -336,18 +431,26 @@ static void on_embedded(void *userdata, enum err e, const char *msg)
     invalidate(c);
 }
 
+static bool ensure_embedder(struct content_screen *c, char *err, size_t errlen)
+{
+    if (c->emb)
+        return true;
+    if (embedder_new(c->ctx->cfg, c->ctx->llm, c->ctx->loop, &c->emb, err, errlen) != ERR_OK) {
+        c->emb = NULL;
+        return false;
+    }
+    return true;
+}
+
 static void start_embedding(struct content_screen *c, const struct content_save_reply *r,
                             const char *body, size_t len)
 {
     content_embed_free(c->job);
     c->job = NULL;
-    if (!c->emb) {
-        char err[256] = "";
-        if (embedder_new(c->ctx->cfg, c->ctx->llm, c->ctx->loop, &c->emb, err, sizeof err) !=
-            ERR_OK) {
-            set_status(c, "Saved, but not embedded: %s", err);
-            return;
-        }
+    char err[256] = "";
+    if (!ensure_embedder(c, err, sizeof err)) {
+        set_status(c, "Saved, but not embedded: %s", err);
+        return;
     }
     char **ids = xcalloc(r->pending_count + 1, sizeof *ids);
     char **texts = xcalloc(r->pending_count + 1, sizeof *texts);
@@ -416,6 +519,7 @@ static void on_saved(void *userdata, enum err e, const char *errmsg,
     doc_editor_mark_clean(c->ed);
     c->saved_generation = doc_editor_generation(c->ed);
     c->is_meta_dirty = false;
+    form_mark_clean(c->meta);
     set_status(c, "Saved version %d: %d passages, %d unchanged, %zu to embed.", r->version,
                r->passages, r->kept, r->pending_count);
     start_embedding(c, r, body, len);
@@ -459,6 +563,136 @@ static void save(struct content_screen *c, int over_version)
     c->call = store_content_save(c->ctx->store, c->doc->id[0] ? c->doc->id : NULL, over_version,
                                  json, on_saved, c);
     free(json);
+}
+
+/* --- "Try it" ------------------------------------------------------------------------------------ */
+
+static void on_tried(void *userdata, enum err e, const char *msg, const struct tryit_result *r)
+{
+    struct content_screen *c = userdata;
+    tryit_result_cleanup(&c->try_result);
+    free(c->try_error);
+    c->try_error = NULL;
+    if (e != ERR_OK || !r) {
+        c->try_error = safe_msg(msg, e);
+        if (e == ERR_DB_DOWN)
+            c->ctx->db_lost(c->ctx->app);
+    } else {
+        /* the job's result is valid during the call: keep a copy of the hits */
+        c->try_result = *r;
+        c->try_result.hits = r->count ? xcalloc(r->count, sizeof *r->hits) : NULL;
+        for (size_t i = 0; i < r->count; i++) {
+            const struct tryit_hit *h = &r->hits[i];
+            struct tryit_hit *mine = &c->try_result.hits[i];
+            *mine = *h;
+            mine->title = xstrdup(h->title);
+            mine->heading = h->heading ? xstrdup(h->heading) : NULL;
+            mine->snippet = xstrdup(h->snippet);
+            mine->content_id = xstrdup(h->content_id);
+        }
+    }
+    invalidate(c);
+}
+
+/* Ranks the passages of the text in the editor (in memory) with the rest of the knowledge
+ * base for the question; the overlay shows the outcome when it comes. */
+static void tryit_begin(struct content_screen *c, const char *question)
+{
+    tryit_stop(c);
+    free(c->try_question);
+    c->try_question = utf8_sanitize_line(question, strlen(question), NULL);
+    c->overlay = OVERLAY_TRYIT;
+    if (!c->try_question[0]) {
+        c->try_error = xstrdup("Type a question a learner might ask.");
+        return;
+    }
+    if (!c->ctx->store || !c->ctx->is_db_up) {
+        c->try_error = xstrdup("The database is not reachable; CCA keeps retrying.");
+        return;
+    }
+    char err[256] = "";
+    if (!ensure_embedder(c, err, sizeof err)) {
+        c->try_error = xasprintf("No embedder: %s", err);
+        return;
+    }
+    size_t len;
+    char *body = doc_editor_text(c->ed, &len);
+    const struct config *cfg = c->ctx->cfg;
+    struct tryit_params p = {
+        .question = c->try_question, .title = c->title, .body = body, .len = len,
+        .exclude_id = c->doc && c->doc->id[0] ? c->doc->id : NULL,
+        .chunk_chars = cfg->rag_chunk_chars, .chunk_overlap = cfg->rag_chunk_overlap,
+        .threshold = cfg->rag_match_threshold, .candidates = cfg->rag_candidates,
+        .count = 8, .rrf_k = cfg->rag_rrf_k};
+    c->try_job = tryit_new(c->ctx->store, c->emb, c->ctx->llm, c->ctx->loop, &p);
+    free(body);
+    tryit_start(c->try_job, on_tried, c);
+}
+
+/* --- "open in $EDITOR" -------------------------------------------------------------------------- */
+
+/* Hands the text to the user's editor through a private file and takes back what it saved as
+ * one change (Alt-U undoes it). The terminal is the editor's meanwhile; on any failure the
+ * text stays as it was and the status line says why. */
+static void edit_outside(struct content_screen *c)
+{
+    if (c->is_readonly) {
+        set_status(c, "Read-only: your editor would have nothing to save into.");
+        return;
+    }
+    if (c->call) {
+        set_status(c, "Wait until the save is done.");
+        return;
+    }
+    size_t len;
+    char *body = doc_editor_text(c->ed, &len);
+    char err[512] = "";
+    char *path = NULL;
+    if (extedit_write(draft_id(c), body, len, &path, err, sizeof err) != ERR_OK) {
+        set_status(c, "Not opened in your editor: %s", err);
+        free(body);
+        return;
+    }
+    const char *visual = getenv("VISUAL"), *editor = getenv("EDITOR");
+    const char *cmd = NULL;
+    int status = -1;
+    enum err e = ERR_OK;
+    for (unsigned k = 0; (cmd = extedit_command(visual, editor, k)) != NULL; k++) {
+        e = c->ctx->run_with_terminal(c->ctx->app, cmd, path, &status, err, sizeof err);
+        if (e != ERR_OK || status != 127)
+            break;
+    }
+    if (!cmd) /* every fallback was missing */
+        cmd = "nano or vi";
+    char *shown = utf8_sanitize_line(cmd, strlen(cmd), NULL);
+    if (e != ERR_OK) {
+        set_status(c, "Unchanged: %s", err);
+    } else if (status == 127 && (!visual || !visual[0]) && (!editor || !editor[0])) {
+        set_status(c, "Unchanged: neither nano nor vi is installed; set EDITOR to your editor.");
+    } else if (status != 0) {
+        set_status(c, "Unchanged: %s (\"%.60s\" exited with %d).", extedit_status_words(status),
+                   shown, status);
+    } else {
+        char *text = NULL;
+        size_t tlen = 0;
+        enum err re = extedit_read(path, DOC_EDITOR_MAX_LEN, &text, &tlen, err, sizeof err);
+        if (re == ERR_OK)
+            extedit_keep_final_newline(body, len, text, &tlen);
+        if (re != ERR_OK) {
+            set_status(c, "Unchanged: the edited file could not be read back: %s", err);
+        } else if (tlen == len && memcmp(text, body, len) == 0) {
+            set_status(c, "No change made in your editor.");
+        } else {
+            doc_editor_set_text(c->ed, text, tlen);
+            c->last_change_ms = loop_now_ms();
+            set_status(c, "The text from your editor is in (Alt-U undoes it as one change).");
+        }
+        free(text);
+    }
+    free(shown);
+    extedit_remove(path);
+    free(path);
+    free(body);
 }
 
 /* --- list actions ---------------------------------------------------------------------------------- */
@@ -511,33 +745,15 @@ static const char *prompt_label(enum prompt p)
     case PROMPT_REPLACE_WHAT: return "Replace: ";
     case PROMPT_REPLACE_WITH: return "With (Enter: y one by one, a all): ";
     case PROMPT_GOTO: return "Go to line: ";
-    case PROMPT_TITLE: return "Title: ";
-    case PROMPT_TYPE: return "Type (tutorial, reference, lesson, course, skill, assessment): ";
-    case PROMPT_DIFFICULTY: return "Difficulty (beginner, intermediate, advanced, or empty): ";
-    case PROMPT_SKILLS: return "Skills (ids, comma-separated): ";
-    case PROMPT_PREREQ: return "Prerequisites (ids, comma-separated): ";
-    case PROMPT_REVIEW: return "Review by (YYYY-MM-DD, or empty): ";
+    case PROMPT_TRYIT: return "Try it, a question: ";
     case PROMPT_NONE: break;
     }
     return "";
 }
 
-static char **meta_field(struct content_screen *c, enum prompt p)
-{
-    switch (p) {
-    case PROMPT_TITLE: return &c->title;
-    case PROMPT_TYPE: return &c->type;
-    case PROMPT_DIFFICULTY: return &c->difficulty;
-    case PROMPT_SKILLS: return &c->skills;
-    case PROMPT_PREREQ: return &c->prereq;
-    case PROMPT_REVIEW: return &c->review_by;
-    default: return NULL;
-    }
-}
-
 static void prompt_open(struct content_screen *c, enum prompt p, const char *initial)
 {
-    if (c->is_readonly && p >= PROMPT_REPLACE_WHAT && p != PROMPT_GOTO)
+    if (c->is_readonly && p >= PROMPT_REPLACE_WHAT && p != PROMPT_GOTO && p != PROMPT_TRYIT)
         return;
     c->prompt = p;
     buf_reset(&c->prompt_text);
@@ -551,16 +767,7 @@ static void prompt_done(struct content_screen *c)
     enum prompt p = c->prompt;
     const char *text = buf_str(&c->prompt_text);
     c->prompt = PROMPT_NONE;
-    char **field = meta_field(c, p);
-    if (field) {
-        free(*field);
-        *field = utf8_sanitize_line(text, strlen(text), NULL);
-        c->is_meta_dirty = true;
-        struct content_meta m = {c->title, c->type, c->difficulty, c->skills, c->prereq,
-                                 c->review_by};
-        const char *problem = content_meta_check(&m, "x", 1);
-        set_status(c, "%s", problem ? problem : "Changed: Ctrl-S saves.");
-    } else if (p == PROMPT_FIND) {
+    if (p == PROMPT_FIND) {
         free(c->find_what);
         c->find_what = xstrdup(text);
         if (!doc_editor_find(c->ed, text))
@@ -574,6 +781,8 @@ static void prompt_done(struct content_screen *c)
         /* "a" prefix convention avoided: Enter replaces all; the count is reported */
         size_t n = doc_editor_replace_all(c->ed, c->find_what ? c->find_what : "", text);
         set_status(c, "Replaced %zu occurrence%s (Alt-U undoes them all).", n, n == 1 ? "" : "s");
+    } else if (p == PROMPT_TRYIT) {
+        tryit_begin(c, text);
     } else if (p == PROMPT_GOTO) {
         char *end;
         unsigned long line = strtoul(text, &end, 10);
@@ -697,6 +906,17 @@ static bool list_key(struct content_screen *c, enum action a, const struct input
 static bool overlay_edit_key(struct content_screen *c, const struct input_event *ev)
 {
     uint32_t k = ev->kind == INPUT_CHAR ? ev->cp : 0;
+    if (c->overlay == OVERLAY_TRYIT) {
+        /* Alt-I asks again; any other key closes (a running job stops) */
+        c->overlay = OVERLAY_NONE;
+        if (ev->kind == INPUT_CHAR && ev->is_alt && (k == 'i' || k == 'I')) {
+            prompt_open(c, PROMPT_TRYIT, c->try_question);
+        } else if (tryit_is_running(c->try_job)) {
+            tryit_stop(c);
+        }
+        invalidate(c);
+        return true;
+    }
     if (c->overlay == OVERLAY_DRAFT) {
         if (k == 'y' || k == 'Y') {
             doc_editor_set_text(c->ed, c->draft_text, c->draft_len);
@@ -718,8 +938,8 @@ static bool overlay_edit_key(struct content_screen *c, const struct input_event 
             c->overlay = OVERLAY_NONE;
             doc_editor_set_text(c->ed, c->theirs->body, c->theirs->body_len);
             c->version = c->theirs->version;
-            free(c->title);
-            c->title = xstrdup(c->theirs->title);
+            form_set_text(c->meta, META_TITLE, c->theirs->title);
+            meta_sync(c);
             set_status(c, "Their version %d is in the editor; Alt-U brings yours back to merge.",
                        c->version);
         } else if (k == 'e' || k == 'E' || k == 27) { /* edit: merge by hand, save over theirs */
@@ -734,12 +954,107 @@ static bool overlay_edit_key(struct content_screen *c, const struct input_event 
     return true;
 }
 
+/* Puts the keys in the metadata form, on field k. */
+static void form_enter(struct content_screen *c, enum meta_field k)
+{
+    if (c->is_readonly) {
+        set_status(c, "Read-only: only its owner or an admin can change this item.");
+        return;
+    }
+    form_focus(c->meta, k);
+    form_end(c->meta);
+    c->is_form_focused = true;
+    invalidate(c);
+}
+
+static void form_leave(struct content_screen *c, bool is_checked)
+{
+    static const char *const labels[META__COUNT] = {"Title",  "Type",          "Difficulty",
+                                                    "Skills", "Prerequisites", "Review by"};
+    const char *problem = NULL;
+    size_t field = 0;
+    if (is_checked && !form_validate(c->meta, &field, &problem)) {
+        set_status(c, "%s: %s", labels[field % META__COUNT], problem);
+        return; /* stay on the field to fix it */
+    }
+    c->is_form_focused = false;
+    if (c->is_meta_dirty)
+        set_status(c, "Changed: Ctrl-S saves.");
+    invalidate(c);
+}
+
+static bool edit_key(struct content_screen *c, enum action a, const struct input_event *ev);
+
+static bool form_key(struct content_screen *c, enum action a, const struct input_event *ev)
+{
+    struct form *f = c->meta;
+    uint32_t k = ev->kind == INPUT_CHAR ? ev->cp : 0;
+    if (ev->kind == INPUT_CHAR && ev->is_alt) {
+        static const char keys[] = "tydkqv";
+        const char *at = k < 128 ? strchr(keys, (int)k) : NULL;
+        if (at && *at)
+            form_focus(f, (size_t)(at - keys));
+        else if (k == 'o' || k == 'O' || k == 'i' || k == 'I' || k == 'p' || k == 'P') {
+            form_leave(c, false); /* the text's own Alt keys still work */
+            return edit_key(c, a, ev);
+        } else {
+            return true;
+        }
+    } else if (k == 27 || a == ACTION_CANCEL) {
+        form_leave(c, false);
+    } else if (k == '\r' || k == '\n' || (ev->kind == INPUT_KEY && ev->key == INPUT_KEY_ENTER)) {
+        form_leave(c, true);
+    } else if (k == CTRL('S') || k == CTRL('O')) {
+        form_leave(c, false);
+        save(c, c->version);
+    } else if (k == '\t' || (ev->kind == INPUT_KEY && ev->key == INPUT_KEY_DOWN)) {
+        form_focus_next(f);
+    } else if (ev->kind == INPUT_KEY && (ev->key == INPUT_KEY_BACKTAB || ev->key == INPUT_KEY_UP)) {
+        form_focus_prev(f);
+    } else if (ev->kind == INPUT_KEY) {
+        switch (ev->key) {
+        case INPUT_KEY_LEFT: form_left(f); break;
+        case INPUT_KEY_RIGHT: form_right(f); break;
+        case INPUT_KEY_CTRL_LEFT: form_word_left(f); break;
+        case INPUT_KEY_CTRL_RIGHT: form_word_right(f); break;
+        case INPUT_KEY_HOME: form_home(f); break;
+        case INPUT_KEY_END: form_end(f); break;
+        case INPUT_KEY_BACKSPACE: form_backspace(f); break;
+        case INPUT_KEY_DELETE: form_delete(f); break;
+        default: return true;
+        }
+    } else if (k == 127 || k == CTRL('H')) {
+        form_backspace(f);
+    } else if (k == CTRL('D')) {
+        form_delete(f);
+    } else if (k == CTRL('W')) {
+        form_delete_word_back(f);
+    } else if (k == CTRL('U')) {
+        form_kill_to_start(f);
+    } else if (k == CTRL('K')) {
+        form_kill_to_end(f);
+    } else if (k == CTRL('A')) {
+        form_home(f);
+    } else if (k == CTRL('E')) {
+        form_end(f);
+    } else if (k >= 32) {
+        char tmp[4];
+        size_t n = utf8_encode(k, tmp);
+        form_insert(f, tmp, n);
+    }
+    meta_sync(c);
+    invalidate(c);
+    return true;
+}
+
 static bool edit_key(struct content_screen *c, enum action a, const struct input_event *ev)
 {
     if (c->overlay != OVERLAY_NONE)
         return overlay_edit_key(c, ev);
     if (c->prompt != PROMPT_NONE)
         return prompt_key(c, a, ev);
+    if (c->is_form_focused && c->meta)
+        return form_key(c, a, ev);
     struct doc_editor *e = c->ed;
     int w = c->view_width > 0 ? c->view_width : 80;
     bool ro = c->is_readonly;
@@ -786,12 +1101,14 @@ static bool edit_key(struct content_screen *c, enum action a, const struct input
         case 'r': case 'R': prompt_open(c, PROMPT_REPLACE_WHAT, c->find_what); break;
         case 'g': case 'G': prompt_open(c, PROMPT_GOTO, NULL); break;
         case 'p': case 'P': c->has_preview = !c->has_preview; break;
-        case 't': prompt_open(c, PROMPT_TITLE, c->title); break;
-        case 'y': prompt_open(c, PROMPT_TYPE, c->type); break;
-        case 'd': prompt_open(c, PROMPT_DIFFICULTY, c->difficulty); break;
-        case 'k': prompt_open(c, PROMPT_SKILLS, c->skills); break;
-        case 'q': prompt_open(c, PROMPT_PREREQ, c->prereq); break;
-        case 'v': prompt_open(c, PROMPT_REVIEW, c->review_by); break;
+        case 'i': case 'I': prompt_open(c, PROMPT_TRYIT, c->try_question); break;
+        case 'o': case 'O': edit_outside(c); break;
+        case 't': form_enter(c, META_TITLE); break;
+        case 'y': form_enter(c, META_TYPE); break;
+        case 'd': form_enter(c, META_DIFFICULTY); break;
+        case 'k': form_enter(c, META_SKILLS); break;
+        case 'q': form_enter(c, META_PREREQ); break;
+        case 'v': form_enter(c, META_REVIEW); break;
         case 'b': doc_editor_word_left(e); break;
         case 'f': doc_editor_word_right(e); break;
         default: return false;
@@ -1033,15 +1350,21 @@ static void draw_meta(struct content_screen *c, struct render *r, const struct l
     struct content_meta m = {c->title, c->type, c->difficulty, c->skills, c->prereq,
                              c->review_by};
     render_text(r, y++, x, w, "Metadata", THEME_HEADING);
-    const char *labels[] = {"Title (Alt-T)", "Type (Alt-Y)", "Difficulty (Alt-D)",
-                            "Skills (Alt-K)", "Prerequisites (Alt-Q)", "Review by (Alt-V)"};
-    const char *values[] = {c->title, c->type, c->difficulty, c->skills, c->prereq,
-                            c->review_by};
-    for (int i = 0; i < 6 && y + 1 < box->y + box->h; i++) {
-        render_text(r, y++, x, w, labels[i], THEME_NOTE);
-        render_text(r, y++, x + 1, w - 1, values[i] && values[i][0] ? values[i] : "\xE2\x80\x94",
-                    THEME_DEFAULT);
-    }
+    /* six fields and up to six error rows */
+    int form_h = box->y + box->h - y - 4;
+    if (form_h > 2 * META__COUNT)
+        form_h = 2 * META__COUNT;
+    struct layout_rect fr = {y, x, form_h, w};
+    form_draw(c->meta, r, &fr, c->is_form_focused);
+    y += META__COUNT;
+    for (int k = 0; k < META__COUNT; k++)
+        y += form_error(c->meta, (size_t)k) != NULL;
+    if (y < box->y + box->h)
+        render_text(r, y++, x, w,
+                    c->is_form_focused ? "Tab field \xC2\xB7 \xE2\x86\x90\xE2\x86\x92 choose "
+                                         "\xC2\xB7 Enter done"
+                                       : "Alt-T/Y/D/K/Q/V edit a field",
+                    THEME_HINT);
     y++;
     const char *problem = content_meta_check(&m, "x", 1);
     if (problem && y < box->y + box->h)
@@ -1064,7 +1387,8 @@ static void draw_meta(struct content_screen *c, struct render *r, const struct l
 
 static void draw_edit(struct content_screen *c, struct render *r, const struct layout_rect *body)
 {
-    int meta_w = body->w >= 90 ? 30 : 0;
+    int meta_w = body->w >= 110 ? 38 : body->w >= 90 ? 30 : 0;
+    c->has_meta_pane = meta_w > 0;
     struct layout_rect text = {body->y + 1, body->x + 1, body->h - 3, body->w - 2 - meta_w};
     struct buf b;
     buf_init(&b, 1024);
@@ -1086,7 +1410,8 @@ static void draw_edit(struct content_screen *c, struct render *r, const struct l
         right.w = text.w - left.w - 2;
         c->view_width = left.w;
         c->view_rows = left.h;
-        draw_text(c, r, &left, false, c->prompt == PROMPT_NONE && c->overlay == OVERLAY_NONE);
+        draw_text(c, r, &left, false,
+                  c->prompt == PROMPT_NONE && c->overlay == OVERLAY_NONE && !c->is_form_focused);
         struct layout_rect sep = {text.y, text.x + left.w, text.h, 1};
         render_separator(r, &sep, true);
         size_t keep_line = c->top_line, keep_row = c->top_row;
@@ -1095,7 +1420,8 @@ static void draw_edit(struct content_screen *c, struct render *r, const struct l
     } else {
         c->view_width = text.w;
         c->view_rows = text.h;
-        draw_text(c, r, &text, false, c->prompt == PROMPT_NONE && c->overlay == OVERLAY_NONE);
+        draw_text(c, r, &text, false,
+                  c->prompt == PROMPT_NONE && c->overlay == OVERLAY_NONE && !c->is_form_focused);
     }
     int y = body->y + body->h - 2;
     if (c->prompt != PROMPT_NONE) {
@@ -1108,7 +1434,7 @@ static void draw_edit(struct content_screen *c, struct render *r, const struct l
     }
     render_text(r, y + 1, body->x + 1, body->w - 2,
                 "^S save  ^X close  ^K cut  ^U paste  M-6 copy  M-A mark  ^W find  ^\\ replace  "
-                "M-G line  M-U undo  M-E redo  M-P preview  F1 all keys",
+                "M-G line  M-U undo  M-E redo  M-P preview  M-I try it  M-O $EDITOR  F1 all keys",
                 THEME_HINT);
 }
 
@@ -1124,12 +1450,76 @@ static void content_draw(void *self, struct render *r, const struct layout_rect 
         draw_list(c, r, body);
 }
 
+static void draw_tryit(struct content_screen *c, struct render *r, int rows, int cols)
+{
+    struct layout_rect box = {2, 2, rows - 4, cols - 4};
+    char line[1024];
+    snprintf(line, sizeof line, "Try it: \"%s\"", c->try_question ? c->try_question : "");
+    render_box(r, &box, line, "Alt-I another question \xC2\xB7 any other key closes",
+               THEME_OVERLAY);
+    int x = 4, w = cols - 8, y = 3, bottom = rows - 4;
+    if (c->try_error) {
+        render_text(r, y, x, w, c->try_error, THEME_ERROR);
+        return;
+    }
+    if (tryit_is_running(c->try_job)) {
+        snprintf(line, sizeof line, "Ranking\xE2\x80\xA6 this draft's passages embedded: %zu of %zu",
+                 tryit_embedded(c->try_job), tryit_total(c->try_job));
+        render_text(r, y, x, w, line, THEME_NOTE);
+        return;
+    }
+    const struct tryit_result *res = &c->try_result;
+    snprintf(line, sizeof line,
+             "What the chat would retrieve if this draft were saved (the draft: %zu passage%s; "
+             "the rest: %zu candidates):",
+             res->draft_passages, res->draft_passages == 1 ? "" : "s", res->kb_candidates);
+    render_text(r, y++, x, w, line, THEME_NOTE);
+    if (res->count == 0 && y < bottom)
+        render_text(r, y++, x, w, "Nothing is close enough to the question.", THEME_OVERLAY);
+    for (size_t i = 0; i < res->count && y + 1 < bottom; i++) {
+        const struct tryit_hit *h = &res->hits[i];
+        char sim[32] = "", fts[32] = "", words[32] = "";
+        if (h->similarity >= 0)
+            snprintf(sim, sizeof sim, " \xC2\xB7 similarity %.2f", h->similarity);
+        if (h->fts_score >= 0)
+            snprintf(fts, sizeof fts, " \xC2\xB7 words found %.1f", h->fts_score);
+        if (h->coverage >= 0)
+            snprintf(words, sizeof words, " \xC2\xB7 covers %.0f%%", h->coverage * 100);
+        /* heading paths of ingested files start with the title: say it once */
+        const char *heading = h->heading;
+        size_t tlen = strlen(h->title);
+        if (heading && strncmp(heading, h->title, tlen) == 0 && strncmp(heading + tlen, " > ", 3) == 0)
+            heading += tlen + 3;
+        else if (heading && strcmp(heading, h->title) == 0)
+            heading = NULL;
+        snprintf(line, sizeof line, "%zu. %s%s%s%s  score %.2f%s%s%s", i + 1,
+                 h->is_draft ? "[draft] " : "", h->title, heading ? " > " : "",
+                 heading ? heading : "", h->score, sim, fts, words);
+        render_text(r, y++, x, w, line, h->is_draft ? THEME_STATUS_WARN : THEME_OVERLAY);
+        snprintf(line, sizeof line, "   %s", h->snippet);
+        render_text(r, y++, x, w, line, THEME_QUOTE);
+    }
+}
+
 static bool content_draw_overlay(void *self, struct render *r, int rows, int cols)
 {
     struct content_screen *c = self;
     char text[4096];
     switch (c->overlay) {
     case OVERLAY_NONE:
+        if (c->mode == MODE_EDIT && c->is_form_focused && !c->has_meta_pane && c->meta) {
+            /* too narrow for the pane: the form opens over the text */
+            int h = META__COUNT + 3, w = cols - 8 < 70 ? cols - 8 : 70;
+            for (int k = 0; k < META__COUNT; k++)
+                h += form_error(c->meta, (size_t)k) != NULL;
+            struct layout_rect box = {(rows - h) / 2, (cols - w) / 2, h, w};
+            render_box(r, &box, "Metadata",
+                       "Tab field \xC2\xB7 \xE2\x86\x90\xE2\x86\x92 choose \xC2\xB7 Enter back to the text",
+                       THEME_OVERLAY);
+            struct layout_rect fr = {box.y + 1, box.x + 2, box.h - 2, box.w - 4};
+            form_draw(c->meta, r, &fr, true);
+            return true;
+        }
         return false;
     case OVERLAY_DRAFT:
         snprintf(text, sizeof text,
@@ -1179,6 +1569,9 @@ static bool content_draw_overlay(void *self, struct render *r, int rows, int col
         }
         return true;
     }
+    case OVERLAY_TRYIT:
+        draw_tryit(c, r, rows, cols);
+        return true;
     case OVERLAY_FEEDBACK: {
         struct layout_rect box = {2, 2, rows - 4, cols - 4};
         render_box(r, &box, "Answers marked unhelpful that cited this item (the asker is not shown)",
@@ -1233,7 +1626,7 @@ static void content_on_tick(void *self, int64_t now_ms)
     if (c->ed && doc_editor_generation(c->ed) != c->saved_generation &&
         now_ms - c->last_change_ms > 1000)
         keep_draft(c);
-    if (c->job && content_embed_is_running(c->job))
+    if ((c->job && content_embed_is_running(c->job)) || tryit_is_running(c->try_job))
         invalidate(c);
 }
 
@@ -1248,6 +1641,10 @@ static void content_on_connection(void *self)
         /* calls on the old connection are gone */
         content_embed_free(c->job);
         c->job = NULL;
+        if (tryit_is_running(c->try_job)) {
+            tryit_stop(c);
+            c->try_error = xstrdup("The database connection was lost; Alt-I tries again.");
+        }
     }
 }
 
@@ -1257,6 +1654,8 @@ static void content_activity(void *self, struct buf *out)
     if (c->job && content_embed_is_running(c->job))
         buf_printf(out, "embedding %zu/%zu", content_embed_done_count(c->job),
                    content_embed_total(c->job));
+    else if (tryit_is_running(c->try_job))
+        buf_append_str(out, "trying\xE2\x80\xA6");
     else if (c->call)
         buf_append_str(out, "loading\xE2\x80\xA6");
 }
@@ -1264,15 +1663,18 @@ static void content_activity(void *self, struct buf *out)
 static const char *content_hints(void *self)
 {
     struct content_screen *c = self;
+    if (c->mode == MODE_EDIT && c->is_form_focused)
+        return "Tab next field \xC2\xB7 Enter back to the text \xC2\xB7 Ctrl-S save";
     if (c->mode == MODE_EDIT)
-        return "Ctrl-S save \xC2\xB7 Esc close \xC2\xB7 F1 keys";
+        return "Ctrl-S save \xC2\xB7 Alt-I try it \xC2\xB7 Esc close \xC2\xB7 F1 keys";
     return "Enter open \xC2\xB7 n new \xC2\xB7 f feedback \xC2\xB7 F1 keys \xC2\xB7 Ctrl-Q quit";
 }
 
 static bool content_is_busy(void *self)
 {
     struct content_screen *c = self;
-    return c->call != NULL || (c->job && content_embed_is_running(c->job));
+    return c->call != NULL || (c->job && content_embed_is_running(c->job)) ||
+           tryit_is_running(c->try_job);
 }
 
 static bool content_can_leave(void *self, const char **question)
@@ -1292,6 +1694,7 @@ static void content_free_screen(void *self)
     embedder_free(c->emb);
     chunks_free(c->chunks, c->chunk_count);
     close_editor(c);
+    free(c->try_question);
     content_list_free(c->list);
     content_feedback_free(c->feedback);
     buf_cleanup(&c->prompt_text);

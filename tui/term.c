@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -337,6 +338,88 @@ void term_suspend(struct term *t)
     curses_modes(t);
     clearok(curscr, TRUE);
     refresh();
+}
+
+enum err term_run(struct term *t, const char *const *argv, int *exit_status, char *err,
+                  size_t errlen)
+{
+    *exit_status = -1;
+    /* Like system(3): while the child has the terminal, Ctrl-C and Ctrl-\ are its business;
+     * so is Ctrl-Z (an editor that suspends itself signals its whole process group, us
+     * included: the stop is followed through waitpid below instead). The child gets the
+     * default dispositions back. */
+    struct sigaction ign, old_int, old_quit, old_tstp;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGINT, &ign, &old_int);
+    sigaction(SIGQUIT, &ign, &old_quit);
+    sigaction(SIGTSTP, &ign, &old_tstp);
+    if (!t->is_headless) {
+        endwin();
+        is_curses_active = 0;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        sigemptyset(&dfl.sa_mask);
+        for (size_t i = 0; i < SIGNAL_COUNT; i++)
+            sigaction(handled_signals[i], &dfl, NULL);
+        sigaction(SIGQUIT, &dfl, NULL);
+        sigaction(SIGPIPE, &dfl, NULL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        if (t->is_headless) { /* no terminal to lend: the program runs without one */
+            int fd = open("/dev/null", O_RDWR);
+            if (fd >= 0) {
+                dup2(fd, STDIN_FILENO);
+                dup2(fd, STDOUT_FILENO);
+                dup2(fd, STDERR_FILENO);
+            }
+        }
+        execvp(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    enum err e = ERR_OK;
+    if (pid < 0) {
+        snprintf(err, errlen, "cannot start %s: %s", argv[0], strerror(errno));
+        e = ERR_IO;
+    } else {
+        int ws = 0;
+        pid_t r;
+        for (;;) {
+            r = waitpid(pid, &ws, WUNTRACED);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r > 0 && WIFSTOPPED(ws)) {
+                /* The program was suspended (Ctrl-Z in the editor): stop with it, so the
+                 * shell's job control sees the job stopped; fg continues both. */
+                raise(SIGSTOP);
+                kill(pid, SIGCONT);
+                continue;
+            }
+            break;
+        }
+        if (r < 0) {
+            snprintf(err, errlen, "lost %s: %s", argv[0], strerror(errno));
+            e = ERR_IO;
+        } else {
+            *exit_status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+        }
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGQUIT, &old_quit, NULL);
+    sigaction(SIGTSTP, &old_tstp, NULL);
+    if (!t->is_headless) {
+        is_curses_active = 1;
+        curses_modes(t);
+        clearok(curscr, TRUE);
+        refresh();
+    }
+    return e;
 }
 
 static void base64_encode(struct buf *out, const unsigned char *in, size_t len)

@@ -52,6 +52,15 @@ int term_color_count(const struct term *t);
 /* Stops the process (Ctrl-Z), restoring the terminal first; returns after SIGCONT. Headless:
  * does nothing. */
 void term_suspend(struct term *t);
+/* Runs argv (argv[0] looked up in PATH) with the terminal, as a shell runs a program: the
+ * full screen is left first and restored (and must be repainted) after; Ctrl-C and Ctrl-\
+ * go to the program meanwhile, and when it is suspended (Ctrl-Z) CCA stops with it until the
+ * shell continues the job. Waits for it: the loop stands still until it ends. Headless:
+ * the program runs with /dev/null for its input and output. *exit_status gets its exit
+ * status (127 when it could not be executed, 128 + n when signal n ended it). ERR_IO (err
+ * says why) when it could not be started at all. */
+enum err term_run(struct term *t, const char *const *argv, int *exit_status, char *err,
+                  size_t errlen);
 /* Sends text to the system clipboard with OSC 52 (base64), written to the terminal directly;
  * inside tmux/screen the sequence is passed through. Returns ERR_TOO_LARGE above 100 kB,
  * ERR_UNSUPPORTED when headless. */

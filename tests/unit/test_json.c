@@ -209,6 +209,43 @@ static void sources_round_trip(void **state)
     free(text);
 }
 
+/* "Due for review" survives the stored form: written only when set, read only from a real
+ * true (a string, a number or an absent member is not due). */
+static void sources_review_due(void **state)
+{
+    (void)state;
+    struct source in[2] = {
+        {.number = 1, .content_id = (char *)"c1", .passage_id = (char *)"p1",
+         .title = (char *)"Old", .text = (char *)"t", .similarity = 0.5,
+         .is_due_for_review = true},
+        {.number = 2, .content_id = (char *)"c2", .passage_id = (char *)"p2",
+         .title = (char *)"Fresh", .text = (char *)"t", .similarity = -1},
+    };
+    char *text = sources_to_json(in, 2);
+    assert_non_null(strstr(text, "\"review_due\":true"));
+    struct source *s = NULL;
+    size_t n = 0;
+    assert_int_equal(sources_from_json(text, strlen(text), &s, &n), ERR_OK);
+    assert_int_equal(n, 2);
+    assert_true(s[0].is_due_for_review);
+    assert_false(s[1].is_due_for_review);
+    sources_free(s, n);
+    /* written for the due source only */
+    const char *first = strstr(text, "review_due");
+    assert_null(strstr(first + 1, "review_due"));
+    free(text);
+
+    const char *odd = "[{\"n\":1,\"review_due\":\"true\"},{\"n\":2,\"review_due\":1},"
+                      "{\"n\":3,\"review_due\":false},{\"n\":4,\"review_due\":true}]";
+    assert_int_equal(sources_from_json(odd, strlen(odd), &s, &n), ERR_OK);
+    assert_int_equal(n, 4);
+    assert_false(s[0].is_due_for_review);
+    assert_false(s[1].is_due_for_review);
+    assert_false(s[2].is_due_for_review);
+    assert_true(s[3].is_due_for_review);
+    sources_free(s, n);
+}
+
 static void sources_caps(void **state)
 {
     (void)state;
@@ -312,6 +349,7 @@ int main(void)
         cmocka_unit_test(sources_null_and_embedded_nul),
         cmocka_unit_test(sources_round_trip),
         cmocka_unit_test(sources_caps),
+        cmocka_unit_test(sources_review_due),
         cmocka_unit_test(object_strings_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
