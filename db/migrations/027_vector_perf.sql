@@ -96,6 +96,84 @@ BEGIN
 END
 $$;
 
+-- The query text of match_documents / match_passages (019's, see there), with one change for
+-- the fallback's exact search (3 above).
+CREATE OR REPLACE FUNCTION cca_match_sql(kind text, has_types boolean) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    -- 018_audience: passages report their document's audience label when it exists
+    audience boolean := EXISTS (SELECT 1 FROM pg_attribute a
+                                WHERE a.attrelid = 'public.learning_content'::regclass
+                                  AND a.attname = 'audience' AND NOT a.attisdropped);
+    pgvector boolean := EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector');
+    indexed boolean;
+    inner_cols text;
+    near_cols text;
+    tbl text;
+    alias text;
+    type_qual text;
+    outer_sql text;
+    exact_sql text;
+BEGIN
+    IF kind = 'documents' THEN
+        inner_cols := 'lc.id, lc.title, lc.content, lc.content_type, lc.metadata,'
+                      ' lc.embedding <=> $1 AS distance';
+        near_cols := 'lc.id, lc.title, lc.content, lc.content_type, lc.metadata, n.distance';
+        tbl := 'public.learning_content lc'; alias := 'lc';
+        outer_sql := 'SELECT m.id, m.title, m.content, m.content_type,'
+            || ' (1 - m.distance)::float8 AS similarity, m.metadata FROM (%s) m'
+            || ' WHERE 1 - m.distance > $4 ORDER BY m.distance, m.id';
+    ELSIF kind = 'passages' THEN
+        inner_cols := 'p.id, p.content_id, p.heading, p.body, p.embedding <=> $1 AS distance';
+        near_cols := 'p.id, p.content_id, p.heading, p.body, n.distance';
+        tbl := 'public.content_passages p'; alias := 'p';
+        outer_sql := 'SELECT m.id, m.content_id, lc.title, lc.content_type, lc.source_path,'
+            || ' m.heading, m.body, (1 - m.distance)::float8 AS similarity'
+            || CASE WHEN audience THEN ', cca_auth.audience_label(lc.audience, lc.state) AS audience'
+                    ELSE '' END
+            || ' FROM (%s) m JOIN public.learning_content lc ON lc.id = m.content_id'
+            || ' WHERE 1 - m.distance > $4 ORDER BY m.distance, m.id';
+    ELSE
+        RAISE EXCEPTION 'cca_match_sql: unknown kind %', kind USING ERRCODE = '22023';
+    END IF;
+    -- the type filter is a qual on the scanned row (passages: their copy of content_type)
+    type_qual := CASE WHEN has_types THEN ' AND ' || alias || '.content_type = ANY ($3)' ELSE '' END;
+    exact_sql := 'SELECT ' || inner_cols || ' FROM ' || tbl || ' WHERE ' || alias
+        || '.embedding IS NOT NULL' || type_qual
+        || ' ORDER BY ' || alias || '.embedding <=> $1 LIMIT $2';
+    -- 027, the fallback: the top-N sort keeps only id and distance; the k rows are fetched
+    -- again by primary key (row-level security applies to both reads). The bounded sort copies
+    -- every row it is given before comparing it, so sorting the whole projection copied each
+    -- passage's body: 100,000 copies of about 1 KB per exact query.
+    IF NOT pgvector THEN
+        exact_sql := 'SELECT ' || near_cols || ' FROM (SELECT ' || alias || '.id, ' || alias
+            || '.embedding <=> $1 AS distance FROM ' || tbl || ' WHERE ' || alias
+            || '.embedding IS NOT NULL' || type_qual
+            || ' ORDER BY ' || alias || '.embedding <=> $1 LIMIT $2) n JOIN ' || tbl
+            || ' ON ' || alias || '.id = n.id ORDER BY n.distance, n.id LIMIT $2';
+    END IF;
+    -- SET cca.vector_exact = on: exact search whatever the index (pgvector: an ORDER BY
+    -- expression that no index provides, so the scan is exact)
+    IF current_setting('cca.vector_exact', true) = 'on' THEN
+        RETURN format(outer_sql, replace(exact_sql, ' ORDER BY ' || alias || '.embedding <=> $1 LIMIT',
+                                         ' ORDER BY (' || alias || '.embedding <=> $1) + 0 LIMIT'));
+    END IF;
+    indexed := NOT pgvector
+        AND public.cca_vector_index_built((CASE kind WHEN 'passages' THEN 'p' ELSE 'd' END)::"char");
+    IF NOT indexed THEN
+        RETURN format(outer_sql, exact_sql);
+    END IF;
+    -- the lists: cca_vector_nearest (below) returns the k nearest ids and distances; the rows
+    -- are fetched again by primary key (row-level security applies to both reads)
+    RETURN format(outer_sql,
+        'SELECT ' || near_cols || ' FROM public.cca_vector_nearest('
+        || quote_literal(CASE kind WHEN 'passages' THEN 'p' ELSE 'd' END) || ', $1, $2, '
+        || CASE WHEN has_types THEN '$3' ELSE 'NULL::text[]' END || ') n JOIN ' || tbl
+        || ' ON ' || alias || '.id = n.id ORDER BY n.distance, n.id LIMIT $2');
+END
+$$;
+
 -- One query per session: JIT compilation never pays back (see 1 above). Function-level SET,
 -- restored on return; the bodies and result columns stay as they are.
 ALTER FUNCTION match_documents(vector, float, int, text[]) SET jit = off;

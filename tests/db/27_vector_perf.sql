@@ -4,7 +4,7 @@
 -- without JIT.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(7);
+SELECT plan(11);
 
 -- a knowledge base without restricted passages (the seed may have some: removed here)
 DELETE FROM content_passages WHERE NOT (readers @> ARRAY['everyone']);
@@ -41,7 +41,42 @@ SELECT is((SELECT df FROM passage_term_stats(ARRAY['zqvecperfhr'])), 0::float8,
           'with a restricted passage a learner does not count its word');
 RESET ROLE;
 
--- the check is one probe of the partial index, not a scan of the table
+-- the exact query sorts ids and distances, then fetches the k rows: the same rows, in the same
+-- order, with the same similarity as ranking the table directly (pgvector: its exact path)
+DO $$
+BEGIN
+    PERFORM set_config('cca.vector_exact',
+                       CASE WHEN EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector')
+                            THEN 'on' ELSE 'off' END, true);
+END
+$$;
+CREATE TEMP TABLE qvec AS
+    SELECT embedding AS v FROM content_passages WHERE embedding IS NOT NULL ORDER BY id LIMIT 1;
+GRANT SELECT ON qvec TO PUBLIC;
+SET LOCAL ROLE cca_u_bob;
+SELECT results_eq(
+    $$SELECT m.passage_id, round(m.similarity::numeric, 12)
+      FROM qvec, match_passages(qvec.v, -2, 7) m$$,
+    $$SELECT p.id, round((1 - (p.embedding <=> qvec.v))::numeric, 12) FROM qvec, content_passages p
+      WHERE p.embedding IS NOT NULL ORDER BY p.embedding <=> qvec.v, p.id LIMIT 7$$,
+    'match_passages as a learner: the exact top 7, in order, with their similarities');
+SELECT is((SELECT count(*)::int FROM qvec, match_passages(qvec.v, -2, 7, ARRAY['tutorial']) m
+           WHERE m.content_type = 'tutorial'),
+          (SELECT least(count(*), 7)::int FROM content_passages
+           WHERE content_type = 'tutorial' AND embedding IS NOT NULL),
+          '... with a type filter: k rows of that type whenever k exist');
+SELECT results_eq(
+    $$SELECT m.id, round(m.similarity::numeric, 12) FROM qvec, match_documents(qvec.v, -2, 5) m$$,
+    $$SELECT c.id, round((1 - (c.embedding <=> qvec.v))::numeric, 12) FROM qvec, learning_content c
+      WHERE c.embedding IS NOT NULL ORDER BY c.embedding <=> qvec.v, c.id LIMIT 5$$,
+    'match_documents as a learner: the exact top 5');
+SELECT cmp_ok((SELECT count(*)::int FROM qvec, match_passages(qvec.v, -2, 7) m), '=', 7,
+              '(the comparison has 7 rows)');
+RESET ROLE;
+
+-- the check is one probe of the partial index, not a scan of the table (the predicates match;
+-- on the small test table the planner would rather scan it, so sequential scans are off here)
+SET LOCAL enable_seqscan = off;
 CREATE FUNCTION pg_temp.explain_lines() RETURNS SETOF text LANGUAGE plpgsql AS $$
 BEGIN
     RETURN QUERY EXECUTE 'EXPLAIN (COSTS OFF) SELECT NOT EXISTS (SELECT 1 FROM public.content_passages p'
@@ -54,6 +89,7 @@ SELECT ok((SELECT string_agg(x, E'\n') FROM (
               SELECT * FROM pg_temp.explain_lines()) e(x)) ~ 'idx_content_passages_restricted',
           'the restricted-passage check reads idx_content_passages_restricted');
 RESET ROLE;
+RESET enable_seqscan;
 
 SELECT is((SELECT count(*)::int FROM pg_proc
            WHERE oid IN ('match_documents(vector, float, int, text[])'::regprocedure,
