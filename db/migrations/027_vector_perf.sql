@@ -260,18 +260,18 @@ BEGIN
                    ' FROM %s t WHERE t.embedding IS NOT NULL', tbl) USING k;
     ANALYZE cca_index.bits;
     DROP TABLE IF EXISTS pg_temp.cca_bits_q;
-    EXECUTE format('CREATE TEMP TABLE cca_bits_q AS SELECT t.id, t.embedding AS v,'
+    EXECUTE format('CREATE TEMP TABLE cca_bits_q AS SELECT t.id,'
+                   ' binary_quantize(t.embedding)::bit varying AS qb,'
                    ' ARRAY(SELECT x.id FROM %s x WHERE x.embedding IS NOT NULL AND x.id <> t.id'
                    '       ORDER BY x.embedding <=> t.embedding, x.id LIMIT 10) AS truth,'
-                   ' NULL::integer[] AS ranks'
+                   ' NULL::bigint[] AS ranks'
                    ' FROM %s t WHERE t.embedding IS NOT NULL ORDER BY random() LIMIT 40', tbl, tbl);
-    -- each truth row's rank by Hamming distance among the other rows (its position in the
-    -- candidate list; ties counted against it)
+    -- each truth row's position in the candidate list: the other rows at its Hamming distance
+    -- or nearer (ties counted against it); one ranking of the bits per sample query
     UPDATE pg_temp.cca_bits_q q SET ranks = ARRAY(
-        SELECT (SELECT count(*) FROM cca_index.bits o
-                WHERE o.kind = k AND o.id <> q.id
-                  AND (o.b <~> binary_quantize(q.v)) <= (tb.b <~> binary_quantize(q.v)))::integer
-        FROM cca_index.bits tb WHERE tb.kind = k AND tb.id = ANY (q.truth));
+        SELECT r.pos FROM (SELECT o.id, count(*) OVER (ORDER BY o.b <~> q.qb) AS pos
+                           FROM cca_index.bits o WHERE o.kind = k AND o.id <> q.id) r
+        WHERE r.id = ANY (q.truth));
     c := 1000;
     LOOP
         SELECT avg((SELECT count(*) FROM unnest(q.ranks) r WHERE r <= c)::float8
