@@ -1,13 +1,10 @@
 -- 27_vector_perf: what 027 changes for `cca ask` at scale. The word statistics take the
 -- collection's counts for a caller tagged 'everyone' only while no passage is restricted (and
--- count the caller's readable passages again as soon as one is); the exact query returns exact
--- search's rows; the retrieval functions run without JIT; on the fallback, the sign-bit
--- prefilter (built where the lists were not calibrated) equals exact search when its
--- candidates cover the table, sees inserts and deletes at once, keeps the type filter's k rows
--- and never hands a learner a passage it may not read.
+-- count the caller's readable passages again as soon as one is); the retrieval functions run
+-- without JIT.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(20);
+SELECT plan(11);
 
 -- a knowledge base without restricted passages (the seed may have some: removed here)
 DELETE FROM content_passages WHERE NOT (readers @> ARRAY['everyone']);
@@ -76,83 +73,6 @@ SELECT results_eq(
 SELECT cmp_ok((SELECT count(*)::int FROM qvec, match_passages(qvec.v, -2, 7) m), '=', 7,
               '(the comparison has 7 rows)');
 RESET ROLE;
-
--- the sign-bit prefilter (fallback only; pgvector has HNSW) ----------------------------------
-CREATE FUNCTION pg_temp.pgvector() RETURNS boolean LANGUAGE sql AS
-    $$ SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector') $$;
-GRANT EXECUTE ON FUNCTION pg_temp.pgvector() TO PUBLIC;
--- lists first (any size), then as if their calibration had failed: the bits
-CREATE TEMP TABLE bits_built AS
-    SELECT CASE WHEN pg_temp.pgvector() THEN NULL
-                ELSE (SELECT cca_vector_index_build('passages')) END AS lists;
-UPDATE cca_index.state SET probe_rows = NULL WHERE kind = 'p';
-UPDATE bits_built SET lists = CASE WHEN pg_temp.pgvector() THEN NULL ELSE cca_index.bits_build('p') END;
-SELECT CASE WHEN pg_temp.pgvector() THEN skip('pgvector: no bits', 1) ELSE
-    is((SELECT bits_candidates FROM cca_index.state WHERE kind = 'p'), 1000,
-       'bits built: 1,000 candidates (the whole test table) reach the recall target') END;
-SELECT CASE WHEN pg_temp.pgvector() THEN skip('pgvector: no bits', 1) ELSE
-    is((SELECT ARRAY[count(*) FILTER (WHERE vec_list = -1), count(*),
-                     (SELECT count(*) FROM cca_index.bits WHERE kind = 'p')]::int[]
-        FROM content_passages WHERE embedding IS NOT NULL),
-       (SELECT ARRAY[count(*), count(*), count(*)]::int[] FROM content_passages
-        WHERE embedding IS NOT NULL),
-       'every embedded passage has its bits and is marked current') END;
-SET LOCAL ROLE cca_u_bob;
-SELECT CASE WHEN pg_temp.pgvector() THEN skip('pgvector: no bits', 1) ELSE
-    results_eq($$SELECT m.passage_id, round(m.similarity::numeric, 12)
-                 FROM qvec, match_passages(qvec.v, -2, 7) m$$,
-               $$SELECT p.id, round((1 - (p.embedding <=> qvec.v))::numeric, 12)
-                 FROM qvec, content_passages p WHERE p.embedding IS NOT NULL
-                 ORDER BY p.embedding <=> qvec.v, p.id LIMIT 7$$,
-               'through the bits, as a learner: exact search''s top 7 when the candidates cover the table') END;
-RESET ROLE;
--- one candidate only: what is found beyond it comes from the pending rows. The query is an
--- axis, far from every stored passage, and the new passages lie on it.
-SET LOCAL cca.vector_bits_candidates = 1;
-CREATE TEMP TABLE qaxis AS
-    SELECT (SELECT array_agg(CASE WHEN g = 7 THEN 1 ELSE 0 END::real ORDER BY g)
-            FROM generate_series(1, 1536) g)::vector AS v;
-GRANT SELECT ON qaxis TO PUBLIC;
-INSERT INTO learning_content (id, title, content, content_type)
-VALUES ('vp-new', 'New', 'New', 'reference');
-INSERT INTO content_passages (id, content_id, ordinal, heading, body, embedding)
-VALUES ('vp-new-1', 'vp-new', 0, 'New', 'Brand new.', (SELECT v FROM qaxis));
-SET LOCAL ROLE cca_u_bob;
-SELECT CASE WHEN pg_temp.pgvector() THEN skip('pgvector: no bits', 1) ELSE
-    is((SELECT m.passage_id FROM qaxis, match_passages(qaxis.v, -2, 1) m), 'vp-new-1',
-       'a passage inserted a moment ago (pending) is found at once') END;
-RESET ROLE;
-DELETE FROM learning_content WHERE id = 'vp-new';
-SET LOCAL ROLE cca_u_bob;
-SELECT CASE WHEN pg_temp.pgvector() THEN skip('pgvector: no bits', 1) ELSE
-    isnt((SELECT m.passage_id FROM qaxis, match_passages(qaxis.v, -2, 1) m), 'vp-new-1',
-         'its deletion is seen at once') END;
-SELECT CASE WHEN pg_temp.pgvector() THEN skip('pgvector: no bits', 1) ELSE
-    is((SELECT count(*)::int FROM qvec, match_passages(qvec.v, -2, 3, ARRAY['tutorial']) m
-        WHERE m.content_type = 'tutorial'),
-       (SELECT least(count(*), 3)::int FROM content_passages
-        WHERE content_type = 'tutorial' AND embedding IS NOT NULL),
-       'one candidate and a type filter: still k rows of that type whenever k exist') END;
-RESET ROLE;
--- a restricted passage nearest to the query, with its bits written by maintain
-INSERT INTO content_passages (id, content_id, ordinal, heading, body, embedding)
-VALUES ('vp-hr-2', 'vp-hr', 1, 'Pay bands', 'zqvecperfhr again.', (SELECT v FROM qaxis));
-CREATE TEMP TABLE assigned AS
-    SELECT CASE WHEN pg_temp.pgvector() THEN NULL ELSE cca_index.bits_assign('p') END AS n;
-SELECT CASE WHEN pg_temp.pgvector() THEN skip('pgvector: no bits', 1) ELSE
-    is((SELECT (SELECT n FROM assigned) >= 1
-            AND (SELECT vec_list FROM content_passages WHERE id = 'vp-hr-2') = -1
-            AND EXISTS (SELECT 1 FROM cca_index.bits WHERE kind = 'p' AND id = 'vp-hr-2')), true,
-       'bits_assign writes the pending rows and marks them current') END;
-SET LOCAL ROLE cca_u_bob;
-SELECT CASE WHEN pg_temp.pgvector() THEN skip('pgvector: no bits', 1) ELSE
-    is((SELECT count(*)::int FROM qaxis, cca_vector_bits_nearest('p', qaxis.v, 5, NULL) b
-        WHERE b.id = 'vp-hr-2' OR b.id = 'vp-hr-1'), 0,
-       'the definer never returns a passage the learner may not read') END;
-RESET ROLE;
-SELECT CASE WHEN pg_temp.pgvector() THEN skip('pgvector: no bits', 1) ELSE
-    is((SELECT b.id FROM qaxis, cca_vector_bits_nearest('p', qaxis.v, 1, NULL) b), 'vp-hr-2',
-       '... which is the nearest for the superuser') END;
 
 -- the check is one probe of the partial index, not a scan of the table (the predicates match;
 -- on the small test table the planner would rather scan it, so sequential scans are off here)
