@@ -109,6 +109,42 @@ check_conversions(void)
 #endif
 }
 
+/* the float kernels: the AVX2 versions (intrinsics, prefetch) give the portable code's bits */
+static void
+check_vector_kernels(void)
+{
+#ifdef CCA_HAVE_IFUNC
+	static const int lengths[] = {0, 1, 2, 7, 8, 9, 15, 16, 17, 23, 24, 31, 32, 33, 767, 768,
+								  769, 1535, 1536, 1537, 3000};
+	static float a[3000], b[3000];
+	int same = 1;
+
+	if (!cpu_has_avx2())
+		return;
+	for (size_t li = 0; li < sizeof(lengths) / sizeof(lengths[0]); li++) {
+		int n = lengths[li];
+
+		for (int rep = 0; rep < 20; rep++) {
+			struct cca_vector_sums s, t;
+
+			for (int i = 0; i < n; i++) {
+				/* magnitudes from 1e-6 to 1e3, so rounding differences would show */
+				a[i] = cca_half_to_float(random_half()) * (float) (1 + rep % 4);
+				b[i] = cca_half_to_float(random_half()) / (float) (1 + rep % 3);
+			}
+			vector_cosine_sums_portable(a, b, n, &s);
+			vector_cosine_sums_avx2(a, b, n, &t);
+			if (!same_bits(vector_l2_squared_portable(a, b, n), vector_l2_squared_avx2(a, b, n)) ||
+				!same_bits(vector_dot_portable(a, b, n), vector_dot_avx2(a, b, n)) ||
+				!same_bits(s.dot, t.dot) || !same_bits(s.norm_a, t.norm_a) ||
+				!same_bits(s.norm_b, t.norm_b))
+				same = 0;
+		}
+	}
+	check(same, "float kernels: portable and AVX2 give the same bits");
+#endif
+}
+
 static void
 check_halfvec_kernels(void)
 {
@@ -222,6 +258,7 @@ int
 main(void)
 {
 	check_conversions();
+	check_vector_kernels();
 	check_halfvec_kernels();
 	check_bits();
 	printf("%d passed, %d failed\n", passed, failed);
