@@ -400,6 +400,32 @@ static void on_maintain(void *userdata, enum err e, const char *errmsg,
         log_warn("ingest: vector indexes not brought up to date: %s", errmsg);
 }
 
+/* Brings the vector indexes up to date after content changed. Building the fallback's lists
+ * or an HNSW index over 100,000 passages takes minutes, longer than any client's statement
+ * timeout: this one step runs on its own connection without one (the load kept its own). */
+static void ingest_maintain(struct cli *cli, bool has_bar)
+{
+    int statement_ms = cli->cfg->db_statement_timeout_ms;
+    int answer_ms = cli->cfg->db_answer_timeout_ms;
+    cli->cfg->db_statement_timeout_ms = 0;
+    cli->cfg->db_answer_timeout_ms = 6 * 3600 * 1000;
+    struct store *s = NULL;
+    char err[1024] = "";
+    enum err rc = cli->open_store(cli->cfg, true, &s, err, sizeof err);
+    cli->cfg->db_statement_timeout_ms = statement_ms;
+    cli->cfg->db_answer_timeout_ms = answer_ms;
+    if (rc != ERR_OK) {
+        log_warn("ingest: vector indexes not brought up to date: %s", *err ? err : err_str(rc));
+        return;
+    }
+    if (has_bar)
+        fputs("ingest: bringing the vector indexes up to date...\r", stderr);
+    store_index_maintain(s, on_maintain, NULL);
+    if (has_bar)
+        fputs("\r\033[K", stderr);
+    store_free(s);
+}
+
 static int ingest_run_command(struct cli *cli, int argc, char **argv, bool is_reindex)
 {
     struct ingest_cli c;
@@ -438,7 +464,7 @@ static int ingest_run_command(struct cli *cli, int argc, char **argv, bool is_re
                                             &sum, &errmsg);
     ingest_bar_clear(&c);
     if (rc == ERR_OK && (sum.added || sum.updated || is_reindex))
-        store_index_maintain(env.store, on_maintain, NULL);
+        ingest_maintain(cli, c.has_bar);
 
     for (size_t i = 0; i < sum.file_count; i++)
         if (sum.files[i].status == INGEST_SKIPPED)
