@@ -914,15 +914,10 @@ static bool edit_key(struct authoring_screen *s, enum action a, const struct inp
         invalidate(s);
         return true;
     }
+    /* Two panes: Tab and Shift-Tab switch between them (the settings keep their field; Up,
+     * Down and Enter move between fields), as the hint line says. */
     if (k == '\t' || (ev->kind == INPUT_KEY && ev->key == INPUT_KEY_BACKTAB)) {
-        bool is_back = k != '\t';
-        if (s->focus == FOCUS_FORM) {
-            if (!(is_back ? form_focus_prev(s->meta) : form_focus_next(s->meta)))
-                s->focus = FOCUS_QUESTIONS;
-        } else {
-            s->focus = FOCUS_FORM;
-            form_focus(s->meta, is_back ? form_count(s->meta) - 1 : 0);
-        }
+        s->focus = s->focus == FOCUS_FORM ? FOCUS_QUESTIONS : FOCUS_FORM;
         invalidate(s);
         return true;
     }

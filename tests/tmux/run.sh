@@ -2,6 +2,7 @@
 # run.sh: end-to-end tests of the full-screen assistant: the real ./cca in a private tmux
 # server against a throwaway database (scripts/setup_db.sh) and the fake LLM server
 # ($CCA_FAKE_LLM). Prints TAP ("ok N - name", then the plan). Needs tmux, ./cca, PostgreSQL.
+# E2E_ONLY="tests/tmux/t_35_authoring.sh ..." runs only those files (while working on them).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 E2E_ROOT=$(pwd)
@@ -31,7 +32,7 @@ fi
 E2E_DB_URL=$(scripts/pg.sh url "$E2E_DIR/pg")
 export E2E_DB_URL
 
-for t in tests/tmux/t_*.sh; do
+for t in ${E2E_ONLY:-tests/tmux/t_*.sh}; do
     echo "# ${t##*/}"
     . "$t"
     stop_fake_llm
