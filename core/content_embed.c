@@ -37,7 +37,9 @@ struct content_embed {
     float *vecs; /* STEP_MAX * dim */
     size_t batch;
     struct store_call *call;
+    struct embed_request *req; /* a remote embedding in flight (on the loop only) */
     uint64_t timer;
+    bool is_remote; /* the embeddings endpoint, asked without blocking the loop */
     bool is_running, is_waiting, is_doc_sent, is_finished;
     enum err result;
     char *errmsg;
@@ -72,6 +74,7 @@ struct content_embed *content_embed_new(struct store *s, struct embedder *emb, s
     j->doc_text = doc_text ? xstrdup(doc_text) : NULL;
     j->dim = embedder_dim(emb);
     j->vecs = xreallocarray(NULL, (size_t)STEP_MAX * (size_t)j->dim, sizeof *j->vecs);
+    j->is_remote = loop && !embedder_is_local(emb);
     return j;
 }
 
@@ -123,10 +126,62 @@ static void on_stored(void *userdata, enum err e, const char *errmsg,
     next_step(j);
 }
 
+/* The remote embedder's reply: the item's vector or a batch of passages, then their store
+ * call. */
+static void on_embedded(void *userdata, enum err e, const char *errmsg, const float *vectors,
+                        size_t count)
+{
+    struct content_embed *j = userdata;
+    j->req = NULL;
+    if (e != ERR_OK) {
+        char *why = xasprintf("embedding failed: %s", errmsg);
+        finish(j, e, why);
+        free(why);
+        return;
+    }
+    memcpy(j->vecs, vectors, count * (size_t)j->dim * sizeof *j->vecs);
+    if (j->is_doc_sent) {
+        j->call = store_content_embed_doc(j->store, j->id, j->version, j->vecs, j->dim,
+                                          on_stored, j);
+        return;
+    }
+    j->call = store_content_embed(j->store, (const char *const *)(j->ids + j->next), j->batch,
+                                  j->vecs, j->dim, on_stored, j);
+}
+
+/* One remote request for the item's vector (is_doc) or the next batch of passages. */
+static void step_remote(struct content_embed *j, bool is_doc)
+{
+    size_t n = 1;
+    const char *const *texts = (const char *const *)&j->doc_text;
+    if (!is_doc) {
+        size_t max = embedder_batch_size(j->emb) < STEP_MAX ? embedder_batch_size(j->emb)
+                                                             : STEP_MAX;
+        n = j->count - j->next < max ? j->count - j->next : max;
+        texts = (const char *const *)(j->texts + j->next);
+        j->batch = n;
+    } else {
+        j->is_doc_sent = true;
+    }
+    j->is_waiting = true;
+    enum err e = embedder_embed_start(j->emb, texts, n, on_embedded, j, &j->req);
+    if (e != ERR_OK)
+        finish(j, e, "embedding failed: the request could not be started");
+}
+
 static void step(struct content_embed *j)
 {
     if (!j->is_running)
         return;
+    if (j->is_remote) {
+        if (j->next < j->count)
+            step_remote(j, false);
+        else if (j->doc_text && !j->is_doc_sent)
+            step_remote(j, true);
+        else
+            finish(j, ERR_OK, NULL);
+        return;
+    }
     if (j->next >= j->count) {
         if (j->doc_text && !j->is_doc_sent) {
             char *msg = NULL;
@@ -204,6 +259,7 @@ void content_embed_free(struct content_embed *j)
     if (!j)
         return;
     store_call_cancel(j->call);
+    embed_request_cancel(j->req);
     if (j->timer && j->loop)
         loop_timer_cancel(j->loop, j->timer);
     for (size_t i = 0; i < j->count; i++) {

@@ -228,3 +228,79 @@ enum err embedder_embed_sync(struct embedder *e, const char *const *texts, size_
         embed_cache_put(e, key, out);
     return ERR_OK;
 }
+
+/* ---- without blocking ----------------------------------------------------------------- */
+
+struct embed_request {
+    struct embedder *e;
+    struct llm_request *req;
+    size_t count;
+    embedder_done_fn done;
+    void *userdata;
+};
+
+static void on_remote_done(void *userdata, enum err rc, const char *errmsg, const float *vectors,
+                           size_t count, int dim)
+{
+    struct embed_request *r = userdata;
+    struct embedder *e = r->e;
+    float *out = NULL;
+    char *msg = NULL;
+    if (rc == ERR_OK && dim != e->dim) {
+        rc = ERR_DIM_MISMATCH;
+        msg = xasprintf("the embeddings endpoint returned %d dimensions for model '%s' but "
+                        "[embeddings] dim is %d",
+                        dim, e->model, e->dim);
+    } else if (rc == ERR_OK && (count != r->count || !vectors)) {
+        rc = ERR_PROTOCOL;
+        msg = xasprintf("the embeddings endpoint returned %zu vectors for %zu texts", count,
+                        r->count);
+    }
+    if (rc == ERR_OK) {
+        out = xreallocarray(NULL, count * (size_t)dim, sizeof *out);
+        memcpy(out, vectors, count * (size_t)dim * sizeof *out);
+        for (size_t i = 0; i < count; i++)
+            embed_normalise(out + i * (size_t)dim, dim);
+    }
+    embedder_done_fn done = r->done;
+    void *ud = r->userdata;
+    free(r); /* the llm client frees its request after this returns */
+    done(ud, rc, msg ? msg : errmsg && errmsg[0] ? errmsg : err_str(rc), out,
+         rc == ERR_OK ? count : 0);
+    free(out);
+    free(msg);
+}
+
+enum err embedder_embed_start(struct embedder *e, const char *const *texts, size_t count,
+                              embedder_done_fn done, void *userdata, struct embed_request **out)
+{
+    if (out)
+        *out = NULL;
+    if (e->local || !e->llm)
+        return ERR_UNSUPPORTED;
+    if (count == 0 || count > (size_t)e->batch_size)
+        return ERR_INVALID;
+    struct embed_request *r = xcalloc(1, sizeof *r);
+    *r = (struct embed_request){.e = e, .count = count, .done = done, .userdata = userdata};
+    enum err rc = llm_embed_start(e->llm, texts, count, on_remote_done, r, &r->req);
+    if (rc != ERR_OK) {
+        free(r);
+        return rc;
+    }
+    if (out)
+        *out = r;
+    return ERR_OK;
+}
+
+size_t embedder_batch_size(const struct embedder *e)
+{
+    return e->batch_size > 0 ? (size_t)e->batch_size : 1;
+}
+
+void embed_request_cancel(struct embed_request *r)
+{
+    if (!r)
+        return;
+    llm_request_cancel(r->req);
+    free(r);
+}

@@ -31,6 +31,25 @@ bool embedder_is_local(const struct embedder *e);
 enum err embedder_embed_sync(struct embedder *e, const char *const *texts, size_t count,
                              float *out, char **errmsg);
 
+/* A remote embedding in flight (embedder_embed_start). */
+struct embed_request;
+/* Called once when an embedder_embed_start request ends: on success count unit vectors of
+ * dim floats, valid during the call; else the error and a message valid during the call. */
+typedef void (*embedder_done_fn)(void *userdata, enum err e, const char *errmsg,
+                                 const float *vectors, size_t count);
+
+/* Embeds count texts (at most the endpoint's batch size, [embeddings] batch_size) without
+ * blocking the loop. Remote: one request on the loop; done fires later, never inside this
+ * call; *out (may be NULL) lets the caller cancel. Local embedders compute at once: use
+ * embedder_embed_sync for them (this returns ERR_UNSUPPORTED and never calls done). An error
+ * returned here means done will not fire. */
+enum err embedder_embed_start(struct embedder *e, const char *const *texts, size_t count,
+                              embedder_done_fn done, void *userdata, struct embed_request **out);
+/* The most texts embedder_embed_start takes at once. */
+size_t embedder_batch_size(const struct embedder *e);
+/* Cancels a request still in flight: done never fires. NULL is a no-op. */
+void embed_request_cancel(struct embed_request *r);
+
 /* How many embedder_embed_sync calls were answered from the query cache (for tests and
  * `cca doctor`). */
 size_t embedder_cache_hits(const struct embedder *e);

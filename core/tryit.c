@@ -327,7 +327,7 @@ struct tryit {
     struct llm *llm;
     struct loop *loop;
     bool is_remote;          /* the embeddings endpoint, asked without blocking the loop */
-    struct llm_request *req; /* remote: the batch in flight */
+    struct embed_request *req; /* remote: the batch in flight */
     size_t batch;            /* remote: chunks in that batch */
     struct tryit_params p;   /* strings below are the owned copies */
     char *question, *title, *body, *exclude_id;
@@ -461,41 +461,31 @@ static void remote_next(struct tryit *t);
 
 /* Checks a reply of count vectors (want expected) and copies them, unit length, to out; on a
  * problem the job ends with it. */
+/* A remote reply: unit vectors of the embedder's dimension (core/embed checked and
+ * normalised them) copied to out, or the job ends with why. */
 static bool remote_accept(struct tryit *t, enum err e, const char *errmsg, const float *vectors,
-                          size_t count, int dim, size_t want, float *out)
+                          size_t count, size_t want, float *out)
 {
-    if (e == ERR_OK && (count != want || dim != t->dim || !vectors))
-        e = dim != t->dim ? ERR_DIM_MISMATCH : ERR_PROTOCOL;
+    if (e == ERR_OK && (count != want || !vectors))
+        e = ERR_PROTOCOL;
     if (e != ERR_OK) {
-        char *why =
-            xasprintf("embedding failed: %s",
-                      errmsg && errmsg[0]     ? errmsg
-                      : e == ERR_DIM_MISMATCH ? "the endpoint's dimension is not [embeddings] dim"
-                                              : err_str(e));
+        char *why = xasprintf("embedding failed: %s", errmsg && errmsg[0] ? errmsg : err_str(e));
         store_call_cancel(t->call);
         t->call = NULL;
         finish(t, e, why);
         free(why);
         return false;
     }
-    for (size_t i = 0; i < count; i++) {
-        const float *v = vectors + i * (size_t)dim;
-        double n = 0;
-        for (int k = 0; k < dim; k++)
-            n += (double)v[k] * v[k];
-        n = n > 0 ? sqrt(n) : 1;
-        for (int k = 0; k < dim; k++)
-            out[i * (size_t)dim + (size_t)k] = (float)(v[k] / n);
-    }
+    memcpy(out, vectors, count * (size_t)t->dim * sizeof *out);
     return true;
 }
 
 static void on_remote_batch(void *userdata, enum err e, const char *errmsg, const float *vectors,
-                            size_t count, int dim)
+                            size_t count)
 {
     struct tryit *t = userdata;
     t->req = NULL;
-    if (!remote_accept(t, e, errmsg, vectors, count, dim, t->batch,
+    if (!remote_accept(t, e, errmsg, vectors, count, t->batch,
                        t->vecs + t->embedded * (size_t)t->dim))
         return;
     for (size_t i = 0; i < t->batch; i++)
@@ -514,28 +504,30 @@ static void remote_next(struct tryit *t)
         return;
     }
     size_t n = t->chunk_count - t->embedded;
-    n = n < REMOTE_BATCH ? n : REMOTE_BATCH;
+    size_t max = embedder_batch_size(t->emb) < REMOTE_BATCH ? embedder_batch_size(t->emb)
+                                                             : REMOTE_BATCH;
+    n = n < max ? n : max;
     char *texts[REMOTE_BATCH];
     for (size_t i = 0; i < n; i++)
         texts[i] =
             chunk_embed_text(t->chunks[t->embedded + i].heading, t->chunks[t->embedded + i].text);
     t->batch = n;
     enum err e =
-        llm_embed_start(t->llm, (const char *const *)texts, n, on_remote_batch, t, &t->req);
+        embedder_embed_start(t->emb, (const char *const *)texts, n, on_remote_batch, t, &t->req);
     for (size_t i = 0; i < n; i++)
         free(texts[i]);
     if (e != ERR_OK) {
         t->req = NULL;
-        on_remote_batch(t, e, "the request could not be started", NULL, 0, 0);
+        on_remote_batch(t, e, "the request could not be started", NULL, 0);
     }
 }
 
 static void on_remote_query(void *userdata, enum err e, const char *errmsg, const float *vectors,
-                            size_t count, int dim)
+                            size_t count)
 {
     struct tryit *t = userdata;
     t->req = NULL;
-    if (!remote_accept(t, e, errmsg, vectors, count, dim, 1, t->query))
+    if (!remote_accept(t, e, errmsg, vectors, count, 1, t->query))
         return;
     if (after_query(t))
         remote_next(t);
@@ -552,10 +544,10 @@ static void step(struct tryit *t)
         t->query = xreallocarray(NULL, (size_t)t->dim, sizeof *t->query);
         if (t->is_remote) {
             const char *texts[] = {t->question};
-            enum err e = llm_embed_start(t->llm, texts, 1, on_remote_query, t, &t->req);
+            enum err e = embedder_embed_start(t->emb, texts, 1, on_remote_query, t, &t->req);
             if (e != ERR_OK) {
                 t->req = NULL;
-                on_remote_query(t, e, "the request could not be started", NULL, 0, 0);
+                on_remote_query(t, e, "the request could not be started", NULL, 0);
             }
             return;
         }
@@ -617,7 +609,7 @@ void tryit_free(struct tryit *t)
         return;
     if (t->timer)
         loop_timer_cancel(t->loop, t->timer);
-    llm_request_cancel(t->req);
+    embed_request_cancel(t->req);
     store_call_cancel(t->call);
     chunks_free(t->chunks, t->chunk_count);
     tryit_kb_cleanup(&t->kb);
