@@ -516,6 +516,14 @@ static void help_add(struct app *a, size_t *cap, const char *keys, const char *t
     a->help[a->help_count++] = (struct render_help_line){keys, text};
 }
 
+static bool is_unused(const struct screen *s, enum action action)
+{
+    for (const enum action *u = s->ops->unused; u && *u != ACTION_NONE; u++)
+        if (*u == action)
+            return true;
+    return false;
+}
+
 /* The help of the active screen, generated from the bindings of its scopes, the screen's own
  * keys first, so the help and the keys can never disagree. */
 static void help_build(struct app *a)
@@ -545,7 +553,7 @@ static void help_build(struct app *a)
             continue;
         help_add(a, &cap, NULL, sections[k].title, false);
         for (size_t i = 1; i < n; i++) {
-            if (all[i].scope != sections[k].scope)
+            if (all[i].scope != sections[k].scope || is_unused(s, all[i].action))
                 continue;
             char keys[96];
             keymap_describe(a->keymap, all[i].action, keys, sizeof keys);

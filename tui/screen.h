@@ -123,6 +123,9 @@ struct screen_ops {
     /* The screen's own character keys for the help overlay: pairs of keys and what they do
      * ("f", "Flag the question for review"), NULL-terminated; may be NULL. */
     const char *const *help;
+    /* Actions of the screen's key scopes it does not handle (the list's search on a screen
+     * without one), ending with ACTION_NONE; left out of the help. May be NULL. */
+    const enum action *unused;
 };
 
 struct screen {

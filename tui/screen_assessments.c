@@ -1821,6 +1821,8 @@ static const char *const assess_help[] = {
     NULL, NULL,
 };
 
+static const enum action no_search[] = {ACTION_SEARCH, ACTION_SEARCH_NEXT, ACTION_NONE};
+
 static const struct screen_ops assess_ops = {
     .free = assess_free,
     .on_enter = assess_on_enter,
@@ -1834,6 +1836,7 @@ static const struct screen_ops assess_ops = {
     .hints = assess_hints,
     .is_busy = assess_is_busy,
     .help = assess_help,
+    .unused = no_search,
 };
 
 struct screen screen_assessments_new(struct screen_ctx *ctx);

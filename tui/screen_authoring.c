@@ -1363,6 +1363,8 @@ static void authoring_free(void *self)
     free(s);
 }
 
+static const enum action no_search[] = {ACTION_SEARCH, ACTION_SEARCH_NEXT, ACTION_NONE};
+
 static const struct screen_ops authoring_ops = {
     .free = authoring_free,
     .on_enter = authoring_on_enter,
@@ -1375,6 +1377,7 @@ static const struct screen_ops authoring_ops = {
     .hints = authoring_hints,
     .is_busy = authoring_is_busy,
     .help = authoring_help,
+    .unused = no_search,
 };
 
 struct screen screen_authoring_new(struct screen_ctx *ctx);

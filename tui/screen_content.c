@@ -1705,6 +1705,8 @@ static void content_free_screen(void *self)
     free(c);
 }
 
+static const enum action no_search[] = {ACTION_SEARCH, ACTION_SEARCH_NEXT, ACTION_NONE};
+
 static const struct screen_ops content_ops = {
     .free = content_free_screen,
     .on_enter = content_on_enter,
@@ -1719,6 +1721,7 @@ static const struct screen_ops content_ops = {
     .hints = content_hints,
     .is_busy = content_is_busy,
     .help = content_help,
+    .unused = no_search,
 };
 
 struct screen screen_content_new(struct screen_ctx *ctx);
