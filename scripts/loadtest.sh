@@ -8,7 +8,8 @@
 #   FAULT=replica  the replica is stopped at 1/3 of the run and started again at 2/3
 #   FAULT=primary  the primary is stopped at 1/3 of the run and started FAULT_DOWN_S later
 #                  (default 10)
-# THINK_MS (default 5000): the mean think time between a person's operations.
+# THINK_MS (default 10000): the mean think time between a person's operations.
+# RAMP_S (default: a tenth of the run, 3 to 30 s): people open cca spread over this time.
 # LOADTEST_ENV=DIR: use a deployment already started there (tests/scaleout/run.sh) and leave
 # it running; people already created are reused.
 set -euo pipefail
@@ -16,7 +17,7 @@ cd "$(dirname "$0")/.."
 clients=${1:-500}
 seconds=${2:-300}
 fault=${3:-}
-think_ms=${THINK_MS:-5000}
+think_ms=${THINK_MS:-10000}
 down_s=${FAULT_DOWN_S:-10}
 bin=build/${FLAVOR:-debug}/loadtest
 [ -x "$bin" ] || { echo "loadtest: $bin is missing (make loadtest builds it)" >&2; exit 2; }
@@ -94,6 +95,7 @@ primary)
     ;;
 esac
 echo "loadtest: FAULT=${fault:-none}; clients, PgBouncer and servers log to $work, $POOL_HOST, $dir/*/server.log"
-"$bin" --clients "$clients" --seconds "$seconds" --think-ms "$think_ms" --pool-size "$pool_size" \
+"$bin" --clients "$clients" --seconds "$seconds" --think-ms "$think_ms" --ramp-s "${RAMP_S:--1}" \
+    --pool-size "$pool_size" \
     --pool-host "$POOL_HOST" --pool-port "$POOL_PORT" --primary "$PRIMARY" --replica "$REPLICA" \
     --workdir "$work" "${events[@]}"

@@ -51,11 +51,12 @@ enum {
     ASSESSMENT_QUESTIONS = 40,
 };
 
-enum op { OP_ASK, OP_PROGRESS, OP_RECOMMEND, OP_ANALYTICS, OP_ANSWER, OP_COUNT };
-static const char *const op_names[OP_COUNT] = {"ask", "progress", "recommendations",
-                                               "analytics", "answer"};
-/* The mix: a person asks, looks at their dashboards, answers assessment questions. */
-static const int op_weights[OP_COUNT] = {30, 20, 15, 10, 25};
+enum op { OP_ASK, OP_PROGRESS, OP_RECOMMEND, OP_ANALYTICS, OP_ANSWER, OP_CONNECT, OP_COUNT };
+static const char *const op_names[OP_COUNT] = {"ask",      "progress", "recommendations",
+                                               "analytics", "answer",  "connect"};
+/* The mix: a person asks, looks at their dashboards, answers assessment questions; "connect"
+ * is opening cca (once, again after a failure), never picked. */
+static const int op_weights[OP_COUNT] = {30, 20, 15, 10, 25, 0};
 
 static const char *const questions[] = {
     "How are expenses claimed?",
@@ -81,6 +82,7 @@ struct opts {
     int clients;
     int seconds;
     int think_ms;
+    int ramp_s;     /* people open cca spread over this many seconds at the start */
     int pool_size;
     const char *pool_host;
     int pool_port;
@@ -544,7 +546,7 @@ static void write_results(struct client *c, const char *path)
 }
 
 static int client_main(const struct opts *o, int idx, const struct person *p, struct live *live,
-                       int64_t start_ms)
+                       int go_fd, const _Atomic int64_t *shared_start_ms)
 {
     char dir[2048], path[4096];
     snprintf(dir, sizeof dir, "%s/c%d", o->workdir, idx);
@@ -576,6 +578,12 @@ static int client_main(const struct opts *o, int idx, const struct person *p, st
     c->o = o;
     c->idx = idx;
     c->live = live;
+    /* Everyone starts together once every process exists (the parent closes the pipe). */
+    char byte;
+    while (read(go_fd, &byte, 1) < 0 && errno == EINTR)
+        ;
+    close(go_fd);
+    int64_t start_ms = atomic_load(shared_start_ms);
     c->start_ms = start_ms;
     for (int q = 0; q < ASSESSMENT_QUESTIONS; q++)
         c->answers[q].acked = -1;
@@ -593,17 +601,19 @@ static int client_main(const struct opts *o, int idx, const struct person *p, st
     current_client = c;
 
     int64_t end_ms = start_ms + (int64_t)o->seconds * 1000;
-    /* Everyone opens cca within the first few seconds, then thinks before acting. */
+    /* People open cca over the ramp-up, not all in the same second; then they think. */
     c->loop = loop_new();
-    idle_until(c, start_ms + (int64_t)(drand48() * 3000));
+    idle_until(c, start_ms + (int64_t)(drand48() * o->ramp_s * 1000));
     while (now_ms() < end_ms) {
         int64_t t0 = now_us();
         enum err e = client_open_store(&c->cfg, true, &c->store, err, sizeof err);
-        if (e == ERR_OK)
+        if (e == ERR_OK) {
+            record(c, OP_CONNECT, t0, true);
             break;
+        }
         keep_error(c, "open: %s", err);
         c->open_errors++;
-        record(c, OP_PROGRESS, t0, false);
+        record(c, OP_CONNECT, t0, false);
         idle_until(c, now_ms() + 1000);
     }
     if (!c->store)
@@ -625,13 +635,15 @@ static int client_main(const struct opts *o, int idx, const struct person *p, st
         case OP_RECOMMEND: is_ok = do_recommendations(c); break;
         case OP_ANALYTICS: is_ok = do_analytics(c); break;
         case OP_ANSWER: is_ok = do_answer(c); break;
+        case OP_CONNECT:
         case OP_COUNT: break;
         }
         record(c, op, t0, is_ok);
         /* Back after a failure: what was kept locally goes now, without restarting. */
         if (is_ok && c->has_unsent)
             (void)send_unsent(c);
-        idle_until(c, now_ms() + think_ms(o));
+        int64_t next = now_ms() + think_ms(o);
+        idle_until(c, next < end_ms ? next : end_ms);
     }
     /* Closing time: nothing may stay in the unsent file if the database is back. */
     for (int64_t until = now_ms() + RECOVER_MAX_S * 1000; c->has_unsent && now_ms() < until;) {
@@ -833,8 +845,8 @@ static void usage(void)
 
 static void parse_args(struct opts *o, int argc, char **argv)
 {
-    *o = (struct opts){.clients = 500, .seconds = 300, .think_ms = 5000, .pool_port = 6432,
-                       .assessment = "assess-loadtest"};
+    *o = (struct opts){.clients = 500, .seconds = 300, .think_ms = 10000, .ramp_s = -1,
+                       .pool_port = 6432, .assessment = "assess-loadtest"};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -847,6 +859,8 @@ static void parse_args(struct opts *o, int argc, char **argv)
             o->seconds = atoi(v);
         else if (strcmp(a, "--think-ms") == 0)
             o->think_ms = atoi(v);
+        else if (strcmp(a, "--ramp-s") == 0)
+            o->ramp_s = atoi(v);
         else if (strcmp(a, "--pool-size") == 0)
             o->pool_size = atoi(v);
         else if (strcmp(a, "--pool-host") == 0)
@@ -867,6 +881,8 @@ static void parse_args(struct opts *o, int argc, char **argv)
         } else
             usage();
     }
+    if (o->ramp_s < 0) /* a tenth of the run, 3 to 30 s */
+        o->ramp_s = o->seconds / 10 < 3 ? 3 : o->seconds / 10 > 30 ? 30 : o->seconds / 10;
     if (o->clients < 1 || o->clients > CLIENTS_MAX || o->seconds < 1 || o->think_ms < 1 ||
         !o->pool_host || !o->primary || !o->workdir)
         usage();
@@ -895,6 +911,10 @@ int main(int argc, char **argv)
         people[i].db_role = xstrdup(PQgetvalue(r, i, 1));
     }
     PQclear(r);
+    /* Questions of this run only (a deployment may be reused: tests/scaleout/run.sh). */
+    r = must_exec(db, "SELECT now()::text", PGRES_TUPLES_OK);
+    char *since = xstrdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
     PQfinish(db);
 
     struct live *live = mmap(NULL, (size_t)o.clients * sizeof *live, PROT_READ | PROT_WRITE,
@@ -903,20 +923,34 @@ int main(int argc, char **argv)
         die("mmap: %s", strerror(errno));
     memset(live, 0, (size_t)o.clients * sizeof *live);
 
-    printf("loadtest: %d clients for %d s (think time %d ms on average), each their own role "
-           "through PgBouncer; pool size %d\n",
-           o.clients, o.seconds, o.think_ms, o.pool_size);
-    int64_t start_ms = now_ms() + 1000;
+    printf("loadtest: %d clients for %d s (think time %d ms on average, all started within "
+           "%d s), each their own role through PgBouncer; pool size %d\n",
+           o.clients, o.seconds, o.think_ms, o.ramp_s, o.pool_size);
+    _Atomic int64_t *shared_start = mmap(NULL, sizeof *shared_start, PROT_READ | PROT_WRITE,
+                                         MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (shared_start == MAP_FAILED)
+        die("mmap: %s", strerror(errno));
+    int go[2];
+    if (pipe(go) != 0)
+        die("pipe: %s", strerror(errno));
+    int64_t fork_ms = now_ms();
     pid_t *pids = xcalloc((size_t)o.clients, sizeof *pids);
     for (int i = 0; i < o.clients; i++) {
         fflush(NULL);
         pid_t pid = fork();
         if (pid < 0)
             die("fork: %s", strerror(errno));
-        if (pid == 0)
-            _exit(client_main(&o, i, &people[i], &live[i], start_ms));
+        if (pid == 0) {
+            close(go[1]);
+            _exit(client_main(&o, i, &people[i], &live[i], go[0], shared_start));
+        }
         pids[i] = pid;
     }
+    close(go[0]);
+    int64_t start_ms = now_ms() + 200;
+    atomic_store(shared_start, start_ms);
+    close(go[1]);
+    printf("  %d processes started in %.1f s\n", o.clients, (double)(start_ms - 200 - fork_ms) / 1000);
 
     /* The sampler: once a second, the server backends on the primary and the replica. */
     PGconn *sp = NULL, *sr = NULL;
@@ -1016,12 +1050,16 @@ int main(int argc, char **argv)
     long misattributed = query_long(db,
         "SELECT count(*) FROM lt_msg m JOIN chat_messages c ON c.id = m.id "
         "WHERE c.user_id <> m.user_id");
-    long unanswered = query_long(db,
-        "SELECT count(*) FROM chat_messages c JOIN users u ON u.id = c.user_id "
-        "WHERE u.email LIKE 'lt%@load.test' AND c.status = 'pending'");
-    long stored_q = query_long(db,
-        "SELECT count(*) FROM chat_messages c JOIN users u ON u.id = c.user_id "
-        "WHERE u.email LIKE 'lt%@load.test'");
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM chat_messages c JOIN users u ON u.id = c.user_id "
+             "WHERE u.email LIKE 'lt%%@load.test' AND c.created_at >= '%s' "
+             "AND c.status = 'pending'", since);
+    long unanswered = query_long(db, sql);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM chat_messages c JOIN users u ON u.id = c.user_id "
+             "WHERE u.email LIKE 'lt%%@load.test' AND c.created_at >= '%s'", since);
+    long stored_q = query_long(db, sql);
     long lost_a = query_long(db,
         "SELECT count(*) FROM lt_ans e LEFT JOIN assessment_answers a "
         "ON a.attempt_id = e.attempt_id AND a.question_id = e.question_id "
