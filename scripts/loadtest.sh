@@ -8,7 +8,8 @@
 #   FAULT=replica  the replica is stopped at 1/3 of the run and started again at 2/3
 #   FAULT=primary  the primary is stopped at 1/3 of the run and started FAULT_DOWN_S later
 #                  (default 10)
-# THINK_MS (default 10000): the mean think time between a person's operations.
+# AUTH=file: the people's SCRAM verifiers in PgBouncer's auth_file instead of auth_query.
+# THINK_MS (default 30000): the mean think time between a person's operations.
 # RAMP_S (default: a tenth of the run, 3 to 30 s): people open cca spread over this time.
 # LOADTEST_ENV=DIR: use a deployment already started there (tests/scaleout/run.sh) and leave
 # it running; people already created are reused.
@@ -17,7 +18,7 @@ cd "$(dirname "$0")/.."
 clients=${1:-500}
 seconds=${2:-300}
 fault=${3:-}
-think_ms=${THINK_MS:-10000}
+think_ms=${THINK_MS:-30000}
 down_s=${FAULT_DOWN_S:-10}
 bin=build/${FLAVOR:-debug}/loadtest
 [ -x "$bin" ] || { echo "loadtest: $bin is missing (make loadtest builds it)" >&2; exit 2; }
@@ -78,6 +79,27 @@ ON CONFLICT DO NOTHING;
 SQL
 printf 'loadtest: %s people with their own roles and passwords, enrolled, in %.1f s\n' \
     "$clients" "$(echo "$(date +%s.%N) - $t0" | bc)"
+
+# AUTH=file: the people's SCRAM verifiers go into PgBouncer's auth_file, so a login needs no
+# auth_query (which waits for a server connection of the same full pool in PgBouncer 1.18).
+# PgBouncer is restarted, not reloaded: 1.18 aborts ("put_in_order: found existing elem")
+# when a reload adds users it already knows from auth_query.
+if [ "${AUTH:-query}" = file ]; then
+    list=$POOL_HOST/userlist.txt
+    { grep -v '^"cca_u_lt' "$list"
+      psql "$PRIMARY" -XAtc "SELECT format('\"%s\" \"%s\"', a.rolname, a.rolpassword)
+                             FROM pg_authid a JOIN users u ON u.db_role = a.rolname
+                             WHERE u.email LIKE 'lt%@load.test'"; } >"$list.new"
+    [ "$(id -u)" = 0 ] && chown postgres: "$list.new"
+    chmod 600 "$list.new" && mv -f "$list.new" "$list"
+    pid=$(cat "$POOL_HOST/pgbouncer.pid")
+    kill "$pid"
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- pgbouncer -d -q "$POOL_HOST/pgbouncer.ini"
+    else pgbouncer -d -q "$POOL_HOST/pgbouncer.ini"; fi
+    for _ in $(seq 50); do [ -S "$POOL_HOST/.s.PGSQL.6432" ] && break; sleep 0.1; done
+    echo "loadtest: AUTH=file: $clients SCRAM verifiers in $list, PgBouncer restarted"
+fi
 
 pool_size=$(sed -n 's/^max_db_connections *= *//p' "$POOL_HOST/pgbouncer.ini")
 bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V -r | head -1)
