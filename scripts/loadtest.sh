@@ -95,8 +95,8 @@ if [ "${AUTH:-query}" = file ]; then
     pid=$(cat "$POOL_HOST/pgbouncer.pid")
     kill "$pid"
     while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- pgbouncer -d -q "$POOL_HOST/pgbouncer.ini"
-    else pgbouncer -d -q "$POOL_HOST/pgbouncer.ini"; fi
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- prlimit --nofile=8192 pgbouncer -d -q "$POOL_HOST/pgbouncer.ini"
+    else prlimit --nofile=8192 pgbouncer -d -q "$POOL_HOST/pgbouncer.ini"; fi
     for _ in $(seq 50); do [ -S "$POOL_HOST/.s.PGSQL.6432" ] && break; sleep 0.1; done
     echo "loadtest: AUTH=file: $clients SCRAM verifiers in $list, PgBouncer restarted"
 fi
