@@ -173,6 +173,8 @@ struct client {
     size_t ack_count, ack_cap;
     struct answer_state answers[ASSESSMENT_QUESTIONS];
     bool has_unsent;
+    int64_t reconnect_at_ms, reconnect_delay_ms; /* the TUI's reconnect backoff (tui/app.c) */
+    long reconnects;
     long queued_questions, queued_answers, resent_questions, resent_answers;
     long open_errors;   /* the first connection failed (cca would say "database down") */
     /* the reply of the store call in flight */
@@ -279,7 +281,7 @@ static void call_begin(struct client *c)
     c->reply_cell = NULL;
 }
 
-static bool op_call(struct client *c, enum op op, const char *what, struct store_call *call)
+static bool op_call(struct client *c, const char *what, struct store_call *call)
 {
     enum err e = wait_reply(c, call);
     if (e != ERR_OK) {
@@ -290,21 +292,20 @@ static bool op_call(struct client *c, enum op op, const char *what, struct store
         keep_error(c, "%s: empty reply", what);
         return false;
     }
-    (void)op;
     return true;
 }
 
 static bool do_progress(struct client *c)
 {
     call_begin(c);
-    return op_call(c, OP_PROGRESS, "progress",
+    return op_call(c, "progress",
                    store_learning_dashboard(c->store, on_reply, c));
 }
 
 static bool do_recommendations(struct client *c)
 {
     call_begin(c);
-    return op_call(c, OP_RECOMMEND, "recommendations",
+    return op_call(c, "recommendations",
                    store_learning_recommendations(c->store, false, 5, on_reply, c));
 }
 
@@ -323,7 +324,7 @@ static bool do_analytics(struct client *c)
 static bool enrol(struct client *c)
 {
     call_begin(c);
-    if (!op_call(c, OP_ANSWER, "assessment start",
+    if (!op_call(c, "assessment start",
                  store_assessment_start(c->store, c->o->assessment, on_reply, c)))
         return false;
     struct json_doc *doc = NULL;
@@ -344,7 +345,7 @@ static bool do_answer(struct client *c)
     char qid[16];
     snprintf(qid, sizeof qid, "q%d", q + 1);
     call_begin(c);
-    bool is_ok = op_call(c, OP_ANSWER, "answer",
+    bool is_ok = op_call(c, "answer",
                          store_assessment_save_answer(c->store, c->attempt, qid, choice, on_reply,
                                                       c));
     if (is_ok) {
@@ -510,11 +511,36 @@ static int64_t think_ms(const struct opts *o)
     return (int64_t)t;
 }
 
-/* Runs the loop (timers, idle disconnect) until the time comes. */
+/* What the full-screen app does when its connection dropped: store_reconnect after 1 s, then
+ * 2, 4 ... 30 s (tui/app.c: RECONNECT_FIRST_MS, RECONNECT_MAX_MS). */
+static void maybe_reconnect(struct client *c)
+{
+    if (!c->store || store_is_connected(c->store))
+        return;
+    int64_t t = now_ms();
+    if (!c->reconnect_at_ms) {
+        c->reconnect_delay_ms = 1000;
+        c->reconnect_at_ms = t + c->reconnect_delay_ms;
+        return;
+    }
+    if (t < c->reconnect_at_ms)
+        return;
+    if (store_reconnect(c->store) == ERR_OK) {
+        c->reconnects++;
+        c->reconnect_at_ms = 0;
+        return;
+    }
+    c->reconnect_delay_ms = c->reconnect_delay_ms * 2 > 30000 ? 30000 : c->reconnect_delay_ms * 2;
+    c->reconnect_at_ms = now_ms() + c->reconnect_delay_ms;
+}
+
+/* Runs the loop (timers, idle disconnect, reconnecting) until the time comes. */
 static void idle_until(struct client *c, int64_t until_ms)
 {
-    for (int64_t t = now_ms(); t < until_ms; t = now_ms())
+    for (int64_t t = now_ms(); t < until_ms; t = now_ms()) {
         loop_run_once(c->loop, (int)(until_ms - t < 200 ? until_ms - t : 200));
+        maybe_reconnect(c);
+    }
 }
 
 static void write_results(struct client *c, const char *path)
@@ -536,8 +562,8 @@ static void write_results(struct client *c, const char *path)
                         c->answers[q].tried);
     size_t still_q, still_a;
     unsent_counts(&still_q, &still_a);
-    fprintf(f, "C %ld %ld %ld %ld %zu %zu\n", c->queued_questions, c->queued_answers,
-            c->resent_questions, c->resent_answers, still_q, still_a);
+    fprintf(f, "C %ld %ld %ld %ld %zu %zu %ld\n", c->queued_questions, c->queued_answers,
+            c->resent_questions, c->resent_answers, still_q, still_a, c->reconnects);
     for (size_t i = 0; i < ERRORS_KEPT && c->errors[i].count; i++)
         fprintf(f, "E %ld %s\n", c->errors[i].count, c->errors[i].text);
     if (c->errors_dropped)
@@ -734,7 +760,7 @@ struct tally {
     size_t n[OP_COUNT], cap[OP_COUNT], errs[OP_COUNT];
     int64_t *all;
     size_t all_n, all_cap;
-    long queued_q, queued_a, resent_q, resent_a, still_q, still_a;
+    long queued_q, queued_a, resent_q, resent_a, still_q, still_a, reconnects;
     long clients_reported;
     struct kept_error errors[64];
 };
@@ -780,7 +806,7 @@ static void read_results(struct tally *t, const char *path, const char *user_id,
         char a[128], b[128];
         int choice;
         unsigned mask;
-        long q0, a0, q1, a1;
+        long q0, a0, q1, a1, rc = 0;
         size_t s0, s1;
         if (line[0] == 'S' && sscanf(line, "S %u %d %lld %u", &op, &at, &lat, &ok) == 4 &&
             op < OP_COUNT) {
@@ -795,8 +821,9 @@ static void read_results(struct tally *t, const char *path, const char *user_id,
         } else if (line[0] == 'A' &&
                    sscanf(line, "A %127s %127s %d %u", a, b, &choice, &mask) == 4) {
             fprintf(answers, "%s\t%s\t%d\t%u\n", a, b, choice, mask);
-        } else if (line[0] == 'C' && sscanf(line, "C %ld %ld %ld %ld %zu %zu", &q0, &a0, &q1, &a1,
-                                            &s0, &s1) == 6) {
+        } else if (line[0] == 'C' && sscanf(line, "C %ld %ld %ld %ld %zu %zu %ld", &q0, &a0, &q1,
+                                            &a1, &s0, &s1, &rc) >= 6) {
+            t->reconnects += rc;
             t->queued_q += q0;
             t->queued_a += a0;
             t->resent_q += q1;
@@ -1120,6 +1147,9 @@ int main(int argc, char **argv)
            "later; %ld still pending in the database\n",
            stored_q, acked_q, t.queued_a, t.queued_q, t.resent_q, t.still_q, t.resent_a,
            unanswered);
+    if (t.reconnects)
+        printf("connections the clients re-opened after losing them (the TUI's backoff): %ld\n",
+               t.reconnects);
     printf("assessment answers: %ld acknowledged (last per question), %ld lost\n", acked_a,
            lost_a);
     printf("questions lost: %ld; stored under another person: %ld\n", lost_q, misattributed);
