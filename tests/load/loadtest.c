@@ -28,8 +28,6 @@
 
 #include <libpq-fe.h>
 
-#include "cli/cli.h"
-#include "cli/commands.h"
 #include "core/config.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -40,21 +38,25 @@
 #include "core/store_assessments.h"
 #include "core/store_learning.h"
 #include "core/unsent.h"
+
 #include "db/pg_store.h"
+
+#include "cli/cli.h"
+#include "cli/commands.h"
 
 enum {
     CLIENTS_MAX = 5000,
     EVENTS_MAX = 8,
-    ERRORS_KEPT = 16,      /* distinct error messages a client keeps (with counts) */
+    ERRORS_KEPT = 16, /* distinct error messages a client keeps (with counts) */
     ERR_TEXT_MAX = 300,
-    RECOVER_MAX_S = 60,    /* how long a client keeps sending its unsent file at the end */
+    RECOVER_MAX_S = 60,           /* how long a client keeps sending its unsent file at the end */
     TUI_ANSWER_TIMEOUT_MS = 5000, /* what the full-screen app gives a hung server (tui/app.c) */
     ASSESSMENT_QUESTIONS = 40,
 };
 
 enum op { OP_ASK, OP_PROGRESS, OP_RECOMMEND, OP_ANALYTICS, OP_ANSWER, OP_CONNECT, OP_COUNT };
-static const char *const op_names[OP_COUNT] = {"ask",      "progress", "recommendations",
-                                               "analytics", "answer",  "connect"};
+static const char *const op_names[OP_COUNT] = {"ask",       "progress", "recommendations",
+                                               "analytics", "answer",   "connect"};
 /* The mix: a person asks, looks at their dashboards, answers assessment questions; "connect"
  * is opening cca (once, again after a failure), never picked. */
 static const int op_weights[OP_COUNT] = {30, 20, 15, 10, 25, 0};
@@ -83,12 +85,12 @@ struct opts {
     int clients;
     int seconds;
     int think_ms;
-    int ramp_s;     /* people open cca spread over this many seconds at the start */
+    int ramp_s; /* people open cca spread over this many seconds at the start */
     int pool_size;
     const char *pool_host;
     int pool_port;
-    const char *primary;  /* superuser conninfo on the primary (sampler, final check) */
-    const char *replica;  /* superuser conninfo on the replica (sampler), may be NULL */
+    const char *primary; /* superuser conninfo on the primary (sampler, final check) */
+    const char *replica; /* superuser conninfo on the replica (sampler), may be NULL */
     const char *workdir;
     const char *assessment;
     struct event events[EVENTS_MAX];
@@ -134,7 +136,7 @@ static void die(const char *fmt, ...)
 
 struct sample {
     uint8_t op, is_ok;
-    int32_t at_ms;      /* since the run started */
+    int32_t at_ms; /* since the run started */
     int64_t latency_us;
 };
 
@@ -149,8 +151,8 @@ struct message_ack {
 };
 
 struct answer_state {
-    int acked;          /* last acknowledged choice, -1 none */
-    unsigned tried;     /* choices sent after it whose reply did not come (may have landed) */
+    int acked;      /* last acknowledged choice, -1 none */
+    unsigned tried; /* choices sent after it whose reply did not come (may have landed) */
 };
 
 struct client {
@@ -176,7 +178,7 @@ struct client {
     int64_t reconnect_at_ms, reconnect_delay_ms; /* the TUI's reconnect backoff (tui/app.c) */
     long reconnects;
     long queued_questions, queued_answers, resent_questions, resent_answers;
-    long open_errors;   /* the first connection failed (cca would say "database down") */
+    long open_errors; /* the first connection failed (cca would say "database down") */
     /* the reply of the store call in flight */
     bool is_replied;
     enum err reply_err;
@@ -189,7 +191,8 @@ struct client {
     char *ask_message, *ask_conversation, *ask_errmsg;
 };
 
-static void keep_error(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void keep_error(struct client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void keep_error(struct client *c, const char *fmt, ...)
 {
     char text[ERR_TEXT_MAX];
@@ -298,8 +301,7 @@ static bool op_call(struct client *c, const char *what, struct store_call *call)
 static bool do_progress(struct client *c)
 {
     call_begin(c);
-    return op_call(c, "progress",
-                   store_learning_dashboard(c->store, on_reply, c));
+    return op_call(c, "progress", store_learning_dashboard(c->store, on_reply, c));
 }
 
 static bool do_recommendations(struct client *c)
@@ -345,9 +347,8 @@ static bool do_answer(struct client *c)
     char qid[16];
     snprintf(qid, sizeof qid, "q%d", q + 1);
     call_begin(c);
-    bool is_ok = op_call(c, "answer",
-                         store_assessment_save_answer(c->store, c->attempt, qid, choice, on_reply,
-                                                      c));
+    bool is_ok = op_call(
+        c, "answer", store_assessment_save_answer(c->store, c->attempt, qid, choice, on_reply, c));
     if (is_ok) {
         c->answers[q].acked = choice;
         c->answers[q].tried = 0;
@@ -387,10 +388,10 @@ static bool do_ask(struct client *c)
         /* The question is stored; its outcome too when is_stored (else it is in the unsent
          * file as an "answer" record). */
         ack_message(c, c->ask_message,
-                    !c->ask_stored                         ? "*"
-                    : c->ask_state == RAG_STATE_DONE       ? "answered"
+                    !c->ask_stored                        ? "*"
+                    : c->ask_state == RAG_STATE_DONE      ? "answered"
                     : c->ask_state == RAG_STATE_CANCELLED ? "cancelled"
-                                                           : "failed");
+                                                          : "failed");
         if (c->ask_conversation) {
             free(c->conversation);
             c->conversation = xstrdup(c->ask_conversation);
@@ -596,8 +597,8 @@ static int client_main(const struct opts *o, int idx, const struct person *p, st
     snprintf(url, sizeof url, "host=%s port=%d dbname=cca user=%s application_name=cca-load",
              o->pool_host, o->pool_port, p->db_role);
     snprintf(replica, sizeof replica,
-             "host=%s port=%d dbname=cca_replica user=%s application_name=cca-load",
-             o->pool_host, o->pool_port, p->db_role);
+             "host=%s port=%d dbname=cca_replica user=%s application_name=cca-load", o->pool_host,
+             o->pool_port, p->db_role);
     setenv("CCA_DATABASE_URL", url, 1);
     setenv("CCA_DATABASE_REPLICA_URL", o->replica ? replica : "", 1);
     setenv("CCA_DATABASE_POOLED", "true", 1);
@@ -665,13 +666,24 @@ static int client_main(const struct opts *o, int idx, const struct person *p, st
         int64_t t0 = now_us();
         bool is_ok = false;
         switch (op) {
-        case OP_ASK: is_ok = do_ask(c); break;
-        case OP_PROGRESS: is_ok = do_progress(c); break;
-        case OP_RECOMMEND: is_ok = do_recommendations(c); break;
-        case OP_ANALYTICS: is_ok = do_analytics(c); break;
-        case OP_ANSWER: is_ok = do_answer(c); break;
+        case OP_ASK:
+            is_ok = do_ask(c);
+            break;
+        case OP_PROGRESS:
+            is_ok = do_progress(c);
+            break;
+        case OP_RECOMMEND:
+            is_ok = do_recommendations(c);
+            break;
+        case OP_ANALYTICS:
+            is_ok = do_analytics(c);
+            break;
+        case OP_ANSWER:
+            is_ok = do_answer(c);
+            break;
         case OP_CONNECT:
-        case OP_COUNT: break;
+        case OP_COUNT:
+            break;
         }
         record(c, op, t0, is_ok);
         /* Back after a failure: what was kept locally goes now, without restarting. */
@@ -881,8 +893,12 @@ static void usage(void)
 
 static void parse_args(struct opts *o, int argc, char **argv)
 {
-    *o = (struct opts){.clients = 500, .seconds = 300, .think_ms = 30000, .ramp_s = -1,
-                       .pool_port = 6432, .assessment = "assess-loadtest"};
+    *o = (struct opts){.clients = 500,
+                       .seconds = 300,
+                       .think_ms = 30000,
+                       .ramp_s = -1,
+                       .pool_port = 6432,
+                       .assessment = "assess-loadtest"};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -962,8 +978,8 @@ int main(int argc, char **argv)
     printf("loadtest: %d clients for %d s (think time %d ms on average, all started within "
            "%d s), each their own role through PgBouncer; pool size %d\n",
            o.clients, o.seconds, o.think_ms, o.ramp_s, o.pool_size);
-    _Atomic int64_t *shared_start = mmap(NULL, sizeof *shared_start, PROT_READ | PROT_WRITE,
-                                         MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    _Atomic int64_t *shared_start =
+        mmap(NULL, sizeof *shared_start, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (shared_start == MAP_FAILED)
         die("mmap: %s", strerror(errno));
     int go[2];
@@ -986,7 +1002,8 @@ int main(int argc, char **argv)
     int64_t start_ms = now_ms() + 200;
     atomic_store(shared_start, start_ms);
     close(go[1]);
-    printf("  %d processes started in %.1f s\n", o.clients, (double)(start_ms - 200 - fork_ms) / 1000);
+    printf("  %d processes started in %.1f s\n", o.clients,
+           (double)(start_ms - 200 - fork_ms) / 1000);
 
     /* The sampler: once a second, the server backends on the primary and the replica. */
     PGconn *sp = NULL, *sr = NULL;
@@ -1084,28 +1101,29 @@ int main(int argc, char **argv)
     copy_in(db, "COPY lt_msg FROM STDIN", mpath);
     copy_in(db, "COPY lt_ans FROM STDIN", apath);
     /* Lost: acknowledged to the client, not in the database as acknowledged. */
-    long lost_q = query_long(db,
-        "SELECT count(*) FROM lt_msg m LEFT JOIN chat_messages c ON c.id = m.id "
-        "WHERE c.id IS NULL OR (m.status <> '*' AND c.status <> m.status) "
-        "OR (m.status = 'answered' AND c.response IS NULL)");
-    long misattributed = query_long(db,
-        "SELECT count(*) FROM lt_msg m JOIN chat_messages c ON c.id = m.id "
-        "WHERE c.user_id <> m.user_id");
+    long lost_q =
+        query_long(db, "SELECT count(*) FROM lt_msg m LEFT JOIN chat_messages c ON c.id = m.id "
+                       "WHERE c.id IS NULL OR (m.status <> '*' AND c.status <> m.status) "
+                       "OR (m.status = 'answered' AND c.response IS NULL)");
+    long misattributed =
+        query_long(db, "SELECT count(*) FROM lt_msg m JOIN chat_messages c ON c.id = m.id "
+                       "WHERE c.user_id <> m.user_id");
     char sql[1024];
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM chat_messages c JOIN users u ON u.id = c.user_id "
              "WHERE u.email LIKE 'lt%%@load.test' AND c.created_at >= '%s' "
-             "AND c.status = 'pending'", since);
+             "AND c.status = 'pending'",
+             since);
     long unanswered = query_long(db, sql);
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM chat_messages c JOIN users u ON u.id = c.user_id "
-             "WHERE u.email LIKE 'lt%%@load.test' AND c.created_at >= '%s'", since);
+             "WHERE u.email LIKE 'lt%%@load.test' AND c.created_at >= '%s'",
+             since);
     long stored_q = query_long(db, sql);
-    long lost_a = query_long(db,
-        "SELECT count(*) FROM lt_ans e LEFT JOIN assessment_answers a "
-        "ON a.attempt_id = e.attempt_id AND a.question_id = e.question_id "
-        "WHERE NOT (a.choice IS NOT DISTINCT FROM nullif(e.acked, -1) "
-        "OR (a.choice IS NOT NULL AND (e.tried >> a.choice) & 1 = 1))");
+    long lost_a = query_long(db, "SELECT count(*) FROM lt_ans e LEFT JOIN assessment_answers a "
+                                 "ON a.attempt_id = e.attempt_id AND a.question_id = e.question_id "
+                                 "WHERE NOT (a.choice IS NOT DISTINCT FROM nullif(e.acked, -1) "
+                                 "OR (a.choice IS NOT NULL AND (e.tried >> a.choice) & 1 = 1))");
     long acked_a = query_long(db, "SELECT count(*) FROM lt_ans WHERE acked >= 0");
     long acked_q = query_long(db, "SELECT count(*) FROM lt_msg");
     PQfinish(db);
@@ -1117,8 +1135,8 @@ int main(int argc, char **argv)
         total_err += (long)t.errs[k];
     }
     long requests = total_ok + total_err;
-    printf("\n%-16s %9s %8s %9s %9s %9s\n", "operation", "requests", "errors", "p50 ms",
-           "p95 ms", "p99 ms");
+    printf("\n%-16s %9s %8s %9s %9s %9s\n", "operation", "requests", "errors", "p50 ms", "p95 ms",
+           "p99 ms");
     for (int k = 0; k < OP_COUNT; k++) {
         qsort(t.lat[k], t.n[k], sizeof *t.lat[k], cmp_i64);
         printf("%-16s %9zu %8zu %9.1f %9.1f %9.1f\n", op_names[k], t.n[k] + t.errs[k], t.errs[k],
@@ -1150,8 +1168,7 @@ int main(int argc, char **argv)
     if (t.reconnects)
         printf("connections the clients re-opened after losing them (the TUI's backoff): %ld\n",
                t.reconnects);
-    printf("assessment answers: %ld acknowledged (last per question), %ld lost\n", acked_a,
-           lost_a);
+    printf("assessment answers: %ld acknowledged (last per question), %ld lost\n", acked_a, lost_a);
     printf("questions lost: %ld; stored under another person: %ld\n", lost_q, misattributed);
     if (crashed)
         printf("clients that did not exit cleanly: %d\n", crashed);
@@ -1169,7 +1186,7 @@ int main(int argc, char **argv)
     if (resent_missing)
         printf("questions sent again but missing from the database: %ld\n", resent_missing);
     long lost = lost_q + lost_a + resent_missing;
-    printf("loadtest: %ld requests, %ld errors, %ld lost, %d max backends, p95 %.0f ms\n",
-           requests, total_err + crashed, lost, max_p, p95);
+    printf("loadtest: %ld requests, %ld errors, %ld lost, %d max backends, p95 %.0f ms\n", requests,
+           total_err + crashed, lost, max_p, p95);
     return 0;
 }
