@@ -602,9 +602,16 @@ static int client_main(const struct opts *o, int idx, const struct person *p, st
     setenv("CCA_DATABASE_URL", url, 1);
     setenv("CCA_DATABASE_REPLICA_URL", o->replica ? replica : "", 1);
     setenv("CCA_DATABASE_POOLED", "true", 1);
+    /* Offline answers and the local embedder whatever the caller's environment or
+     * ./config.ini say: an empty configuration file of the run's own. */
+    snprintf(path, sizeof path, "%s/config.ini", o->workdir);
+    setenv("CCA_CONFIG", path, 1);
     setenv("CCA_SYSTEM_CONFIG", "", 1);
-    unsetenv("CCA_USER");
-    unsetenv("CCA_CONFIG");
+    const char *const drop[] = {"CCA_USER",      "CCA_LLM_BASE_URL",   "CCA_LLM_API_KEY",
+                                "CCA_LLM_MODEL", "CCA_EMBED_BASE_URL", "CCA_EMBED_MODEL",
+                                "CCA_EMBED_DIM"};
+    for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
+        unsetenv(drop[i]);
 
     struct client *c = xcalloc(1, sizeof *c);
     c->o = o;
@@ -660,7 +667,8 @@ static int client_main(const struct opts *o, int idx, const struct person *p, st
         goto out;
     }
     (void)enrol(c);
-    idle_until(c, now_ms() + think_ms(o));
+    int64_t first = now_ms() + think_ms(o);
+    idle_until(c, first < end_ms ? first : end_ms);
     while (now_ms() < end_ms) {
         enum op op = pick_op();
         int64_t t0 = now_us();
@@ -969,6 +977,13 @@ int main(int argc, char **argv)
     PQclear(r);
     PQfinish(db);
 
+    char cfg_path[4096];
+    snprintf(cfg_path, sizeof cfg_path, "%s/config.ini", o.workdir);
+    int cfd = open(cfg_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (cfd < 0 || write(cfd, "; the load test's clients: the defaults (offline)\n", 50) != 50)
+        die("cannot write %s", cfg_path);
+    close(cfd);
+
     struct live *live = mmap(NULL, (size_t)o.clients * sizeof *live, PROT_READ | PROT_WRITE,
                              MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (live == MAP_FAILED)
@@ -1066,8 +1081,14 @@ int main(int argc, char **argv)
             }
             usleep(50000);
         }
-        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
             crashed++;
+            if (WIFSIGNALED(st))
+                printf("  client %d was killed by signal %d\n", i, WTERMSIG(st));
+            else
+                printf("  client %d exited with status %d (see %s/c%d/log)\n", i,
+                       WEXITSTATUS(st), o.workdir, i);
+        }
     }
 
     struct rusage ru;
