@@ -46,7 +46,7 @@ WN_TABLE := build/wordnet/wordnet.tbl
 
 .PHONY: all run stop deps vector-install vector-uninstall test unit asan test-db test-vector \
         test-e2e test-screen valgrind bench eval lint check-layers clean distclean install doctor \
-        fakes fuzz fuzz-smoke fuzz-build uninstall deb test-install
+        fakes fuzz fuzz-smoke fuzz-build uninstall deb test-install loadtest
 
 all: cca $(WN_TABLE)
 
@@ -152,6 +152,21 @@ valgrind: $(UNIT_BIN) $(FAKE_SERVER) $(WN_TABLE)
 
 bench: all
 	@scripts/bench.sh
+
+# The load test of the scale-out deployment (not part of make test; its smoke run is in the
+# scaleout suite): CLIENTS simulated employees for SECONDS through PgBouncer, each their own
+# role; FAULT=replica|primary stops a server mid-run (scripts/loadtest.sh, docs/scaleout.md).
+CLIENTS ?= 500
+SECONDS ?= 300
+FAULT ?=
+LOADTEST := $(BUILD)/loadtest
+
+$(LOADTEST): tests/load/loadtest.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS_$(FLAVOR)) -o $@ $< $(LIB) $(LDLIBS)
+
+loadtest: all $(LOADTEST)
+	@FLAVOR=$(FLAVOR) scripts/loadtest.sh $(CLIENTS) $(SECONDS) $(FAULT)
 
 eval: all
 	@tests/eval/run.sh

@@ -150,7 +150,11 @@ INI
     chmod 600 "$bsock/userlist.txt" "$bsock/pgbouncer.ini"
     [ "$(id -u)" = 0 ] && chown postgres: "$bsock/userlist.txt" "$bsock/pgbouncer.ini"
     if ! { [ -f "$bsock/pgbouncer.pid" ] && kill -0 "$(cat "$bsock/pgbouncer.pid")" 2>/dev/null; }; then
-        as_pg pgbouncer -d -q "$bsock/pgbouncer.ini"
+        # One descriptor per client and per server connection: the default limit (1024)
+        # is far below max_client_conn, and each full-screen cca holds up to three client
+        # connections (main, screen calls, replica), so PgBouncer stopped accepting
+        # ("accept() failed: Too many open files") at about 330 people (make loadtest).
+        as_pg prlimit --nofile=8192 pgbouncer -d -q "$bsock/pgbouncer.ini"
         for _ in $(seq 50); do [ -S "$bsock/.s.PGSQL.6432" ] && break; sleep 0.1; done
     fi
     ;;

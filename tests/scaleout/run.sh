@@ -4,7 +4,8 @@
 # transaction mode with per-user pools and SCRAM) and checks that CCA works through the
 # pooler as each person's own role, that row-level security holds there, that no identity
 # crosses from one person's transactions to another's, read-your-writes on the replica (for
-# retrieval and the dashboards), two replicas with one and both stopped, and `cca migrate
+# retrieval and the dashboards), a smoke run of the load test (scripts/loadtest.sh: 8
+# employees for 10 s, nothing lost), two replicas with one and both stopped, and `cca migrate
 # --no-roles` on a managed-style server (tests/scaleout/managed.sh, a cluster of its own).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -104,6 +105,32 @@ while IFS= read -r line; do
     "#"*) echo "$line" ;;
     esac
 done <<<"$out"
+
+# The load test's smoke run (scripts/loadtest.sh; `make loadtest` is the full one): 8 simulated
+# employees for 10 s, each their own role through PgBouncer, asking (RAG, offline answers),
+# reading dashboards and answering an assessment; nothing acknowledged may be missing after.
+if make -s --no-print-directory build/debug/loadtest >"$dir/load-build.log" 2>&1; then
+    LOADTEST_ENV=$dir THINK_MS=700 scripts/loadtest.sh 8 10 >"$dir/load.out" 2>&1
+    sed 's/^/# /' "$dir/load.out"
+    read -r lr le ll lb <<<"$(sed -n 's/^loadtest: \([0-9]*\) requests, \([0-9]*\) errors, \([0-9]*\) lost, \([0-9]*\) max backends.*/\1 \2 \3 \4/p' "$dir/load.out")"
+    pool=$(sed -n 's/^max_db_connections *= *//p' "$POOL_HOST/pgbouncer.ini")
+    check "load smoke: 8 clients x 10 s made requests (${lr:-none})" test "${lr:-0}" -gt 20
+    check "load smoke: no errors (${le:-?})" test "${le:-x}" = 0
+    check "load smoke: nothing acknowledged was lost (${ll:-?})" test "${ll:-x}" = 0
+    check "load smoke: server backends stayed within the pool size (${lb:-?} <= $pool)" \
+        test "${lb:-999}" -le "$pool"
+    check "load smoke: every stored question is its asker's" \
+        grep -q "stored under another person: 0$" "$dir/load.out"
+    for i in 1 2 3; do
+        r=$(psql "$PRIMARY" -XAtc "select db_role || ' ' || id from users where email = 'lt$i@load.test'")
+        got=$(psql "host=$POOL_HOST port=$POOL_PORT dbname=cca user=${r% *}" -XAtc \
+              "select count(distinct user_id) || ':' || min(user_id) from chat_messages")
+        check "load smoke: through the pooler lt$i sees only their own questions ($got)" \
+            test "$got" = "1:${r#* }"
+    done
+else
+    sed 's/^/# /' "$dir/load-build.log"; nok "load smoke: build/debug/loadtest builds"
+fi
 
 # Several replicas ([database] replica_url = "A | B"): a second replica; cca doctor reports
 # each; with one stopped reads go to the other, with both stopped to the primary.
