@@ -2,16 +2,19 @@
 #include "core/confidence.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 enum { CONFIDENCE_TOP = 3 };
 
 #define CONFIDENCE_STRONG_SIM 0.60
 #define CONFIDENCE_MARGIN_FULL 0.10
-#define W_EVIDENCE 0.55
-#define W_STRENGTH 0.25
-#define W_AGREEMENT 0.05
-#define W_MARGIN 0.05
+#define CONFIDENCE_K_ZERO 0.25 /* K giving Kn = 0 */
+#define CONFIDENCE_K_FULL 8.0  /* K giving Kn = 1 */
+#define W_KEYWORDS 0.65
+#define W_IMPORTANT 0.20
+#define W_STRENGTH 0.10
+#define W_EVIDENCE 0.05
 #define W_SUPPORT 0.10
 
 static double clamp01(double v)
@@ -22,6 +25,81 @@ static double clamp01(double v)
 static const char *strength_word(double s)
 {
     return s >= 0.75 ? "strong" : s >= 0.35 ? "moderate" : "weak";
+}
+
+/* The components of R; v1/v2 as in the header. */
+struct parts {
+    double v1, v2;
+    bool any_fts;
+    double kn, i, s, e;
+};
+
+static void parts_of(const struct confidence_input *in, struct parts *p)
+{
+    p->v1 = p->v2 = -1;
+    p->any_fts = false;
+    for (size_t i = 0; i < in->count; i++) {
+        double v = in->passages && in->passages[i].is_vector_hit ? in->passages[i].similarity
+                                                                 : -1;
+        p->any_fts = p->any_fts || (in->passages && in->passages[i].is_fts_hit);
+        if (v > p->v1) {
+            p->v2 = p->v1;
+            p->v1 = v;
+        } else if (v > p->v2) {
+            p->v2 = v;
+        }
+    }
+    double t = in->threshold;
+    if (!(t < CONFIDENCE_STRONG_SIM))
+        t = CONFIDENCE_STRONG_SIM - 0.01; /* a threshold above the "strong" point */
+    if (p->v1 >= 0)
+        p->s = clamp01((p->v1 - t) / (CONFIDENCE_STRONG_SIM - t));
+    else
+        p->s = p->any_fts ? 0.30 : 0;
+    if (in->keywords < 0)
+        p->kn = 0.5;
+    else if (in->keywords <= CONFIDENCE_K_ZERO)
+        p->kn = 0;
+    else
+        p->kn = clamp01(log(in->keywords / CONFIDENCE_K_ZERO) /
+                        log(CONFIDENCE_K_FULL / CONFIDENCE_K_ZERO));
+    p->i = in->important >= 0 ? clamp01(in->important) : 0.5;
+    p->e = in->evidence >= 0 ? clamp01(in->evidence) : 0.5;
+}
+
+static double parts_score(const struct parts *p)
+{
+    return W_KEYWORDS * p->kn + W_IMPORTANT * p->i + W_STRENGTH * p->s + W_EVIDENCE * p->e;
+}
+
+double confidence_evidence_score(const struct confidence_input *in)
+{
+    if (in->count == 0)
+        return 0;
+    struct parts p;
+    parts_of(in, &p);
+    return clamp01(parts_score(&p));
+}
+
+/* Appends to out (at *used of len) with a "; " separator; never overruns. */
+static void add(char *out, size_t len, size_t *used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void add(char *out, size_t len, size_t *used, const char *fmt, ...)
+{
+    if (*used >= len)
+        return;
+    if (*used > 0) {
+        int n = snprintf(out + *used, len - *used, "; ");
+        *used = n > 0 && (size_t)n < len - *used ? *used + (size_t)n : len;
+        if (*used >= len)
+            return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out + *used, len - *used, fmt, ap);
+    va_end(ap);
+    *used = n > 0 && (size_t)n < len - *used ? *used + (size_t)n : len;
 }
 
 bool confidence_should_abstain(const struct confidence_input *in, char *why, size_t whylen)
@@ -36,15 +114,40 @@ bool confidence_should_abstain(const struct confidence_input *in, char *why, siz
         snprintf(why, whylen, "nothing in the knowledge base matched the question");
         return true;
     }
-    if (in->evidence >= 0 && in->evidence < CONFIDENCE_MIN_EVIDENCE) {
-        int n = snprintf(why, whylen, "the best passage holds only %.0f%% of the question's key "
-                                      "words", in->evidence * 100);
-        if (n > 0 && (size_t)n < whylen && in->unknown_count > 0)
-            snprintf(why + n, whylen - (size_t)n, ", and the knowledge base never mentions %s",
-                     in->unknown && *in->unknown ? in->unknown : "some of them");
+    struct parts p;
+    parts_of(in, &p);
+    /* The best passage holding none of the question's important words answers something
+     * else, however well the rest matched. */
+    bool misses_point = in->important == 0;
+    if (!misses_point && parts_score(&p) >= CONFIDENCE_MIN_SCORE)
+        return false;
+    if (misses_point) {
+        size_t used = 0;
+        add(why, whylen, &used, "the best passage holds none of the question's important words");
+        if (in->unknown_count > 0)
+            add(why, whylen, &used, "the knowledge base never mentions %s",
+                in->unknown && *in->unknown ? in->unknown : "some of its words");
         return true;
     }
-    return false;
+    /* Say which evidence was weak, weakest first as the score weighs it. */
+    size_t used = 0;
+    if (in->keywords >= 0)
+        add(why, whylen, &used, "no passage holds the question's rare words together (%.1f)",
+            in->keywords);
+    if (in->important >= 0 && in->important < 1)
+        add(why, whylen, &used, "the best passage holds %.0f%% of its important words",
+            p.i * 100);
+    if (in->evidence >= 0 && in->important < 0)
+        add(why, whylen, &used, "the best passage holds %.0f%% of its key words", p.e * 100);
+    if (p.v1 >= 0)
+        add(why, whylen, &used, "%s match in meaning (similarity %.2f)", strength_word(p.s),
+            p.v1);
+    if (in->unknown_count > 0)
+        add(why, whylen, &used, "the knowledge base never mentions %s",
+            in->unknown && *in->unknown ? in->unknown : "some of its words");
+    if (used == 0)
+        snprintf(why, whylen, "too little evidence in the knowledge base");
+    return true;
 }
 
 const char *confidence_label(double confidence, bool abstain)
@@ -63,6 +166,7 @@ double confidence_score(const struct confidence_input *in, char *reasons, size_t
         reasons = dummy;
         reasons_len = sizeof dummy;
     }
+    reasons[0] = '\0';
     if (in->abstain || in->count == 0) {
         snprintf(reasons, reasons_len, "%s",
                  in->abstain_reason && *in->abstain_reason
@@ -70,74 +174,48 @@ double confidence_score(const struct confidence_input *in, char *reasons, size_t
                      : "nothing in the knowledge base matched the question");
         return 0;
     }
-    double v1 = -1, v2 = -1;
-    bool any_fts = false;
-    for (size_t i = 0; i < in->count; i++) {
-        double v = in->passages[i].is_vector_hit ? in->passages[i].similarity : -1;
-        any_fts = any_fts || in->passages[i].is_fts_hit;
-        if (v > v1) {
-            v2 = v1;
-            v1 = v;
-        } else if (v > v2) {
-            v2 = v;
-        }
-    }
-    double t = in->threshold;
-    if (!(t < CONFIDENCE_STRONG_SIM))
-        t = CONFIDENCE_STRONG_SIM - 0.01; /* a threshold above the "strong" point */
-    double s, m;
-    if (v1 >= 0) {
-        s = clamp01((v1 - t) / (CONFIDENCE_STRONG_SIM - t));
-        m = v2 >= 0 ? clamp01((v1 - v2) / CONFIDENCE_MARGIN_FULL) : 0.5;
-    } else {
-        s = any_fts ? 0.30 : 0;
-        m = 0.5;
-    }
-    size_t top = in->count < CONFIDENCE_TOP ? in->count : CONFIDENCE_TOP;
-    size_t both = 0;
-    for (size_t i = 0; i < top; i++)
-        both += in->passages[i].is_vector_hit && in->passages[i].is_fts_hit;
-    double a = (double)both / (double)top;
-    bool has_evidence = in->evidence >= 0;
-    double e = has_evidence ? clamp01(in->evidence) : 0.5;
-
-    double score = W_EVIDENCE * e + W_STRENGTH * s + W_AGREEMENT * a + W_MARGIN * m;
+    struct parts p;
+    parts_of(in, &p);
+    double score = parts_score(&p);
     bool has_support = in->support >= 0;
     if (has_support)
-        score += W_SUPPORT * clamp01(in->support);
-    else
-        score /= 1 - W_SUPPORT;
+        score = (1 - W_SUPPORT) * score + W_SUPPORT * clamp01(in->support);
     score = round(clamp01(score) * 100) / 100;
 
     size_t used = 0;
-    int n = 0;
-    if (has_evidence)
-        n = snprintf(reasons, reasons_len, "the best passage holds %.0f%% of the question's key "
-                                           "words; ", e * 100);
-    used = n > 0 && (size_t)n < reasons_len ? (size_t)n : 0;
-    if (v1 >= 0)
-        n = snprintf(reasons + used, reasons_len - used, "%s match (similarity %.2f)",
-                     strength_word(s), v1);
+    if (in->evidence >= 0 && in->important >= 0)
+        add(reasons, reasons_len, &used, "the best passage holds %.0f%% of the question's key "
+            "words (%.0f%% of the important ones)", p.e * 100, p.i * 100);
+    else if (in->evidence >= 0)
+        add(reasons, reasons_len, &used, "the best passage holds %.0f%% of the question's key "
+            "words", p.e * 100);
+    if (in->keywords >= 0)
+        add(reasons, reasons_len, &used, "%s keyword match (%.1f rare words together)",
+            p.kn >= 0.6 ? "strong" : p.kn >= 0.35 ? "moderate" : "weak", in->keywords);
+    if (p.v1 >= 0)
+        add(reasons, reasons_len, &used, "%s match (similarity %.2f)", strength_word(p.s), p.v1);
     else
-        n = snprintf(reasons + used, reasons_len - used, "keyword match only (no similar passage)");
-    used += n > 0 ? (size_t)n : 0;
-    if (used < reasons_len && v1 >= 0 && v2 >= 0)
-        used += (size_t)snprintf(reasons + used, reasons_len - used, "; %s margin over the next",
-                                 m >= 0.75 ? "clear" : m >= 0.3 ? "some" : "little");
-    if (used < reasons_len)
-        used += (size_t)snprintf(reasons + used, reasons_len - used,
-                                 "; %zu/%zu top passages found by both searches", both, top);
-    if (used < reasons_len && in->unknown_count > 0)
-        used += (size_t)snprintf(reasons + used, reasons_len - used,
-                                 "; the knowledge base never mentions %s",
-                                 in->unknown ? in->unknown : "a key word");
-    if (used < reasons_len && has_support) {
+        add(reasons, reasons_len, &used, "keyword match only (no similar passage)");
+    if (p.v1 >= 0 && p.v2 >= 0) {
+        double m = clamp01((p.v1 - p.v2) / CONFIDENCE_MARGIN_FULL);
+        add(reasons, reasons_len, &used, "%s margin over the next",
+            m >= 0.75 ? "clear" : m >= 0.3 ? "some" : "little");
+    }
+    size_t top = in->count < CONFIDENCE_TOP ? in->count : CONFIDENCE_TOP;
+    size_t both = 0;
+    for (size_t i = 0; i < top && in->passages; i++)
+        both += in->passages[i].is_vector_hit && in->passages[i].is_fts_hit;
+    add(reasons, reasons_len, &used, "%zu/%zu top passages found by both searches", both, top);
+    if (in->unknown_count > 0)
+        add(reasons, reasons_len, &used, "the knowledge base never mentions %s",
+            in->unknown ? in->unknown : "a key word");
+    if (has_support) {
         if (in->is_offline)
-            snprintf(reasons + used, reasons_len - used,
-                     "; quotes cover %.0f%% of the question's terms", clamp01(in->support) * 100);
+            add(reasons, reasons_len, &used, "quotes cover %.0f%% of the question's terms",
+                clamp01(in->support) * 100);
         else
-            snprintf(reasons + used, reasons_len - used, "; %.0f%% of sentences cited",
-                     clamp01(in->support) * 100);
+            add(reasons, reasons_len, &used, "%.0f%% of sentences cited",
+                clamp01(in->support) * 100);
     }
     return score;
 }

@@ -245,14 +245,36 @@ double evidence_coverage(const struct evidence *ev, const char *title, const cha
     return got / total;
 }
 
-size_t evidence_missing(const struct evidence *ev, uint64_t mask, char *out, size_t outlen)
+static double evidence_top_idf(const struct evidence *ev)
 {
-    if (outlen)
-        out[0] = '\0';
     double top = 0;
     for (size_t i = 0; i < ev->count; i++)
         if (ev->terms[i].idf > top)
             top = ev->terms[i].idf;
+    return top;
+}
+
+double evidence_important(const struct evidence *ev, uint64_t mask)
+{
+    double top = evidence_top_idf(ev), all = 0, held = 0;
+    if (top <= 0)
+        return -1;
+    for (size_t i = 0; i < ev->count; i++) {
+        const struct evidence_term *t = &ev->terms[i];
+        if (t->idf < top / 2)
+            continue;
+        all += t->idf;
+        if (mask & ((uint64_t)1 << i))
+            held += t->idf;
+    }
+    return held / all;
+}
+
+size_t evidence_missing(const struct evidence *ev, uint64_t mask, char *out, size_t outlen)
+{
+    if (outlen)
+        out[0] = '\0';
+    double top = evidence_top_idf(ev);
     size_t named = 0, used = 0;
     for (size_t i = 0; i < ev->count && outlen; i++) {
         const struct evidence_term *t = &ev->terms[i];

@@ -61,6 +61,9 @@ void evidence_set_stats_all(struct evidence *ev, const double *df, size_t count,
 size_t evidence_unknown(const struct evidence *ev, char *out, size_t outlen);
 /* Total weight of the terms, and of those in mask. */
 double evidence_weight(const struct evidence *ev, uint64_t mask);
+/* The share in [0,1] of the weight of the important words (idf at least half the largest)
+ * that mask holds; -1 when no word weighs anything. */
+double evidence_important(const struct evidence *ev, uint64_t mask);
 /* Writes the important words (idf at least half the largest) not in mask, comma-separated,
  * into out (outlen bytes); returns how many were written. */
 size_t evidence_missing(const struct evidence *ev, uint64_t mask, char *out, size_t outlen);

@@ -4,6 +4,7 @@
  * it talks to core/store.h, core/llm.h and core/embed.h only. */
 #include "core/rag.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,6 +242,28 @@ static bool text_cites(const char *text, int n)
 }
 
 /* Ends the turn: scores, stores and reports it, then frees it. errmsg is copied. */
+/* The sources as the confidence formula sees them; the caller frees the array. */
+static struct confidence_passage *confidence_passages(const struct source *s, size_t count)
+{
+    struct confidence_passage *cp = xcalloc(count + 1, sizeof *cp);
+    for (size_t i = 0; i < count; i++) {
+        cp[i].similarity = s[i].similarity;
+        cp[i].is_vector_hit = s[i].similarity >= 0;
+        cp[i].is_fts_hit = s[i].fts_score >= 0;
+    }
+    return cp;
+}
+
+/* K of the confidence formula: the best full-text score in units of one rare word (the
+ * largest inverse document frequency BM25 can give, ln(1 + n)); -1 when unknown. */
+static double turn_keywords(const struct rag_turn *t)
+{
+    if (!t->evidence || !t->evidence->has_stats || t->evidence->passages < 1 ||
+        t->stats.fts_best < 0)
+        return -1;
+    return t->stats.fts_best / log(1 + t->evidence->passages);
+}
+
 static void turn_finish(struct rag_turn *t, enum rag_state state, enum err error,
                         const char *errmsg, bool abstain)
 {
@@ -302,12 +325,7 @@ static void turn_finish(struct rag_turn *t, enum rag_state state, enum err error
     for (size_t i = 0; i < t->source_count; i++)
         t->sources[i].is_cited = !abstain && text_cites(text, t->sources[i].number);
 
-    struct confidence_passage *cp = xcalloc(t->source_count + 1, sizeof *cp);
-    for (size_t i = 0; i < t->source_count; i++) {
-        cp[i].similarity = t->sources[i].similarity;
-        cp[i].is_vector_hit = t->sources[i].similarity >= 0;
-        cp[i].is_fts_hit = t->sources[i].fts_score >= 0;
-    }
+    struct confidence_passage *cp = confidence_passages(t->sources, t->source_count);
     char unknown[128] = "";
     struct confidence_input ci = {
         .passages = cp,
@@ -315,6 +333,8 @@ static void turn_finish(struct rag_turn *t, enum rag_state state, enum err error
         .threshold = rag->cfg->rag_match_threshold,
         .support = t->is_offline ? t->offline_support : support,
         .evidence = t->stats.best_coverage,
+        .keywords = turn_keywords(t),
+        .important = t->stats.best_important,
         .unknown_count = t->evidence ? evidence_unknown(t->evidence, unknown, sizeof unknown) : 0,
         .unknown = unknown,
         .is_offline = t->is_offline,
@@ -936,15 +956,22 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
 
     /* Refusal is decided on the evidence before any answer is written, online too. */
     char unknown[128] = "";
-    char why[256] = "";
+    char why[384] = "";
+    struct confidence_passage *cp = confidence_passages(t->sources, t->source_count);
     struct confidence_input ci = {
+        .passages = cp,
         .count = n,
+        .threshold = cfg->rag_match_threshold,
         .support = -1,
         .evidence = st.best_coverage,
+        .keywords = turn_keywords(t),
+        .important = st.best_important,
         .unknown_count = evidence_unknown(t->evidence, unknown, sizeof unknown),
         .unknown = unknown,
     };
-    if (!t->record && confidence_should_abstain(&ci, why, sizeof why)) {
+    bool refuse = !t->record && confidence_should_abstain(&ci, why, sizeof why);
+    free(cp);
+    if (refuse) {
         sources_free(t->sources, t->source_count);
         t->sources = NULL;
         t->source_count = 0;

@@ -158,6 +158,7 @@ static void rerank(const struct evidence *ev, struct store_passage *v, size_t n,
     if (keep > 0) {
         stats->best_coverage = v[0].coverage;
         (void)evidence_coverage(ev, v[0].title, v[0].heading, v[0].text, &stats->best_covered);
+        stats->best_important = evidence_important(ev, stats->best_covered);
         for (size_t i = 1; i < keep; i++) {
             if (!same_doc(&v[0], &v[i])) {
                 stats->doc_margin = v[0].fused_score - v[i].fused_score;
@@ -243,7 +244,11 @@ enum err retrieve_run(struct store *s, const struct retrieve_params *p, struct s
     }
     stats->vector_hits = vec_count;
     stats->fts_hits = fts_count;
+    stats->fts_best = !want_fts || stats->fts_err != ERR_OK ? -1
+                      : fts_count > 0                        ? fts[0].fts_score
+                                                             : 0;
     stats->best_coverage = -1;
+    stats->best_important = -1;
     const struct evidence *ev = p->evidence;
     struct evidence *own = NULL;
     if (!ev && p->mode == RETRIEVE_HYBRID && p->text) {

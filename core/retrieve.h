@@ -44,6 +44,10 @@ struct retrieve_stats {
     uint64_t best_covered;     /* its covered terms (evidence_coverage's mask) */
     double doc_margin;         /* rerank score of the best passage minus that of the best
                                   passage of another document, 0 with one document */
+    double fts_best;           /* the full-text list's best BM25 score (0 when it found
+                                  nothing), -1 when full-text did not run */
+    double best_important;     /* the share of the question's important words (evidence_
+                                  important) the best kept passage holds, -1 without */
 };
 
 /* Runs the retrievers of p->mode and fuses. With p->evidence, every fused candidate is then

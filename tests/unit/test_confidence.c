@@ -16,12 +16,19 @@
 
 #define P(sim, v, f) {sim, v, f}
 
+static double score_k(const struct confidence_passage *p, size_t n, double support,
+                      double evidence, double keywords, double important, char *r, size_t rlen)
+{
+    struct confidence_input in = {.passages = p, .count = n, .threshold = 0.15,
+                                  .support = support, .evidence = evidence,
+                                  .keywords = keywords, .important = important};
+    return confidence_score(&in, r, rlen);
+}
+
 static double score_e(const struct confidence_passage *p, size_t n, double support,
                       double evidence, char *r, size_t rlen)
 {
-    struct confidence_input in = {.passages = p, .count = n, .threshold = 0.15,
-                                  .support = support, .evidence = evidence};
-    return confidence_score(&in, r, rlen);
+    return score_k(p, n, support, evidence, -1, -1, r, rlen);
 }
 
 static double score(const struct confidence_passage *p, size_t n, double support, char *r,
@@ -33,22 +40,26 @@ static double score(const struct confidence_passage *p, size_t n, double support
 static void formula_cases(void **state)
 {
     (void)state;
-    /* E=1, S=1 (0.75 >= 0.60), M=1 (margin 0.35), A=1 (both found top 3 of 3), C=1 -> 1.00 */
+    /* K=8 (Kn=1), I=1, S=1 (0.75 >= 0.60), E=1, C=1 -> 1.00 */
     const struct confidence_passage all[] = {P(0.75, 1, 1), P(0.40, 1, 1), P(0.30, 1, 1)};
-    assert_true(fabs(score_e(all, 3, 1.0, 1.0, NULL, 0) - 1.00) < 1e-9);
-    /* E=0.4, S=(0.375-0.15)/0.45=0.5, M=(0.375-0.325)/0.1=0.5, A=0, C=0
-       -> 0.55*0.4 + 0.25*0.5 + 0.05*0.5 = 0.37 */
+    assert_true(fabs(score_k(all, 3, 1.0, 1.0, 8.0, 1.0, NULL, 0) - 1.00) < 1e-9);
+    /* K=1: Kn = ln(4)/ln(32) = 0.4; I=0.5; S=(0.375-0.15)/0.45=0.5; E=0.4
+       -> R = 0.65*0.4 + 0.20*0.5 + 0.10*0.5 + 0.05*0.4 = 0.43; C=0 -> 0.90*0.43 = 0.387 */
     const struct confidence_passage mid[] = {P(0.375, 1, 0), P(0.325, 1, 0)};
-    assert_true(fabs(score_e(mid, 2, 0.0, 0.4, NULL, 0) - 0.37) < 1e-9);
-    /* Same with C unknown: 0.37 / 0.90 = 0.411 -> 0.41 (rounded to two decimals). */
-    assert_true(fabs(score_e(mid, 2, -1, 0.4, NULL, 0) - 0.41) < 1e-9);
-    /* Keyword-only: E=0.2, S=0.30, M=0.5, A=0, C=0.5 -> 0.11+0.075+0.025+0.05 = 0.26 */
+    assert_true(fabs(score_k(mid, 2, 0.0, 0.4, 1.0, 0.5, NULL, 0) - 0.39) < 1e-9);
+    /* Same with C unknown: R alone. */
+    assert_true(fabs(score_k(mid, 2, -1, 0.4, 1.0, 0.5, NULL, 0) - 0.43) < 1e-9);
+    /* Keyword-only: S=0.30; K at or below 0.25 gives Kn=0; I=1, E=0.2
+       -> R = 0.20 + 0.03 + 0.01 = 0.24; C=0.5 -> 0.216 + 0.05 = 0.266 */
     const struct confidence_passage kw[] = {P(-1, 0, 1)};
-    assert_true(fabs(score_e(kw, 1, 0.5, 0.2, NULL, 0) - 0.26) < 1e-9);
-    /* E unknown counts 0.5; below the threshold S=0: 0.275 + 0 + 0.05*A(1) + 0.05*M(0.5,
-       single) = 0.35 */
+    assert_true(fabs(score_k(kw, 1, 0.5, 0.2, 0.25, 1.0, NULL, 0) - 0.27) < 1e-9);
+    /* K, I and E unknown count 0.5; below the threshold S=0: 0.325 + 0.10 + 0.025 = 0.45 */
     const struct confidence_passage weak[] = {P(0.10, 1, 1)};
-    assert_true(fabs(score(weak, 1, 0.0, NULL, 0) - 0.35) < 1e-9);
+    assert_true(fabs(score(weak, 1, -1, NULL, 0) - 0.45) < 1e-9);
+    assert_true(fabs(confidence_evidence_score(&(struct confidence_input){
+                         .passages = weak, .count = 1, .threshold = 0.15, .support = 1,
+                         .evidence = -1, .keywords = -1, .important = -1}) -
+                     0.45) < 1e-9);
 }
 
 static void more_evidence_scores_higher(void **state)
@@ -108,15 +119,31 @@ static void refusal_decision(void **state)
     assert_string_equal(why, "nothing in the knowledge base matched the question");
     in.count = 3;
     in.evidence = 0.5;
+    in.keywords = 2.0;
+    in.important = 0.5;
     in.unknown_count = 1;
     in.unknown = "\"groceries\"";
     /* A word the knowledge base lacks does not refuse on its own: paraphrases have them. */
     assert_false(confidence_should_abstain(&in, why, sizeof why));
+    /* Strong keywords carry a passage that holds little of the question's weighted words. */
     in.evidence = 0.1;
+    assert_false(confidence_should_abstain(&in, why, sizeof why));
+    /* Few rare words together: R = 0.65*0.053 + 0.10 + 0.005 < 0.34. */
+    in.keywords = 0.3;
     assert_true(confidence_should_abstain(&in, why, sizeof why));
-    assert_string_equal(why, "the best passage holds only 10% of the question's key words, and "
+    assert_string_equal(why, "no passage holds the question's rare words together (0.3); the "
+                             "best passage holds 50% of its important words; the knowledge "
+                             "base never mentions \"groceries\"");
+    /* However strong the rest, a best passage without any important word refuses. */
+    in.keywords = 8;
+    in.important = 0;
+    assert_true(confidence_should_abstain(&in, why, sizeof why));
+    assert_string_equal(why, "the best passage holds none of the question's important words; "
                              "the knowledge base never mentions \"groceries\"");
-    in.evidence = -1; /* unknown evidence never refuses */
+    /* Unknown evidence never refuses. */
+    in.evidence = -1;
+    in.keywords = -1;
+    in.important = -1;
     assert_false(confidence_should_abstain(&in, NULL, 0));
     /* A refusal's reasons are its reason. */
     char r[128];
@@ -146,6 +173,11 @@ static void evidence_coverage_weights_rare_words(void **state)
     double c = evidence_coverage(&ev, NULL, "Office hours", "The office opens at 7.", &mask);
     assert_true(c > 0 && c < 0.1);
     assert_true(mask == 4);
+    /* bring and dog are the important words (idf at least half dog's); office is not. */
+    assert_true(evidence_important(&ev, mask) == 0);
+    assert_true(fabs(evidence_important(&ev, 2) - ev.terms[1].idf /
+                                                   (ev.terms[0].idf + ev.terms[1].idf)) < 1e-9);
+    assert_true(fabs(evidence_important(&ev, 7) - 1) < 1e-9);
     char missing[64];
     assert_int_equal(evidence_missing(&ev, mask, missing, sizeof missing), 2);
     assert_string_equal(missing, "\"bring\", \"dog\"");
