@@ -16,7 +16,7 @@ enum { PROMPT_MAX_LEN = 4u << 20 };
 
 /* ---- templates --------------------------------------------------------------------------- */
 
-static enum err read_template(const char *dir, const char *name, char **out, char *err,
+enum err prompt_template_read(const char *dir, const char *name, char **out, char *err,
                               size_t errlen)
 {
     char *path = xasprintf("%s/prompts/%s", dir, name);
@@ -61,9 +61,9 @@ enum err prompt_templates_load(const char *dir, struct prompt_templates *out, ch
                                size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    enum err e = read_template(dir, "system.txt", &out->system, err, errlen);
+    enum err e = prompt_template_read(dir, "system.txt", &out->system, err, errlen);
     if (e == ERR_OK)
-        e = read_template(dir, "user.txt", &out->user, err, errlen);
+        e = prompt_template_read(dir, "user.txt", &out->user, err, errlen);
     if (e != ERR_OK)
         prompt_templates_cleanup(out);
     return e;

@@ -1,6 +1,6 @@
 /* prompt: assembles the messages for one question: the system prompt, recent conversation
  * turns and the numbered passages (delimited as data) with the question, under a size budget.
- * Building is pure; only prompt_templates_load touches the file system. */
+ * Building is pure; only the template readers touch the file system. */
 #ifndef CCA_PROMPT_H
 #define CCA_PROMPT_H
 
@@ -55,6 +55,11 @@ struct prompt {
     bool is_truncated;    /* a passage was cut or passages/turns were left out */
     size_t total_len;     /* bytes of all message contents */
 };
+
+/* Reads the template dir/prompts/name (at most PROMPT_TEMPLATE_MAX bytes of valid UTF-8) into
+ * *out (heap). On failure writes "path: reason" into err. */
+enum err prompt_template_read(const char *dir, const char *name, char **out, char *err,
+                              size_t errlen);
 
 /* Reads dir/prompts/system.txt and dir/prompts/user.txt (each at most PROMPT_TEMPLATE_MAX
  * bytes of valid UTF-8). On failure writes "path: reason" into err. */

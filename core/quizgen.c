@@ -1,7 +1,6 @@
 /* quizgen: the quiz prompt and the reading of a model's questions. */
 #include "core/quizgen.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,48 +11,13 @@
 #include "core/buf.h"
 #include "core/json.h"
 #include "core/mem.h"
+#include "core/prompt.h"
 #include "core/utf8.h"
-
-enum { TEMPLATE_MAX = 64u << 10 };
 
 enum err quizgen_template_load(const char *assets_dir, char **out, char *err, size_t errlen)
 {
     *out = NULL;
-    char *path = xasprintf("%s/prompts/quiz.txt", assets_dir ? assets_dir : ".");
-    enum err e = ERR_OK;
-    struct buf b;
-    buf_init(&b, TEMPLATE_MAX);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        e = errno == ENOENT ? ERR_NOT_FOUND : ERR_IO;
-        goto out;
-    }
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (buf_append(&b, chunk, n) != ERR_OK) {
-            snprintf(err, errlen, "%s: larger than %u bytes", path, (unsigned)TEMPLATE_MAX);
-            e = ERR_TOO_LARGE;
-            goto out;
-        }
-    if (ferror(f)) {
-        snprintf(err, errlen, "%s: read error", path);
-        e = ERR_IO;
-        goto out;
-    }
-    if (!utf8_is_valid(buf_str(&b), b.len) || strlen(buf_str(&b)) != b.len) {
-        snprintf(err, errlen, "%s: not valid UTF-8 text", path);
-        e = ERR_UTF8;
-        goto out;
-    }
-    *out = buf_detach(&b);
-out:
-    if (f)
-        fclose(f);
-    buf_cleanup(&b);
-    free(path);
-    return e;
+    return prompt_template_read(assets_dir ? assets_dir : ".", "quiz.txt", out, err, errlen);
 }
 
 char *quizgen_prompt(const char *template_text, const char *const *passages, size_t count,
@@ -72,7 +36,7 @@ char *quizgen_prompt(const char *template_text, const char *const *passages, siz
         free(safe);
     }
     struct buf out;
-    buf_init(&out, TEMPLATE_MAX + QUIZGEN_PASSAGES_MAX_LEN + 8192);
+    buf_init(&out, PROMPT_TEMPLATE_MAX + QUIZGEN_PASSAGES_MAX_LEN + 8192);
     for (const char *t = template_text; *t;) {
         if (strncmp(t, "{{passages}}", 12) == 0) {
             buf_append(&out, p.data ? p.data : "", p.len);
