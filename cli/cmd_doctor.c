@@ -125,12 +125,14 @@ static void check_config(struct doctor *d, const struct config *cfg)
         report(d, DOCTOR_OK, "config", "read %s", cfg->path ? cfg->path : cfg->system_path);
 }
 
-/* The prompts (needed online) and the theme, from the assets folder in use. */
+/* The prompts (needed online: the chat, drafted quiz questions) and the theme, from the assets folder in use. */
 static void check_assets(struct doctor *d, const struct config *cfg)
 {
-    static const char *const prompts[] = {"prompts/system.txt", "prompts/user.txt"};
+    /* the chat's two, and the Authoring tab's questions drafted by the model */
+    static const char *const prompts[] = {"prompts/system.txt", "prompts/user.txt",
+                                          "prompts/quiz.txt"};
     const char *dir = cfg->assets_dir;
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < sizeof prompts / sizeof prompts[0]; i++) {
         char *p = xasprintf("%s/%s", dir, prompts[i]);
         bool is_readable = access(p, R_OK) == 0;
         free(p);

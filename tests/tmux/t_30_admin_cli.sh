@@ -132,3 +132,13 @@ t30_retention() {
         admin audit --action retention --limit 1 --json && py "len(d['items']) == 1"
 }
 check "admin cli: retention dry run per table, settings, apply audited" t30_retention
+
+# cca doctor names a prompt the assets folder lacks: here the Authoring tab's quiz prompt
+# (a warning offline, where only the model's drafts need it).
+t30_doctor_quiz_prompt() {
+    rm -rf "$A_DIR/assets"; cp -r assets "$A_DIR/assets"; rm "$A_DIR/assets/prompts/quiz.txt"
+    CCA_ASSETS_DIR="$A_DIR/assets" admin doctor
+    grep -qE '^warn +assets +.*/prompts/quiz\.txt is missing or unreadable' "$A_DIR/out" &&
+        { admin doctor; grep -qE '^ok +assets ' "$A_DIR/out"; }
+}
+check "admin cli: doctor names a missing quiz prompt, and is content with the full assets" t30_doctor_quiz_prompt
