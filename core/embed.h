@@ -34,7 +34,8 @@ enum err embedder_embed_sync(struct embedder *e, const char *const *texts, size_
 /* A remote embedding in flight (embedder_embed_start). */
 struct embed_request;
 /* Called once when an embedder_embed_start request ends: on success count unit vectors of
- * dim floats, valid during the call; else the error and a message valid during the call. */
+ * dim floats, valid during the call; else the error and a message valid during the call.
+ * The request is already gone when this runs: forget the pointer, never cancel it here. */
 typedef void (*embedder_done_fn)(void *userdata, enum err e, const char *errmsg,
                                  const float *vectors, size_t count);
 
