@@ -654,16 +654,16 @@ static void edit_outside(struct content_screen *c)
         return;
     }
     const char *visual = getenv("VISUAL"), *editor = getenv("EDITOR");
-    const char *cmd = NULL;
+    const char *cmd = NULL, *tried = NULL; /* tried: the last command run */
     int status = -1;
     enum err e = ERR_OK;
     for (unsigned k = 0; (cmd = extedit_command(visual, editor, k)) != NULL; k++) {
+        tried = cmd;
         e = c->ctx->run_with_terminal(c->ctx->app, cmd, path, &status, err, sizeof err);
         if (e != ERR_OK || status != 127)
             break;
     }
-    if (!cmd) /* every fallback was missing */
-        cmd = "nano or vi";
+    cmd = tried ? tried : "nano or vi";
     char *shown = utf8_sanitize_line(cmd, strlen(cmd), NULL);
     if (e != ERR_OK) {
         set_status(c, "Unchanged: %s", err);

@@ -92,7 +92,8 @@ wait_for '^EXITED' >/dev/null
 start_erin_with "$ED_DIR/no-such-editor"
 open_variables >/dev/null
 keys M-o
-check "editor: a missing editor is named as not found" wait_for 'Unchanged: the editor was not found'
+check "editor: a missing editor is named as not found, with the command tried" \
+    wait_for 'Unchanged: the editor was not found \(".*no-such-editor" exited with 127\)'
 keys M-p
 check "editor: ... and the TUI still answers keys" wait_for 'line 1/[0-9]+, col 1 +\[preview\]'
 
