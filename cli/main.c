@@ -76,25 +76,6 @@ static void usage(FILE *out)
                  "CCA_EMBED_DIM, NO_COLOR. See cca(1) and README.md.\n");
 }
 
-static enum err open_store(const struct config *cfg, bool act_as_user, struct store **out,
-                           char *err, size_t errlen)
-{
-    struct pg_store_options opt = {
-        .conninfo = cfg->db_url,
-        .act_as_email = act_as_user ? cfg->user : NULL,
-        .connect_timeout_s = cfg->db_connect_timeout_s,
-        .statement_timeout_ms = cfg->db_statement_timeout_ms,
-        .answer_timeout_ms = cfg->db_answer_timeout_ms,
-        .is_pooled = cfg->db_pooled,
-        .idle_disconnect_s = cfg->db_idle_disconnect_s,
-        .replica_url = cfg->db_replica_url,
-        /* A pooled deployment pools its replicas too. */
-        .is_replica_pooled = cfg->db_pooled,
-        .replica_max_lag_s = cfg->db_replica_max_lag_s,
-    };
-    return pg_store_open(&opt, out, err, errlen);
-}
-
 /* Takes the value of an option given as "--opt VALUE" or "--opt=VALUE". */
 static const char *option_value(int argc, char **argv, int *i, const char *shortname,
                                  const char *longname)
@@ -200,7 +181,7 @@ int main(int argc, char **argv)
         .prog = "cca",
         .is_stdout_tty = isatty(STDOUT_FILENO),
         .is_stderr_tty = isatty(STDERR_FILENO),
-        .open_store = open_store,
+        .open_store = pg_store_open_config,
     };
     int status = cmd->fn(&cli, sub_argc, sub_argv);
     config_cleanup(&cfg);

@@ -1690,3 +1690,21 @@ enum err pg_store_open(const struct pg_store_options *opt, struct store **out, c
     *out = &s->base;
     return ERR_OK;
 }
+
+enum err pg_store_open_config(const struct config *cfg, bool act_as_user, struct store **out,
+                              char *err, size_t errlen)
+{
+    struct pg_store_options opt = {
+        .conninfo = cfg->db_url,
+        .act_as_email = act_as_user ? cfg->user : NULL,
+        .connect_timeout_s = cfg->db_connect_timeout_s,
+        .statement_timeout_ms = cfg->db_statement_timeout_ms,
+        .answer_timeout_ms = cfg->db_answer_timeout_ms,
+        .is_pooled = cfg->db_pooled,
+        .idle_disconnect_s = cfg->db_idle_disconnect_s,
+        .replica_url = cfg->db_replica_url,
+        .is_replica_pooled = cfg->db_pooled,
+        .replica_max_lag_s = cfg->db_replica_max_lag_s,
+    };
+    return pg_store_open(&opt, out, err, errlen);
+}

@@ -7,6 +7,7 @@
 
 #include "core/err.h"
 
+struct config;
 struct store;
 
 struct pg_store_options {
@@ -29,6 +30,11 @@ struct pg_store_options {
  * ERR_PERMISSION (not allowed to act as the user) or ERR_SCHEMA (not migrated). */
 enum err pg_store_open(const struct pg_store_options *opt, struct store **out, char *err,
                        size_t errlen);
+
+/* pg_store_open with the [database] settings of cfg; act_as_user: SET ROLE to cfg->user's role.
+ * A pooled deployment pools its replicas too. */
+enum err pg_store_open_config(const struct config *cfg, bool act_as_user, struct store **out,
+                              char *err, size_t errlen);
 
 /* store_migrate with --no-roles (is_no_roles: the cluster roles exist, none is created or
  * altered; see db/migrate.h). ERR_UNSUPPORTED for a store that is not PostgreSQL. */

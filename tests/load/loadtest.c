@@ -447,24 +447,6 @@ static void unsent_counts(size_t *questions_out, size_t *answers_out)
     unsent_file_cleanup(&f);
 }
 
-static enum err client_open_store(const struct config *cfg, bool act_as_user, struct store **out,
-                                  char *err, size_t errlen)
-{
-    struct pg_store_options opt = {
-        .conninfo = cfg->db_url,
-        .act_as_email = act_as_user ? cfg->user : NULL,
-        .connect_timeout_s = cfg->db_connect_timeout_s,
-        .statement_timeout_ms = cfg->db_statement_timeout_ms,
-        .answer_timeout_ms = cfg->db_answer_timeout_ms,
-        .is_pooled = cfg->db_pooled,
-        .idle_disconnect_s = cfg->db_idle_disconnect_s,
-        .replica_url = cfg->db_replica_url,
-        .is_replica_pooled = cfg->db_pooled,
-        .replica_max_lag_s = cfg->db_replica_max_lag_s,
-    };
-    return pg_store_open(&opt, out, err, errlen);
-}
-
 /* `cca unsent --send`, the documented way back (the TUI's Ctrl-R asks the same questions
  * again through the same pipeline). Returns true when nothing is left. */
 static bool send_unsent(struct client *c)
@@ -636,7 +618,7 @@ static int client_main(const struct opts *o, int idx, const struct person *p, st
     free(warning);
     if (c->cfg.db_answer_timeout_ms <= 0)
         c->cfg.db_answer_timeout_ms = TUI_ANSWER_TIMEOUT_MS;
-    c->cli = (struct cli){.cfg = &c->cfg, .prog = "cca", .open_store = client_open_store};
+    c->cli = (struct cli){.cfg = &c->cfg, .prog = "cca", .open_store = pg_store_open_config};
     current_client = c;
 
     int64_t end_ms = start_ms + (int64_t)o->seconds * 1000;
@@ -646,7 +628,7 @@ static int client_main(const struct opts *o, int idx, const struct person *p, st
     int64_t backoff_ms = 1000;
     while (now_ms() < end_ms) {
         int64_t t0 = now_us();
-        enum err e = client_open_store(&c->cfg, true, &c->store, err, sizeof err);
+        enum err e = pg_store_open_config(&c->cfg, true, &c->store, err, sizeof err);
         if (e == ERR_OK) {
             record(c, OP_CONNECT, t0, true);
             break;
