@@ -165,6 +165,30 @@ static void embed_normalise(float *v, int dim)
         v[i] *= inv;
 }
 
+/* Checks a reply of the embeddings endpoint (count vectors of dim floats for want texts)
+ * and copies the vectors, at unit length, to out; else returns why with *msg (heap). */
+static enum err remote_accept(const struct embedder *e, const float *vectors, size_t count,
+                              int dim, size_t want, float *out, char **msg)
+{
+    if (dim != e->dim) {
+        *msg = xasprintf("the embeddings endpoint returned %d dimensions for model '%s' but "
+                         "[embeddings] dim is %d",
+                         dim, e->model, e->dim);
+        return ERR_DIM_MISMATCH;
+    }
+    if (count != want || !vectors) {
+        *msg = xasprintf("the embeddings endpoint returned %zu vectors for %zu texts", count,
+                         want);
+        return ERR_PROTOCOL;
+    }
+    for (size_t i = 0; i < count; i++) {
+        float *dst = out + i * (size_t)dim;
+        memcpy(dst, vectors + i * (size_t)dim, (size_t)dim * sizeof *dst);
+        embed_normalise(dst, dim);
+    }
+    return ERR_OK;
+}
+
 static enum err embed_remote(struct embedder *e, const char *const *texts, size_t count,
                              float *out, char **errmsg)
 {
@@ -183,20 +207,16 @@ static enum err embed_remote(struct embedder *e, const char *const *texts, size_
             return rc;
         }
         free(msg);
-        if (dim != e->dim) {
-            if (errmsg)
-                *errmsg = xasprintf("the embeddings endpoint returned %d dimensions for model "
-                                    "'%s' but [embeddings] dim is %d",
-                                    dim, e->model, e->dim);
-            free(vecs);
-            return ERR_DIM_MISMATCH;
-        }
-        for (size_t i = 0; i < n; i++) {
-            float *dst = out + (off + i) * (size_t)e->dim;
-            memcpy(dst, vecs + i * (size_t)dim, (size_t)dim * sizeof *dst);
-            embed_normalise(dst, e->dim);
-        }
+        msg = NULL;
+        rc = remote_accept(e, vecs, n, dim, n, out + off * (size_t)e->dim, &msg);
         free(vecs);
+        if (rc != ERR_OK) {
+            if (errmsg)
+                *errmsg = msg;
+            else
+                free(msg);
+            return rc;
+        }
     }
     return ERR_OK;
 }
@@ -246,26 +266,14 @@ static void on_remote_done(void *userdata, enum err rc, const char *errmsg, cons
     struct embedder *e = r->e;
     float *out = NULL;
     char *msg = NULL;
-    if (rc == ERR_OK && dim != e->dim) {
-        rc = ERR_DIM_MISMATCH;
-        msg = xasprintf("the embeddings endpoint returned %d dimensions for model '%s' but "
-                        "[embeddings] dim is %d",
-                        dim, e->model, e->dim);
-    } else if (rc == ERR_OK && (count != r->count || !vectors)) {
-        rc = ERR_PROTOCOL;
-        msg = xasprintf("the embeddings endpoint returned %zu vectors for %zu texts", count,
-                        r->count);
-    }
     if (rc == ERR_OK) {
-        out = xreallocarray(NULL, count * (size_t)dim, sizeof *out);
-        memcpy(out, vectors, count * (size_t)dim * sizeof *out);
-        for (size_t i = 0; i < count; i++)
-            embed_normalise(out + i * (size_t)dim, dim);
+        out = xreallocarray(NULL, r->count * (size_t)e->dim, sizeof *out);
+        rc = remote_accept(e, vectors, count, dim, r->count, out, &msg);
     }
     embedder_done_fn done = r->done;
     void *ud = r->userdata;
     free(r); /* the llm client frees its request after this returns */
-    done(ud, rc, msg ? msg : errmsg && errmsg[0] ? errmsg : err_str(rc), out,
+    done(ud, rc, msg ? msg : errmsg && errmsg[0] ? errmsg : err_str(rc), rc == ERR_OK ? out : NULL,
          rc == ERR_OK ? count : 0);
     free(out);
     free(msg);
