@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "core/config.h"
+#include "tui/screen.h"
 #include "tui/tui.h"
 
 static struct cli *current; /* the one command being run, for open_store below */
@@ -20,11 +21,16 @@ static enum err open_store(const struct config *cfg, struct store **out, char *e
 
 static void usage(void)
 {
+    /* the screens from the registry, so the list can never miss one */
+    size_t count;
+    const struct screen_entry *screens = screen_registry(&count);
     printf("Usage: cca [tui] [SCREEN] [--headless [--script FILE] [--screen-dir DIR]]\n"
            "               [--exit-after-frames N]\n\n"
-           "Opens the full-screen assistant, on SCREEN when given: chat, progress,\n"
-           "recommendations, assessments, department, content, admin (the screens your\n"
-           "role has). Press F1 inside it for every key.\n\n"
+           "Opens the full-screen assistant, on SCREEN when given (the screens your role\n"
+           "has):");
+    for (size_t i = 0; i < count; i++)
+        printf("%s%s", i == 0 ? " " : i % 6 ? ", " : ",\n", screens[i].name);
+    printf(".\nPress F1 inside it for every key.\n\n"
            "Testing (tests/screen):\n"
            "  --headless             no terminal: draw into memory at LINES x COLUMNS\n"
            "                         (default 24 x 80); keys come only from --script\n"
