@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # tests/eval/run.sh (`make eval`): retrieval, refusal and confidence quality, offline with the
-# local embedder, on two knowledge bases:
+# local embedder, on three knowledge bases:
 #   kb1  assets/kb (the sample; questions.tsv was written next to it and tuned on,
 #        questions_heldout.tsv held out, questions_unanswerable.tsv its refusal questions)
 #   kb2  tests/eval/kb2 (a second company written independently, with overlapping topics on
 #        purpose; questions_kb2.tsv is the tuning part, questions_kb2_heldout.tsv is held out)
+#   kb3  tests/eval/kb3 (a third company, a logistics firm, written later and independently of
+#        the retrieval code; questions_kb3.tsv is held out only: it has no tuning part and is
+#        never tuned on)
 # Each knowledge base gets its own database in a throwaway cluster; it is ingested with the
 # local embedder, and every question is asked as the sample learner alice@example.com, as
 # `cca search --json --mode vector|fts|hybrid` and as `cca ask --json`.
@@ -26,7 +29,7 @@
 #
 # Measures and reports; it does not fail on low scores, only on broken plumbing.
 #   VERBOSE=1         also list every answerable question not at rank 1 and every wrong refusal
-#   EVAL_KBS="kb2"    only these knowledge bases (default "kb1 kb2")
+#   EVAL_KBS="kb2"    only these knowledge bases (default "kb1 kb2 kb3")
 #   EVAL_PARTS="tuning"  only these parts (default "tuning heldout")
 #   EVAL_DIR=DIR      use (and keep) the cluster in DIR instead of a throwaway one; the
 #                     databases are rebuilt on every run, so a changed embedder is measured
@@ -34,18 +37,27 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ -x ./cca ] || { echo "eval: build ./cca first (make)" >&2; exit 1; }
-kbs=${EVAL_KBS:-kb1 kb2}
+kbs=${EVAL_KBS:-kb1 kb2 kb3}
 parts=${EVAL_PARTS:-tuning heldout}
 
-kb_path() { case $1 in kb1) echo assets/kb ;; kb2) echo tests/eval/kb2 ;; esac; }
+kb_path() {
+    case $1 in
+    kb1) echo assets/kb ;;
+    kb2) echo tests/eval/kb2 ;;
+    kb3) echo tests/eval/kb3 ;;
+    *) echo "eval: unknown knowledge base $1 (kb1, kb2 or kb3)" >&2; exit 1 ;;
+    esac
+}
 kb_files() {
     case $1:$2 in
     kb1:tuning) echo tests/eval/questions.tsv tests/eval/questions_unanswerable.tsv ;;
     kb1:heldout) echo tests/eval/questions_heldout.tsv ;;
     kb2:tuning) echo tests/eval/questions_kb2.tsv ;;
     kb2:heldout) echo tests/eval/questions_kb2_heldout.tsv ;;
+    kb3:heldout) echo tests/eval/questions_kb3.tsv ;;   # held out only: no tuning part
     esac
 }
+for kb in $kbs; do kb_path "$kb" >/dev/null; done
 
 if [ -n "${EVAL_DIR:-}" ]; then
     dir=$EVAL_DIR
@@ -158,7 +170,7 @@ VERBOSE=${VERBOSE:-0} perl -MJSON::PP -e '
         return $s / (@$pos * @$neg);
     };
     my %summary;
-    for my $kb (qw(kb1 kb2)) {
+    for my $kb (qw(kb1 kb2 kb3)) {
         for my $part (qw(tuning heldout)) {
             my @set = grep { $_->{kb} eq $kb && $_->{part} eq $part } @q;
             next unless @set;
