@@ -59,13 +59,14 @@ kb_files() {
 }
 for kb in $kbs; do kb_path "$kb" >/dev/null; done
 
+cfg=
 if [ -n "${EVAL_DIR:-}" ]; then
     dir=$EVAL_DIR
     mkdir -p "$dir"
-    cleanup() { [ -n "${EVAL_KEEP:-}" ] || rm -rf "$dir/results"; }
+    cleanup() { [ -z "$cfg" ] || rm -f "$cfg"; [ -n "${EVAL_KEEP:-}" ] || rm -rf "$dir/results"; }
 else
     dir=$(mktemp -d /tmp/cca-eval-XXXXXX)
-    cleanup() { scripts/pg.sh destroy "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"; }
+    cleanup() { [ -z "$cfg" ] || rm -f "$cfg"; scripts/pg.sh destroy "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"; }
 fi
 trap cleanup EXIT
 
@@ -75,7 +76,9 @@ url=$(scripts/pg.sh url "$dir")
 sock=${url#host=}; sock=${sock%% *}
 unset CCA_USER CCA_CONFIG
 # Embedded defaults (local embedder, no LLM), whatever a user's config.ini says.
-cfg="$dir/eval.ini"
+# (not in $dir: as root pg.sh gives that folder to postgres, and cca rightly warns about a
+# configuration file in a folder someone else owns)
+cfg=$(mktemp /tmp/cca-eval-ini-XXXXXX)
 printf '[embeddings]\nprovider = local\n[llm]\nprovider = none\n' > "$cfg"
 
 res="$dir/results"
