@@ -29,9 +29,15 @@
 --    holding it was read and scored: 1.7-3.5 s. Now, when the rarest word is in more than 400
 --    passages, the candidates are the passages holding the rarest words together (tsquery AND):
 --    as few words as the counts say should meet in 400 passages at most (were the words
---    independent), at most 2,000 passages; when fewer than limit_count passages hold them
---    together, passages holding the rarest word fill up the list (at most 2,000). Below 400
---    (every question of the sample knowledge base) the candidates are 008's, unchanged.
+--    independent), and at most 400 of them; when fewer than limit_count passages hold them
+--    together, passages holding the rarest word fill up the list (at most 400 more). Words
+--    copied together from one text meet far more often than independent ones (the synthetic
+--    corpus: "probation" in 1,966 passages, with "period" in most of them), so the 400 is
+--    also a cap: reading a candidate costs 0.1-0.3 ms (its tsvector is out of line, the
+--    embedding fills the row), and beyond 400 of them a question whose every word is common
+--    ranks an arbitrary 400 of the passages that hold them together (the first in the table).
+--    Below 400 (every question of the sample knowledge base) the candidates are 008's,
+--    unchanged.
 --
 -- Writers of passages only append to the delta table; a fold takes a transaction advisory lock
 -- (one key) first, so two folds cannot deadlock on the rows they update.
@@ -273,7 +279,7 @@ AS $$
         JOIN public.content_passages p ON p.tsv OPERATOR(public.@@) t.query
         JOIN public.learning_content lc ON lc.id = p.content_id
         WHERE content_types IS NULL OR lc.content_type = ANY (content_types)
-        LIMIT 2000
+        LIMIT 400
     ),
     cand AS MATERIALIZED (
         SELECT * FROM cand_together
@@ -286,7 +292,7 @@ AS $$
            AND (SELECT count(*) FROM cand_together) < greatest(coalesce(limit_count, 20), 1)
            AND NOT EXISTS (SELECT 1 FROM cand_together ct WHERE ct.id = p.id)
          LIMIT CASE WHEN (SELECT count(*) FROM together WHERE query IS NOT NULL) > 0
-                    THEN 2000 END)
+                    THEN 400 END)
     ),
     tfs AS MATERIALIZED (
         SELECT c.id, c.source_path, c.ordinal, length(c.tsv)::float8 AS dl, q.idf,
