@@ -6,6 +6,7 @@
  * Exit status: 0 answered (or abstained) / results printed, 1 failed (one line on stderr),
  * 2 usage error, 130 cancelled with Ctrl-C. */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,7 +119,10 @@ static void ask_usage(FILE *out)
             "saved as cancelled).\n\n"
             "  --json             print one JSON object instead: answer, confidence,\n"
             "                     confidence_reasons, abstain, offline, sources,\n"
-            "                     processing_time_ms, conversation_id, message_id\n"
+            "                     processing_time_ms, conversation_id, message_id,\n"
+            "                     timings_ms (where the time went: connect, setup,\n"
+            "                     store_question, embed, word_stats, vector, full_text,\n"
+            "                     answer, store_answer)\n"
             "  --conversation ID  continue a conversation (its recent turns give context)\n\n"
             "If the database cannot be reached the question is kept in\n"
             "$XDG_STATE_HOME/cca/unsent.jsonl (default ~/.local/state/cca/unsent.jsonl).\n\n"
@@ -134,6 +138,8 @@ struct ask_run {
     bool ends_in_newline;
     int status;           /* exit status */
     struct loop *loop;
+    double connect_ms;    /* opening the store (connection, session set-up, --user) */
+    double setup_ms;      /* the pipeline: embedder, WordNet, prompt templates */
 };
 
 static void ask_on_delta(void *userdata, const char *text, size_t len)
@@ -147,7 +153,13 @@ static void ask_on_delta(void *userdata, const char *text, size_t len)
     r->ends_in_newline = text[len - 1] == '\n';
 }
 
-static void print_answer_json(const struct rag_answer *a)
+static void timing(struct json_out *j, const char *key, double ms)
+{
+    json_out_key(j, key);
+    json_out_number(j, round(ms * 100) / 100);
+}
+
+static void print_answer_json(const struct rag_answer *a, const struct ask_run *r)
 {
     struct json_out j;
     json_out_init(&j, ASK_JSON_MAX);
@@ -200,6 +212,18 @@ static void print_answer_json(const struct rag_answer *a)
     json_out_string(&j, a->conversation_id);
     json_out_key(&j, "message_id");
     json_out_string(&j, a->message_id);
+    json_out_key(&j, "timings_ms");
+    json_out_object_begin(&j);
+    timing(&j, "connect", r->connect_ms);
+    timing(&j, "setup", r->setup_ms);
+    timing(&j, "store_question", a->phases.store_question);
+    timing(&j, "embed", a->phases.embed);
+    timing(&j, "word_stats", a->phases.word_stats);
+    timing(&j, "vector", a->phases.vector);
+    timing(&j, "full_text", a->phases.full_text);
+    timing(&j, "answer", a->phases.answer);
+    timing(&j, "store_answer", a->phases.store_answer);
+    json_out_object_end(&j);
     json_out_object_end(&j);
     char *out = NULL;
     if (json_out_finish(&j, &out) == ERR_OK) {
@@ -278,7 +302,7 @@ static void ask_on_done(void *userdata, const struct rag_answer *a)
         return;
     }
     if (r->is_json) {
-        print_answer_json(a);
+        print_answer_json(a, r);
     } else {
         if (r->has_output && !r->ends_in_newline)
             fputc('\n', stdout);
@@ -358,8 +382,11 @@ int cmd_ask(struct cli *cli, int argc, char **argv)
     struct rag *rag = NULL;
     struct sigaction old_sa;
     bool has_handler = false;
+    struct ask_run run = {.is_json = is_json, .is_tty = cli->is_stdout_tty, .status = 1};
 
+    int64_t t0 = loop_now_us();
     enum err e = cli->open_store(cli->cfg, true, &store, err, sizeof err);
+    run.connect_ms = (double)(loop_now_us() - t0) / 1000.0;
     if (e != ERR_OK) {
         cli_error("%s", err[0] ? err : err_str(e));
         /* A setting that can never work (--user through a pooler) keeps nothing to retry. */
@@ -367,7 +394,9 @@ int cmd_ask(struct cli *cli, int argc, char **argv)
             keep_unsent(cli->cfg->user, conversation, question, err[0] ? err : err_str(e));
         goto out;
     }
+    t0 = loop_now_us();
     loop = loop_new();
+    run.loop = loop;
     if (needs_llm_client(cli->cfg)) {
         e = llm_new(cli->cfg, loop, &llm, err, sizeof err);
         if (e != ERR_OK) {
@@ -380,9 +409,7 @@ int cmd_ask(struct cli *cli, int argc, char **argv)
         cli_error("%s", err[0] ? err : err_str(e));
         goto out;
     }
-
-    struct ask_run run = {.is_json = is_json, .is_tty = cli->is_stdout_tty, .status = 1,
-                          .loop = loop};
+    run.setup_ms = (double)(loop_now_us() - t0) / 1000.0;
     const struct rag_events ev = {.on_delta = ask_on_delta, .on_done = ask_on_done};
     struct rag_turn *turn = NULL;
     e = rag_ask(rag, conversation, question, &ev, &run, &turn);

@@ -50,5 +50,7 @@ bool loop_has_pending_timers(const struct loop *loop);
 
 /* Monotonic milliseconds. */
 int64_t loop_now_ms(void);
+/* Monotonic microseconds (for timing phases of a turn). */
+int64_t loop_now_us(void);
 
 #endif

@@ -89,6 +89,8 @@ struct rag_turn {
     double offline_support;       /* question-term coverage of the extractive answer */
     bool is_quiet;                /* rag_free: finish without callbacks */
     char *abstain_reason;         /* why the question was refused, or NULL */
+    struct rag_phases phases;     /* where the time went (rag.h) */
+    int64_t mark_us;              /* start of the phase being timed */
     enum learning_ask_topic personal; /* a question about the asker's own learning */
     char *record;                 /* then their cca_learning_summary() (JSON), or NULL */
 };
@@ -103,6 +105,15 @@ static char *dup_or_null(const char *s)
 static long elapsed_ms(const struct rag_turn *t)
 {
     return (long)(loop_now_ms() - t->start_ms);
+}
+
+/* Milliseconds since t->mark_us; moves the mark to now. */
+static double lap_ms(struct rag_turn *t)
+{
+    int64_t now = loop_now_us();
+    double ms = (double)(now - t->mark_us) / 1000.0;
+    t->mark_us = now;
+    return ms;
 }
 
 static void set_state(struct rag_turn *t, enum rag_state s)
@@ -278,6 +289,8 @@ static void turn_finish(struct rag_turn *t, enum rag_state state, enum err error
     }
     if (t->tail_len)
         (void)emit_text(t, "", 0, true); /* a dangling partial character becomes U+FFFD */
+    if (state == RAG_STATE_DONE && t->phases.answer == 0 && t->mark_us)
+        t->phases.answer = lap_ms(t);
 
     struct rag_answer a = {
         .state = state,
@@ -365,7 +378,9 @@ static void turn_finish(struct rag_turn *t, enum rag_state state, enum err error
             .is_offline = t->is_offline,
             .abstain = abstain,
         };
+        int64_t t0 = loop_now_us();
         enum err se = store_message_finish(rag->store, t->message_id, &o);
+        t->phases.store_answer = (double)(loop_now_us() - t0) / 1000.0;
         a.is_stored = se == ERR_OK;
         if (se != ERR_OK) {
             log_error("rag: could not store the outcome of %s: %s (%s)", t->message_id,
@@ -385,6 +400,7 @@ static void turn_finish(struct rag_turn *t, enum rag_state state, enum err error
         free(sj);
     }
 
+    a.phases = t->phases;
     t->state = state;
     if (!t->is_quiet) {
         if (t->ev.on_state)
@@ -442,6 +458,7 @@ static void embed_done(void *userdata, enum err e, const char *errmsg, const flo
     struct rag_turn *t = userdata;
     t->req = NULL;
     t->is_embedding = false;
+    t->phases.embed = lap_ms(t);
     if (e == ERR_OK && count == 1 && dim > 0 && vectors) {
         t->vector = xreallocarray(NULL, (size_t)dim, sizeof *t->vector);
         memcpy(t->vector, vectors, (size_t)dim * sizeof *t->vector);
@@ -464,8 +481,10 @@ static void step_store(struct loop *loop, uint64_t id, void *userdata)
     t->timer = 0;
     set_state(t, RAG_STATE_RETRIEVING);
     char *new_conv = NULL;
+    t->mark_us = loop_now_us();
     enum err e = store_message_begin(rag->store, t->conversation_in, t->question, &t->message_id,
                                      &new_conv);
+    t->phases.store_question = lap_ms(t);
     if (e != ERR_OK) {
         free(new_conv);
         store_failed(t, e);
@@ -488,6 +507,7 @@ static void step_store(struct loop *loop, uint64_t id, void *userdata)
             t->dim = dim;
         }
         free(errmsg);
+        t->phases.embed = lap_ms(t);
         step_retrieve(rag->loop, 0, t);
         return;
     }
@@ -898,7 +918,9 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
     if (t->personal != LEARNING_ASK_NONE)
         fetch_record(t);
     t->evidence = xcalloc(1, sizeof *t->evidence);
+    (void)lap_ms(t);
     retrieve_evidence(rag->store, t->question, rag->wn, t->evidence);
+    t->phases.word_stats = lap_ms(t);
     struct retrieve_params p = {
         .mode = RETRIEVE_HYBRID,
         .text = t->question,
@@ -915,6 +937,9 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
     struct retrieve_stats st;
     enum err e = retrieve_run(rag->store, &p, &hits, &n, &st);
     t->stats = st;
+    t->phases.vector = st.vector_ms;
+    t->phases.full_text = st.fts_ms;
+    (void)lap_ms(t); /* the answer is timed from here */
     if (e != ERR_OK) {
         const char *detail = store_errmsg(rag->store);
         char *msg = xasprintf("Searching the knowledge base failed: %s%s%s. Your question was "

@@ -28,6 +28,17 @@ enum rag_state {
     RAG_STATE_CANCELLED,
 };
 
+/* Where a turn's time went, in milliseconds (wall clock; 0 for a step that did not run). */
+struct rag_phases {
+    double store_question; /* storing the question (and a new conversation) */
+    double embed;          /* embedding the question */
+    double word_stats;     /* the collection statistics of the question's words */
+    double vector;         /* vector search */
+    double full_text;      /* full-text search */
+    double answer;         /* the offline answer, or the model's until its last token */
+    double store_answer;   /* storing the outcome */
+};
+
 struct rag_answer {
     enum rag_state state;   /* DONE, FAILED or CANCELLED */
     char *message_id;       /* NULL when the question could not be stored */
@@ -48,6 +59,7 @@ struct rag_answer {
     enum err error;         /* ERR_OK when DONE */
     char *errmsg;           /* plain words with what to do, NULL when DONE */
     bool is_stored;         /* the outcome reached the database */
+    struct rag_phases phases;
 };
 
 struct rag_events {

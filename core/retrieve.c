@@ -8,6 +8,7 @@
 
 #include "core/evidence.h"
 #include "core/log.h"
+#include "core/loop.h"
 #include "core/mem.h"
 #include "core/store.h"
 #include "core/wordnet.h"
@@ -215,15 +216,19 @@ enum err retrieve_run(struct store *s, const struct retrieve_params *p, struct s
     struct store_passage *vec = NULL, *fts = NULL;
     size_t vec_count = 0, fts_count = 0;
     if (want_vec) {
+        int64_t t0 = loop_now_us();
         stats->vector_err = store_match_passages(s, p->vector, p->dim, p->threshold, candidates,
                                                  p->types, p->type_count, &vec, &vec_count);
+        stats->vector_ms = (double)(loop_now_us() - t0) / 1000.0;
         if (stats->vector_err != ERR_OK)
             log_warn("retrieve: vector search failed: %s (%s)", err_str(stats->vector_err),
                      store_errmsg(s));
     }
     if (want_fts && stats->vector_err != ERR_DB_DOWN) {
+        int64_t t0 = loop_now_us();
         stats->fts_err = store_search_passages(s, p->text, p->types, p->type_count, candidates,
                                                &fts, &fts_count);
+        stats->fts_ms = (double)(loop_now_us() - t0) / 1000.0;
         if (stats->fts_err != ERR_OK)
             log_warn("retrieve: full-text search failed: %s (%s)", err_str(stats->fts_err),
                      store_errmsg(s));

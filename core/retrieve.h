@@ -48,6 +48,8 @@ struct retrieve_stats {
                                   nothing), -1 when full-text did not run */
     double best_important;     /* the share of the question's important words (evidence_
                                   important) the best kept passage holds, -1 without */
+    double vector_ms;          /* wall clock of the store's vector search, 0 when not run */
+    double fts_ms;             /* and of its full-text search */
 };
 
 /* Runs the retrievers of p->mode and fuses. With p->evidence, every fused candidate is then

@@ -24,6 +24,7 @@ struct pg {
     int statement_timeout_ms;
     int answer_timeout_ms;
     bool is_pooled;    /* behind a transaction-mode pooler: no session state */
+    char *act_as_email; /* pg_options.act_as_email, or NULL */
     bool is_parked;    /* closed for idleness: the next statement reconnects */
     int64_t last_used_ms;
     pg_on_connect_fn on_connect;
@@ -48,6 +49,7 @@ struct pg *pg_new(const struct pg_options *opt)
     pg->statement_timeout_ms = opt->statement_timeout_ms;
     pg->answer_timeout_ms = opt->answer_timeout_ms;
     pg->is_pooled = opt->is_pooled;
+    pg->act_as_email = opt->act_as_email && *opt->act_as_email ? xstrdup(opt->act_as_email) : NULL;
     if (pg->answer_timeout_ms <= 0)
         pg->answer_timeout_ms =
             opt->statement_timeout_ms > 0 ? opt->statement_timeout_ms + 5000 : 30000;
@@ -71,6 +73,7 @@ void pg_free(struct pg *pg)
         return;
     pg_close(pg);
     free(pg->conninfo);
+    free(pg->act_as_email);
     free(pg);
 }
 
@@ -279,28 +282,74 @@ enum err pg_connect(struct pg *pg)
     return ERR_OK;
 }
 
+/* The session settings, and with act_as_email the person's role: one statement, one round
+ * trip (a new connection is the first thing every `cca` command waits for). The role is set
+ * only after the checks SET ROLE would make, so each failure has its own message. */
+#define SESSION_SETTINGS                                                                           \
+    "set_config('statement_timeout', $1, false),"                                                  \
+    " set_config('search_path', 'public, ' || coalesce(("                                          \
+    "  SELECT quote_ident(n.nspname) || ', ' FROM pg_extension x"                                  \
+    "  JOIN pg_namespace n ON n.oid = x.extnamespace"                                              \
+    "  WHERE x.extname IN ('vector', 'cca_vector')"                                                \
+    "    AND n.nspname NOT IN ('public', 'pg_catalog')"                                            \
+    "  ORDER BY x.extname = 'vector' DESC LIMIT 1), '') || 'pg_temp', false)"
+
 static enum err session_setup(struct pg *pg)
 {
     char stmt_timeout[16];
     snprintf(stmt_timeout, sizeof stmt_timeout, "%d",
              pg->statement_timeout_ms > 0 ? pg->statement_timeout_ms : 0);
-    const char *params[] = {stmt_timeout};
-    /* The vector extension may live in a schema of its own (a managed server's
-     * "extensions"): then it follows public, so $n::vector and its operators resolve. */
-    enum err e = pg_exec(pg,
-                         "SELECT set_config('statement_timeout', $1, false),"
-                         " set_config('search_path', 'public, ' || coalesce(("
-                         "  SELECT quote_ident(n.nspname) || ', ' FROM pg_extension x"
-                         "  JOIN pg_namespace n ON n.oid = x.extnamespace"
-                         "  WHERE x.extname IN ('vector', 'cca_vector')"
-                         "    AND n.nspname NOT IN ('public', 'pg_catalog')"
-                         "  ORDER BY x.extname = 'vector' DESC LIMIT 1), '') || 'pg_temp', false)",
-                         1, params, NULL);
+    const char *params[] = {stmt_timeout, pg->act_as_email};
+    struct pg_res *res = NULL;
+    enum err e;
+    if (!pg->act_as_email) {
+        /* The vector extension may live in a schema of its own (a managed server's
+         * "extensions"): then it follows public, so $n::vector and its operators resolve. */
+        e = pg_exec(pg, "SELECT " SESSION_SETTINGS, 1, params, NULL);
+    } else {
+        e = pg_exec(pg,
+                    "SELECT " SESSION_SETTINGS ", r.role,"
+                    " CASE WHEN r.role IS NULL THEN 'no user'"
+                    "  WHEN NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles g"
+                    "                   WHERE g.rolname = r.role) THEN 'no role'"
+                    "  WHEN NOT pg_catalog.pg_has_role(session_user, r.role, 'MEMBER')"
+                    "   THEN 'not a member'"
+                    "  ELSE pg_catalog.set_config('role', r.role, false) END"
+                    " FROM (SELECT public.cca_role_for_email($2) AS role) r",
+                    2, params, &res);
+        if (e == ERR_PERMISSION) {
+            pg_set_errmsg(pg, "cannot act as %s: only a connection allowed to act as other "
+                              "users (the demo role cca_demo) may use --user; connect as your "
+                              "own role instead",
+                          pg->act_as_email);
+            return e;
+        }
+    }
     if (e != ERR_OK) {
+        pg_res_free(res);
         log_error("session set-up failed: %s", pg->errmsg);
         return e == ERR_DB_DOWN ? e : ERR_DB;
     }
-    return ERR_OK;
+    if (pg->act_as_email) {
+        const char *role = pg_res_get(res, 0, 2);
+        const char *set = pg_res_get(res, 0, 3);
+        if (!role) {
+            pg_set_errmsg(pg, "no user with email %s (see cca user list)", pg->act_as_email);
+            e = ERR_NOT_FOUND;
+        } else if (set && strcmp(set, "no role") == 0) {
+            pg_set_errmsg(pg, "the database role %s of %s does not exist (recreate the user "
+                              "with cca user add)",
+                          role, pg->act_as_email);
+            e = ERR_NOT_FOUND;
+        } else if (set && strcmp(set, "not a member") == 0) {
+            pg_set_errmsg(pg, "not allowed to act as %s: the connecting role is not a member of "
+                              "its database role %s",
+                          pg->act_as_email, role);
+            e = ERR_PERMISSION;
+        }
+        pg_res_free(res);
+    }
+    return e;
 }
 
 /* --- queries ----------------------------------------------------------------------------- */

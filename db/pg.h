@@ -27,6 +27,13 @@ struct pg_options {
      * state (it would be lost or leak across the pooler's server connections); the database's
      * role/database defaults must pin search_path and statement_timeout (docs/scaleout.md). */
     bool is_pooled;
+    /* Act as this person (`cca --user EMAIL`): the session's role becomes their login role
+     * (public.cca_role_for_email, then the `role` setting, as SET ROLE), in the same round trip
+     * as the session settings. Not with is_pooled (the role would stay on the pooler's server
+     * connection). NULL: the login role. ERR_NOT_FOUND (no such person, or their role is
+     * missing) or ERR_PERMISSION (the login may not act as others, or not as them), with the
+     * reason in pg_errmsg, fail the connect. */
+    const char *act_as_email;
 };
 
 /* Run after every (re)connection, e.g. to SET ROLE; a non-OK return fails the connect. */

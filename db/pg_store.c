@@ -135,62 +135,12 @@ static char *text_array_literal(const char *const *items, size_t count)
 
 /* --- connection and identity ------------------------------------------------------------- */
 
-/* SET ROLE to the login role of s->act_as_email (the demo's --user), on pg. */
-static enum err act_as(struct pg_store *s, struct pg *pg)
-{
-    const char *email = s->act_as_email;
-    const char *params[] = {email};
-    struct pg_res *res = NULL;
-    enum err e = pg_exec(pg, "SELECT cca_role_for_email($1)", 1, params, &res);
-    if (e == ERR_PERMISSION) {
-        pg_set_errmsg(pg, "cannot act as %s: only a connection allowed to act as other users "
-                          "(the demo role cca_demo) may use --user; connect as your own role "
-                          "instead",
-                      email);
-        return e;
-    }
-    if (e != ERR_OK)
-        return e;
-    char *role = pg_res_dup(res, 0, 0);
-    pg_res_free(res);
-    if (!role) {
-        pg_set_errmsg(pg, "no user with email %s (see cca user list)", email);
-        return ERR_NOT_FOUND;
-    }
-    char *quoted = pg_quote_ident(pg, role);
-    if (!quoted) {
-        free(role);
-        return ERR_DB;
-    }
-    char *sql = xasprintf("SET ROLE %s", quoted);
-    e = pg_exec(pg, sql, 0, NULL, NULL);
-    if (e == ERR_PERMISSION) {
-        pg_set_errmsg(pg, "not allowed to act as %s: the connecting role is not a member of its "
-                          "database role %s",
-                      email, role);
-    } else if (e == ERR_INVALID) {
-        pg_set_errmsg(pg, "the database role %s of %s does not exist (recreate the user with "
-                          "cca user add)",
-                      role, email);
-        e = ERR_NOT_FOUND;
-    }
-    free(sql);
-    free(quoted);
-    free(role);
-    return e;
-}
-
-static enum err on_connect(struct pg *pg, void *userdata)
-{
-    struct pg_store *s = userdata;
-    return s->act_as_email ? act_as(s, pg) : ERR_OK;
-}
-
+/* A connection with the store's options: with --user it acts as that person (pg_options'
+ * act_as_email: the role is set in the session set-up's round trip). */
 static struct pg *new_conn(struct pg_store *s, const struct pg_options *o)
 {
-    struct pg *pg = pg_new(o);
-    pg_set_on_connect(pg, on_connect, s);
-    return pg;
+    (void)s;
+    return pg_new(o);
 }
 
 static enum err pgs_connect(struct pg_store *s)
@@ -1647,9 +1597,10 @@ enum err pg_store_open(const struct pg_store_options *opt, struct store **out, c
         .is_pooled = opt->is_pooled,
     };
     s->idle_disconnect_ms = opt->idle_disconnect_s > 0 ? opt->idle_disconnect_s * 1000 : 0;
-    s->pg = new_conn(s, &s->options);
     if (opt->act_as_email && *opt->act_as_email)
         s->act_as_email = xstrdup(opt->act_as_email);
+    s->options.act_as_email = s->act_as_email;
+    s->pg = new_conn(s, &s->options);
     if (s->act_as_email && opt->is_pooled) {
         /* SET ROLE is session state: through a transaction-mode pooler it would stay on a
          * server connection that the next client of the same login gets. */

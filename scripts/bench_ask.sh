@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # bench_ask.sh: the `ask` part of `make bench`. Prints figures; asserts nothing.
 #
-# On a throwaway cluster it ingests the sample knowledge base plus a synthetic corpus of about
-# BENCH_PASSAGES passages (default 10000) and prints the ingest rate (local embedder, read +
-# chunk + embed + store), then measures the overhead of `cca ask` apart from the LLM at that
-# size: offline answers (no LLM configured) for BENCH_QUESTIONS questions (default 50, from
-# tests/eval), timed in-process by the processing_time_ms that `cca ask --json` reports: from
-# rag_ask to the finished answer, i.e. store the question, embed it, hybrid retrieval, the
-# extractive answer (storing the answer afterwards is not in it); and by the wall clock of the
-# whole process, exec to exit (start-up, connecting and storing the answer included: what a
-# person waits for). Every `cca ask` is a new process, so each question meets a cold
-# word cache and a new database session (no cached plans): the pessimistic first question of
-# a session. Then the two retrievers are timed alone on the server with the same questions.
+# On a throwaway cluster, started and sized by scripts/pg.sh as `make run`'s is (sized again
+# for its data after the ingest: `pg.sh resize`), it ingests the sample knowledge base plus a
+# synthetic corpus of about BENCH_PASSAGES passages (default 100000) and prints the ingest rate
+# (local embedder, read + chunk + embed + store), then measures `cca ask` apart from the LLM at
+# that size: offline answers (no LLM configured) for BENCH_QUESTIONS questions (default 50,
+# from tests/eval), as a learner, each a new process (a cold word cache and a new database
+# session with no cached plans: what a person waits for on the command line):
+#   - the wall clock of the whole process, exec to exit (start-up, connecting, the turn, storing
+#     the answer, printing), p50 and p95;
+#   - in-process, the processing_time_ms that `cca ask --json` reports (from rag_ask to the
+#     finished answer; storing the answer is not in it);
+#   - the split, from the timings_ms of `cca ask --json` (median of each part): connect, setup
+#     (embedder, WordNet), store_question, embed, word_stats, vector, full_text, answer,
+#     store_answer, and "start+exit" = wall clock minus all of those (exec, dynamic linking,
+#     configuration, exit); and the wall clock without the vector search (per question), so
+#     the vector path's own figure can be added to it.
+# Then the two retrievers are timed alone on the server with the same questions.
 # The load average is printed with the figures: on a shared machine they scale with it.
 #
 # The synthetic corpus is deterministic: documents of 16 sections, each section about 1,000
@@ -22,7 +28,7 @@
 #                   corpus and the database (ingest is idempotent)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-want=${BENCH_PASSAGES:-10000}
+want=${BENCH_PASSAGES:-100000}
 questions=${BENCH_QUESTIONS:-50}
 [ -x ./cca ] || { echo "bench_ask: build ./cca first (make)" >&2; exit 1; }
 
@@ -89,17 +95,6 @@ fi
 scripts/pg.sh start "$work/pg" >/dev/null
 url=$(scripts/pg.sh url "$work/pg")
 sock=${url#host=}; sock=${sock%% *}
-# As bench_vector.sh: a server sized for its embeddings. With pg.sh's 256MB the exact vector
-# scan of the 80 MB passage table goes through a small ring buffer (a table above a quarter
-# of shared_buffers) and reads every page from the OS cache; BENCH_SHARED_BUFFERS=256MB
-# measures that case.
-shared_buffers=${BENCH_SHARED_BUFFERS:-1GB}
-if [ "$(psql -h "$sock" -U cca_super -d postgres -XAtc \
-        "SELECT current_setting('shared_buffers') = '$shared_buffers'")" != t ]; then
-    psql -h "$sock" -U cca_super -d postgres -Xqc "ALTER SYSTEM SET shared_buffers = '$shared_buffers'"
-    scripts/pg.sh stop "$work/pg" >/dev/null
-    scripts/pg.sh start "$work/pg" >/dev/null
-fi
 psql -h "$sock" -U cca_super -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'cca'" |
     grep -q 1 || createdb -h "$sock" -U cca_super cca
 export CCA_DATABASE_URL="$url"
@@ -115,8 +110,12 @@ fi
 # 3. Ingest.
 ./cca --config "$cfg" ingest --json "$work/corpus" > "$work/ingest.json"
 psql -h "$sock" -U cca_super cca -qc 'VACUUM ANALYZE' 2>/dev/null || true
+# The server as `make run` sizes it for this much data (scripts/setup_db.sh does the same).
+scripts/pg.sh resize "$work/pg" >/dev/null
 total=$(psql -h "$sock" -U cca_super cca -Atc 'SELECT count(*) FROM content_passages')
-SB=$shared_buffers perl -MJSON::PP -e '
+shared_buffers=$(psql -h "$sock" -U cca_super cca -XAtc 'SHOW shared_buffers')
+SB="$shared_buffers, $(scripts/pg.sh sizing "$work/pg" | grep -E '^(work_mem|effective_cache_size)' |
+    sed 's/ = /=/' | paste -sd' ')" perl -MJSON::PP -e '
     my ($total) = @ARGV;
     my $s = decode_json(do { local $/; <STDIN> });
     if ($s->{passages} > 0) {
@@ -143,6 +142,7 @@ grep -hv '^#' tests/eval/questions.tsv tests/eval/questions_heldout.tsv | cut -f
 # afterwards is the one thing it leaves out.
 : > "$work/ask.txt"
 : > "$work/wall.txt"
+: > "$work/split.txt"
 while IFS= read -r q; do
     # wall clock of the whole process: exec, dynamic linking, config, connect, WordNet, the
     # turn, storing the answer, exit (what a person waits for; issue 17's goal: p50 60 ms)
@@ -157,6 +157,11 @@ while IFS= read -r q; do
     perl -MJSON::PP -e 'my $a = decode_json(do { local $/; <STDIN> });
                         print $a->{processing_time_ms} // "", "\n"' \
         < "$work/answer.json" >> "$work/ask.txt"
+    perl -MJSON::PP -e 'my ($wall) = @ARGV; my $a = decode_json(do { local $/; <STDIN> });
+                        my $t = $a->{timings_ms} // {}; my $sum = 0; $sum += $_ for values %$t;
+                        print join(" ", "wall=$wall", (map { "$_=$t->{$_}" } sort keys %$t),
+                                   sprintf("start+exit=%.2f", $wall - $sum)), "\n"' \
+        "$(( (t1 - t0) / 1000 ))e-3" < "$work/answer.json" >> "$work/split.txt"
 done < "$work/questions.txt"
 
 # 5. The two retrievers alone, timed on the server as the same learner (clock_timestamp() in
@@ -193,7 +198,7 @@ SQL
 } | psql -h "$sock" -U cca_super cca -qAt -v ON_ERROR_STOP=1 > /dev/null 2> "$work/server.txt"
 
 perl -e '
-    my ($ask, $server, $total, $wall) = @ARGV;
+    my ($ask, $server, $total, $wall, $split) = @ARGV;
     sub pct { my ($p, @v) = @_; @v = sort { $a <=> $b } @v; return $v[int($p * $#v + 0.5)]; }
     open my $a, "<", $ask or die; my @t = grep { length } map { chomp; $_ } <$a>;
     open my $s, "<", $server or die;
@@ -206,9 +211,23 @@ perl -e '
     open my $w, "<", $wall or die; my @w = map { $_ / 1000 } grep { /\d/ } map { chomp; $_ } <$w>;
     printf "ask: wall clock from exec to stored answer (cca ask --json, a new process each): " .
            "p50 %d ms, p95 %d ms, max %d ms\n", pct(0.5, @w), pct(0.95, @w), pct(1, @w);
+    open my $sp, "<", $split or die;
+    my (%part, @rest);
+    while (<$sp>) {
+        my %r = map { split /=/ } split;
+        push @{ $part{$_} }, $r{$_} for keys %r;
+        push @rest, $r{wall} - ($r{vector} // 0);
+    }
+    my @order = (qw(start+exit connect setup store_question embed word_stats vector full_text
+                    answer store_answer));
+    printf "ask:   split (median ms): %s\n",
+        join(", ", map { sprintf "%s %.1f", $_, pct(0.5, @{ $part{$_} }) } grep { $part{$_} } @order);
+    printf "ask:   wall clock without the vector search: p50 %.1f ms, p95 %.1f ms " .
+           "(vector search alone: p50 %.1f ms, p95 %.1f ms)\n",
+        pct(0.5, @rest), pct(0.95, @rest), pct(0.5, @{ $part{vector} }), pct(0.95, @{ $part{vector} });
     printf "ask:   retrievers on the server: full text p50 %.1f ms p95 %.1f ms, " .
            "vector p50 %.1f ms p95 %.1f ms\n",
         pct(0.5, @{ $r{fts} }), pct(0.95, @{ $r{fts} }),
         pct(0.5, @{ $r{vector} }), pct(0.95, @{ $r{vector} });
-' "$work/ask.txt" "$work/server.txt" "$total" "$work/wall.txt"
+' "$work/ask.txt" "$work/server.txt" "$total" "$work/wall.txt" "$work/split.txt"
 echo "ask: load average while measuring: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"

@@ -37,9 +37,6 @@ psql "$url" -XAtqc "select cca_demo_role_setup('cca_demo')" >/dev/null
 # Vector indexes: the fallback's IVF lists once the knowledge base has 10,000 embedded rows (and
 # the rows ingested since the last call), pgvector's HNSW indexes when missing (019).
 psql "$url" -XAtqc "select cca_vector_index_maintain()" >/dev/null
-# Server sizing for the knowledge base this cluster holds (scripts/pg_size.sh; README
-# "Server settings"). Restarts the server only when shared_buffers changes.
-if [ "$(scripts/pg_size.sh "$url")" = restart ]; then
-    scripts/pg.sh stop "$dir" >/dev/null
-    scripts/pg.sh start "$dir" >/dev/null
-fi
+# Server sizing for the knowledge base this cluster now holds (scripts/pg.sh; README "Server
+# settings"): restarts the server only when shared_buffers changes.
+scripts/pg.sh resize "$dir" >/dev/null

@@ -410,7 +410,10 @@ SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedu
                  -- 019: triggers keeping the passages' content_type and vec_list in step;
                  -- admins/trainers: assign rows to the fallback's lists or clear them (counts only)
                  'cca_index.content_type_sync()', 'cca_index.passage_before()',
-                 'cca_vector_index_drop()', 'cca_vector_index_maintain()')),
+                 'cca_vector_index_drop()', 'cca_vector_index_maintain()',
+                 -- 026: caller-scoped statistics (the collection's counts only for a caller
+                 -- who reads everything, else passage_lexeme_stats')
+                 'cca_auth.lexeme_df(text[])')),
           NULL, 'every definer function that reads content is audited');
 
 -- the plan (pgvector only: the fallback always scans exactly; pgvector is not in CI) -----------

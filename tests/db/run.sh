@@ -36,6 +36,14 @@ if [ -x "$pg_store_test" ]; then
     echo "  test_pg_store (live database): $ok passed, $bad failed"
     passed=$((passed + ok)); failed=$((failed + bad))
 fi
+# scripts/pg.sh's sizing of this cluster (restarts it once)
+out=$(tests/db/pg_sizing.sh "$dir" 2>&1)
+printf '%s\n' "$out" >> "$log"
+ok=$(grep -cE '^ok ' <<<"$out"); bad=$(grep -cE '^not ok ' <<<"$out")
+[ "$ok" -eq 0 ] && bad=$((bad + 1))
+printf '%s\n' "$out" | grep -E '^not ok' | head
+echo "  pg_sizing.sh (scripts/pg.sh): $ok passed, $bad failed"
+passed=$((passed + ok)); failed=$((failed + bad))
 echo "$passed $failed" > build/results/db
 echo "db: $passed passed, $failed failed (log: $log)"
 [ "$failed" -eq 0 ]
