@@ -16,7 +16,8 @@
 -- A query (cca_vector_col_candidates, a definer) reads the blocks of the question's non-zero
 -- dimensions and sums q[d] * scale * value per position in the C aggregate cca_column_top
 -- (cca_vector 1.2); the best `candidates` positions (at least 10 × k; 4 × as many with a type
--- filter) become ids, with every pending row's id added. cca_vector_nearest then ranks those
+-- filter; SET cca.vector_candidates = N overrides the calibrated count for a session) become
+-- ids, with every pending row's id added. cca_vector_nearest then ranks those
 -- rows exactly with <=> on the real table, as the caller (row-level security applies), like
 -- 019's probed lists; fewer than k readable rows: exact search, so k rows come back whenever
 -- k exist.
@@ -404,8 +405,10 @@ BEGIN
        OR cardinality(public.cca_nonzero_dims(q)) > st.dim / 4 THEN
         RETURN NULL;
     END IF;
+    -- SET cca.vector_candidates = N: a session's own candidate count (tests, benchmarks)
     RETURN cca_index.col_top_ids(st.kind, q,
-        greatest(st.candidates, 10 * k) * CASE WHEN typed THEN 4 ELSE 1 END);
+        greatest(coalesce(nullif(current_setting('cca.vector_candidates', true), '')::integer,
+                          st.candidates), 10 * k) * CASE WHEN typed THEN 4 ELSE 1 END);
 END
 $$;
 
