@@ -11,7 +11,7 @@
 -- dimensions: a copy of the passages stored dimension by dimension lets a query read 7 % of it.
 --
 -- The copy (cca_index.cols): the passages' unit vectors quantised to int8, in column blocks --
--- one row per (dimension, run of up to 1,984 rows), the int8 values of that component for
+-- one row per (dimension, run of up to 8,000 rows), the int8 values of that component for
 -- every row of the run and one scale. cca_index.col_rows maps a position to the row's id.
 -- A query (cca_vector_col_candidates, a definer) reads the blocks of the question's non-zero
 -- dimensions and sums q[d] * scale * value per position in the C aggregate cca_column_top
@@ -70,6 +70,7 @@ CREATE TABLE cca_index.col_state (
     block_rows integer NOT NULL,    -- rows per column block
     next_pos integer NOT NULL,      -- the position the next appended row gets
     blocks integer NOT NULL,        -- column blocks per dimension
+    query_dims integer NOT NULL,    -- a query reads the columns of its query_dims largest components
     -- candidates per query, chosen by the calibration; NULL: the copy does not reach the
     -- recall target on this data and is not used
     candidates integer,
@@ -86,7 +87,7 @@ CREATE TABLE cca_index.cols (
     vals bytea NOT NULL,            -- one int8 per row
     PRIMARY KEY (kind, dim, pos0)
 );
--- 1,984 values and the row header fill a quarter of a page: never compressed or moved out
+-- 8,000 values and the row header fill one page: never compressed or moved out of line
 ALTER TABLE cca_index.cols ALTER COLUMN vals SET STORAGE PLAIN;
 CREATE TABLE cca_index.col_rows (
     kind "char" NOT NULL,
@@ -222,7 +223,8 @@ CREATE FUNCTION cca_index.col_top_ids(k "char", q vector, n integer) RETURNS tex
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
-    dims integer[] := public.cca_nonzero_dims(q);
+    dims integer[] := public.cca_top_dims(q, (SELECT s.query_dims FROM cca_index.col_state s
+                                              WHERE s.kind = k));
     top integer[];
 BEGIN
     SELECT public.cca_column_top(c.pos0, c.dim, c.scale, c.vals, q, n) INTO top
@@ -235,7 +237,9 @@ $$;
 
 -- (Re)builds the copy of a kind, calibrates it, and drops it again when it does not reach
 -- target. Holds a SHARE lock on the table (writers wait; readers do not).
-CREATE FUNCTION cca_index.col_build(k "char", target float8 DEFAULT 0.98) RETURNS jsonb
+CREATE FUNCTION cca_index.col_build(k "char", target float8 DEFAULT 0.98,
+                                    block_rows integer DEFAULT 8000, query_dims integer DEFAULT 48)
+RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp SET client_min_messages = warning
 SET max_parallel_workers_per_gather = 0 SET jit = off
 AS $$
@@ -247,7 +251,7 @@ DECLARE
     rec float8;
     chosen integer;
     chosen_recall float8;
-    tries constant integer[] := ARRAY[100, 200, 400, 800, 1600];
+    tries constant integer[] := ARRAY[50, 100, 200, 400, 800, 1600];
     t integer;
     t0 timestamptz := clock_timestamp();
 BEGIN
@@ -261,9 +265,9 @@ BEGIN
         RETURN jsonb_build_object('kind', k, 'rows', 0, 'columns', false);
     END IF;
     EXECUTE format('SELECT vector_dims(embedding) FROM %s WHERE id = $1', tbl) INTO dim USING ids[1];
-    INSERT INTO cca_index.col_state (kind, built_rows, block_rows, next_pos, blocks, candidates,
-                                     model, dim)
-    VALUES (k, n, 1984, 0, 0, 0,
+    INSERT INTO cca_index.col_state (kind, built_rows, block_rows, next_pos, blocks, query_dims,
+                                     candidates, model, dim)
+    VALUES (k, n, block_rows, 0, 0, query_dims, 0,
             (SELECT value FROM cca_settings WHERE key = 'embed_model'), dim);
     PERFORM cca_index.col_add(k, ids);
     -- calibration: 12 rows cut to their 128 largest components; recall@10 of the exact rank of
@@ -293,9 +297,9 @@ BEGIN
     IF chosen IS NULL THEN
         PERFORM cca_index.col_drop(k);
         -- the failed calibration is remembered (exact search; the next try when it has doubled)
-        INSERT INTO cca_index.col_state (kind, built_rows, block_rows, next_pos, blocks, recall,
-                                         model, dim)
-        VALUES (k, n, 1984, 0, 0, chosen_recall,
+        INSERT INTO cca_index.col_state (kind, built_rows, block_rows, next_pos, blocks, query_dims,
+                                         recall, model, dim)
+        VALUES (k, n, block_rows, 0, 0, query_dims, chosen_recall,
                 (SELECT value FROM cca_settings WHERE key = 'embed_model'), dim);
     ELSE
         UPDATE cca_index.col_state s SET candidates = chosen, recall = chosen_recall WHERE s.kind = k;
@@ -408,7 +412,7 @@ BEGIN
     -- SET cca.vector_candidates = N: a session's own candidate count (tests, benchmarks)
     RETURN cca_index.col_top_ids(st.kind, q,
         greatest(coalesce(nullif(current_setting('cca.vector_candidates', true), '')::integer,
-                          st.candidates), 10 * k) * CASE WHEN typed THEN 4 ELSE 1 END);
+                          st.candidates), 5 * k) * CASE WHEN typed THEN 4 ELSE 1 END);
 END
 $$;
 
@@ -543,7 +547,7 @@ $$;
 REVOKE ALL ON FUNCTION cca_index.col_available(), cca_index.col_current(cca_index.col_state),
     cca_index.col_mark_pending(), cca_index.col_add("char", text[]), cca_index.col_append("char"),
     cca_index.col_drop("char"), cca_index.col_top_ids("char", vector, integer),
-    cca_index.col_build("char", float8), cca_index.col_maintain("char", bigint),
+    cca_index.col_build("char", float8, integer, integer), cca_index.col_maintain("char", bigint),
     cca_vector_columns_build(text), cca_vector_col_candidates("char", vector, integer, boolean)
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cca_vector_columns_build(text) TO cca_admin;

@@ -8,6 +8,11 @@
 CREATE FUNCTION cca_nonzero_dims(vector) RETURNS integer[]
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
+-- the (at most) m non-zero dimensions of largest magnitude (ties: the lower dimension), in
+-- dimension order: a query reads only these columns
+CREATE FUNCTION cca_top_dims(vector, integer) RETURNS integer[]
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
 -- a run of rows as column blocks: for each dimension, the scale (the largest magnitude of that
 -- component of the rows' unit vectors, / 127) and one int8 per row (round(x / scale)); a NULL
 -- element is a row of zeros. COST: one pass over the rows per dimension.

@@ -3,6 +3,13 @@
 -- cca_column_top ranks positions by the approximate inner product (checked against the sum
 -- computed in SQL from the same blocks); edge cases: zero vectors, NULLs, mismatched dimensions.
 SELECT cca_nonzero_dims('[0,1.5,0,-2,0]'), cca_nonzero_dims('[0,0,0]'), cca_nonzero_dims('[3]');
+-- the m largest: |-2| > |1.5| = |-1.5| > 0.5 (ties: the lower dimension), returned in order
+SELECT m, cca_top_dims('[0,1.5,0.5,-2,-1.5]', m) FROM generate_series(0, 6) m;
+-- the same in SQL
+SELECT array_agg(d ORDER BY d) AS sql_top3 FROM (SELECT d FROM unnest('{0,1.5,0.5,-2,-1.5}'::real[])
+  WITH ORDINALITY u(x, d) WHERE x <> 0 ORDER BY abs(x) DESC, d LIMIT 3) s;
+SELECT cca_top_dims('[0,0]', 5) AS zero;
+SELECT cca_top_dims('[1]', -1);
 
 CREATE TABLE cv (pos int, v vector(4));
 INSERT INTO cv VALUES (0, '[1,2,3,4]'), (1, '[-4,0,0.5,1]'), (2, '[0,0,0,0]'), (3, '[0,3,0,-3]'),
