@@ -70,7 +70,8 @@ CREATE TABLE cca_index.col_state (
     block_rows integer NOT NULL,    -- rows per column block
     next_pos integer NOT NULL,      -- the position the next appended row gets
     blocks integer NOT NULL,        -- column blocks per dimension
-    query_dims integer NOT NULL,    -- a query reads the columns of its query_dims largest components
+    -- a query reads the columns of its largest components covering this share of its squared norm
+    query_share float8 NOT NULL,
     -- candidates per query, chosen by the calibration; NULL: the copy does not reach the
     -- recall target on this data and is not used
     candidates integer,
@@ -223,7 +224,7 @@ CREATE FUNCTION cca_index.col_top_ids(k "char", q vector, n integer) RETURNS tex
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
-    dims integer[] := public.cca_top_dims(q, (SELECT s.query_dims FROM cca_index.col_state s
+    dims integer[] := public.cca_top_dims(q, (SELECT s.query_share FROM cca_index.col_state s
                                               WHERE s.kind = k));
     top integer[];
 BEGIN
@@ -238,7 +239,7 @@ $$;
 -- (Re)builds the copy of a kind, calibrates it, and drops it again when it does not reach
 -- target. Holds a SHARE lock on the table (writers wait; readers do not).
 CREATE FUNCTION cca_index.col_build(k "char", target float8 DEFAULT 0.98,
-                                    block_rows integer DEFAULT 8000, query_dims integer DEFAULT 48)
+                                    block_rows integer DEFAULT 8000, query_share float8 DEFAULT 0.9)
 RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp SET client_min_messages = warning
 SET max_parallel_workers_per_gather = 0 SET jit = off
@@ -265,9 +266,9 @@ BEGIN
         RETURN jsonb_build_object('kind', k, 'rows', 0, 'columns', false);
     END IF;
     EXECUTE format('SELECT vector_dims(embedding) FROM %s WHERE id = $1', tbl) INTO dim USING ids[1];
-    INSERT INTO cca_index.col_state (kind, built_rows, block_rows, next_pos, blocks, query_dims,
+    INSERT INTO cca_index.col_state (kind, built_rows, block_rows, next_pos, blocks, query_share,
                                      candidates, model, dim)
-    VALUES (k, n, block_rows, 0, 0, query_dims, 0,
+    VALUES (k, n, block_rows, 0, 0, query_share, 0,
             (SELECT value FROM cca_settings WHERE key = 'embed_model'), dim);
     PERFORM cca_index.col_add(k, ids);
     -- calibration: 12 rows cut to their 128 largest components; recall@10 of the exact rank of
@@ -297,14 +298,13 @@ BEGIN
     IF chosen IS NULL THEN
         PERFORM cca_index.col_drop(k);
         -- the failed calibration is remembered (exact search; the next try when it has doubled)
-        INSERT INTO cca_index.col_state (kind, built_rows, block_rows, next_pos, blocks, query_dims,
+        INSERT INTO cca_index.col_state (kind, built_rows, block_rows, next_pos, blocks, query_share,
                                          recall, model, dim)
-        VALUES (k, n, block_rows, 0, 0, query_dims, chosen_recall,
+        VALUES (k, n, block_rows, 0, 0, query_share, chosen_recall,
                 (SELECT value FROM cca_settings WHERE key = 'embed_model'), dim);
     ELSE
         UPDATE cca_index.col_state s SET candidates = chosen, recall = chosen_recall WHERE s.kind = k;
-        -- dimension-major order: a query's blocks of one dimension share pages
-        CLUSTER cca_index.cols USING cols_pkey;
+        -- (no CLUSTER: a block fills its page, so any order reads the same pages)
         ANALYZE cca_index.cols;
         ANALYZE cca_index.col_rows;
     END IF;
@@ -547,7 +547,7 @@ $$;
 REVOKE ALL ON FUNCTION cca_index.col_available(), cca_index.col_current(cca_index.col_state),
     cca_index.col_mark_pending(), cca_index.col_add("char", text[]), cca_index.col_append("char"),
     cca_index.col_drop("char"), cca_index.col_top_ids("char", vector, integer),
-    cca_index.col_build("char", float8, integer, integer), cca_index.col_maintain("char", bigint),
+    cca_index.col_build("char", float8, integer, float8), cca_index.col_maintain("char", bigint),
     cca_vector_columns_build(text), cca_vector_col_candidates("char", vector, integer, boolean)
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cca_vector_columns_build(text) TO cca_admin;

@@ -11,8 +11,9 @@
  * the largest sums are the candidates that the caller ranks again with the exact distance.
  *
  *   cca_nonzero_dims(vector) -> int4[]          the 1-based dimensions that are not 0
- *   cca_top_dims(vector, m) -> int4[]           the (at most) m non-zero dimensions of largest
- *                                               magnitude (ties: the lower first), in order
+ *   cca_top_dims(vector, share) -> int4[]       the fewest dimensions of largest magnitude (ties:
+ *                                               the lower first) whose squares sum to share of
+ *                                               the squared norm (1: every non-zero one), in order
  *   cca_columns(vector[]) -> setof (dim, scale, vals)
  *                                               a run of rows as column blocks, one per
  *                                               dimension; a NULL element is a row of zeros
@@ -103,24 +104,37 @@ Datum
 cca_top_dims(PG_FUNCTION_ARGS)
 {
 	struct vector *v = PG_GETARG_VECTOR_P(0);
-	int32		m = PG_GETARG_INT32(1);
+	float8		share = PG_GETARG_FLOAT8(1);
 	int		   *idx = palloc(sizeof(int) * (size_t) Max(v->dim, 1));
 	Datum	   *out;
-	int			n = 0;
+	int			n = 0,
+				take = 0;
+	double		total = 0.0,
+				got = 0.0;
 
-	if (m < 0)
+	if (isnan(share))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("cca_top_dims: m must not be negative")));
+						errmsg("cca_top_dims: share must be a number")));
 	for (int i = 0; i < v->dim; i++)
 		if (v->x[i] != 0.0f)
+		{
 			idx[n++] = i;
+			total += (double) v->x[i] * (double) v->x[i];
+		}
 	qsort_arg(idx, n, sizeof(int), top_dims_cmp, v->x);
-	n = Min(n, m);
-	qsort(idx, n, sizeof(int), int_cmp);
-	out = palloc(sizeof(Datum) * (size_t) Max(n, 1));
-	for (int i = 0; i < n; i++)
+	if (share >= 1.0)
+		take = n;
+	else
+		while (take < n && got < share * total)
+		{
+			got += (double) v->x[idx[take]] * (double) v->x[idx[take]];
+			take++;
+		}
+	qsort(idx, take, sizeof(int), int_cmp);
+	out = palloc(sizeof(Datum) * (size_t) Max(take, 1));
+	for (int i = 0; i < take; i++)
 		out[i] = Int32GetDatum(idx[i] + 1);
-	PG_RETURN_ARRAYTYPE_P(construct_array(out, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+	PG_RETURN_ARRAYTYPE_P(construct_array(out, take, INT4OID, sizeof(int32), true, TYPALIGN_INT));
 }
 
 PG_FUNCTION_INFO_V1(cca_columns);

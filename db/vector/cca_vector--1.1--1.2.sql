@@ -8,9 +8,10 @@
 CREATE FUNCTION cca_nonzero_dims(vector) RETURNS integer[]
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
--- the (at most) m non-zero dimensions of largest magnitude (ties: the lower dimension), in
--- dimension order: a query reads only these columns
-CREATE FUNCTION cca_top_dims(vector, integer) RETURNS integer[]
+-- the fewest dimensions of largest magnitude (ties: the lower dimension) whose squares sum to
+-- `share` of the squared norm (share >= 1: every non-zero one), in dimension order: a query
+-- reads only these columns
+CREATE FUNCTION cca_top_dims(vector, double precision) RETURNS integer[]
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- a run of rows as column blocks: for each dimension, the scale (the largest magnitude of that

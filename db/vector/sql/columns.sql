@@ -3,14 +3,18 @@
 -- cca_column_top ranks positions by the approximate inner product (checked against the sum
 -- computed in SQL from the same blocks); edge cases: zero vectors, NULLs, mismatched dimensions.
 SELECT cca_nonzero_dims('[0,1.5,0,-2,0]'), cca_nonzero_dims('[0,0,0]'), cca_nonzero_dims('[3]');
--- the m largest: |-2| > |1.5| = |-1.5| > 0.5 (ties: the lower dimension), returned in order
-SELECT m, cca_top_dims('[0,1.5,0.5,-2,-1.5]', m) FROM generate_series(0, 6) m;
+-- the largest components covering a share of the squared norm (4 + 2.25 + 2.25 + 0.25 = 8.75):
+-- 4 is 46 %, with one 1.5 it is 71 %, with both 97 %, then all; returned in dimension order
+-- (ties: the lower dimension first)
+SELECT s, cca_top_dims('[0,1.5,0.5,-2,-1.5]', s) FROM unnest(ARRAY[0, 0.3, 0.46, 0.5, 0.71, 0.9, 0.98, 1, 2]) s;
 -- the same in SQL
-SELECT array_agg(d ORDER BY d) AS sql_top3 FROM (SELECT d FROM unnest('{0,1.5,0.5,-2,-1.5}'::real[])
-  WITH ORDINALITY u(x, d) WHERE x <> 0 ORDER BY abs(x) DESC, d LIMIT 3) s;
-SELECT cca_top_dims('[0,0]', 5) AS zero;
-SELECT cca_top_dims('[1]', -1);
-
+SELECT s, array_agg(d ORDER BY d) AS sql_dims
+  FROM (SELECT d, sum(x * x) OVER (ORDER BY abs(x) DESC, d) - x * x AS before, sum(x * x) OVER () AS total
+          FROM unnest('{0,1.5,0.5,-2,-1.5}'::real[]) WITH ORDINALITY u(x, d) WHERE x <> 0) z,
+       unnest(ARRAY[0.3, 0.5, 0.9, 0.98]) s
+ WHERE before < s * total GROUP BY s ORDER BY s;
+SELECT cca_top_dims('[0,0]', 0.9) AS zero;
+SELECT cca_top_dims('[1]', 'NaN');
 CREATE TABLE cv (pos int, v vector(4));
 INSERT INTO cv VALUES (0, '[1,2,3,4]'), (1, '[-4,0,0.5,1]'), (2, '[0,0,0,0]'), (3, '[0,3,0,-3]'),
                       (4, '[2,2,2,2]'), (5, '[0.001,-1,1,0]'), (6, NULL);
