@@ -412,7 +412,7 @@ BEGIN
     -- SET cca.vector_candidates = N: a session's own candidate count (tests, benchmarks)
     RETURN cca_index.col_top_ids(st.kind, q,
         greatest(coalesce(nullif(current_setting('cca.vector_candidates', true), '')::integer,
-                          st.candidates), 5 * k) * CASE WHEN typed THEN 4 ELSE 1 END);
+                          st.candidates), 3 * k) * CASE WHEN typed THEN 4 ELSE 1 END);
 END
 $$;
 
