@@ -133,24 +133,19 @@ DECLARE
     k "char" := TG_ARGV[0];
 BEGIN
     IF NEW.embedding IS NOT NULL
+       AND (TG_OP = 'INSERT' OR NEW.embedding IS DISTINCT FROM OLD.embedding OR NEW.id <> OLD.id)
        AND EXISTS (SELECT 1 FROM cca_index.col_state s WHERE s.kind = k AND s.candidates IS NOT NULL) THEN
         INSERT INTO cca_index.col_pending (kind, id) VALUES (k, NEW.id) ON CONFLICT DO NOTHING;
     END IF;
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER content_passages_col_insert AFTER INSERT ON content_passages
-    FOR EACH ROW WHEN (NEW.embedding IS NOT NULL) EXECUTE FUNCTION cca_index.col_mark_pending('p');
-CREATE TRIGGER content_passages_col_update AFTER UPDATE OF embedding, id ON content_passages
-    FOR EACH ROW WHEN (NEW.embedding IS NOT NULL AND (NEW.embedding IS DISTINCT FROM OLD.embedding
-                                                     OR NEW.id IS DISTINCT FROM OLD.id))
-    EXECUTE FUNCTION cca_index.col_mark_pending('p');
-CREATE TRIGGER learning_content_col_insert AFTER INSERT ON learning_content
-    FOR EACH ROW WHEN (NEW.embedding IS NOT NULL) EXECUTE FUNCTION cca_index.col_mark_pending('d');
-CREATE TRIGGER learning_content_col_update AFTER UPDATE OF embedding, id ON learning_content
-    FOR EACH ROW WHEN (NEW.embedding IS NOT NULL AND (NEW.embedding IS DISTINCT FROM OLD.embedding
-                                                     OR NEW.id IS DISTINCT FROM OLD.id))
-    EXECUTE FUNCTION cca_index.col_mark_pending('d');
+-- No column list and no WHEN clause: either would make the embedding column depend on the
+-- trigger, and cca_alter_embedding_dim (004) and the reindex (016) retype that column.
+CREATE TRIGGER content_passages_col_pending AFTER INSERT OR UPDATE ON content_passages
+    FOR EACH ROW EXECUTE FUNCTION cca_index.col_mark_pending('p');
+CREATE TRIGGER learning_content_col_pending AFTER INSERT OR UPDATE ON learning_content
+    FOR EACH ROW EXECUTE FUNCTION cca_index.col_mark_pending('d');
 
 -- ---------------------------------------------------------------------------------------
 -- Building and extending the copy
