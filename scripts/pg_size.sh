@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # pg_size.sh URL: sizes a CCA server for the knowledge base it holds (README "Server
 # settings"), as the superuser at URL, with ALTER SYSTEM:
-#   shared_buffers        the two content tables (embeddings are stored in the row) and a
-#                         quarter more, plus 64MB; at least 256MB (pg.sh's default), at most a
-#                         quarter of the machine's memory
+#   shared_buffers        the two content tables (embeddings are stored in the row) and the
+#                         fallback's columnar copy of them (024, cca_index.cols), a quarter
+#                         more, plus 64MB; at least 256MB (pg.sh's default), at most a quarter
+#                         of the machine's memory
 #   effective_cache_size  half the machine's memory
 #   maintenance_work_mem  a sixteenth of it, 64MB to 1GB (pgvector's HNSW builds)
 # The last two take effect at once; prints "restart" when shared_buffers changed (the caller
@@ -13,7 +14,8 @@ url=${1:?usage: pg_size.sh URL}
 q() { psql -X -At -v ON_ERROR_STOP=1 "$url" -c "$1"; }
 ram_mb=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
 data_mb=$(q "select ceil((coalesce(pg_total_relation_size(to_regclass('public.learning_content')), 0)
-                          + coalesce(pg_total_relation_size(to_regclass('public.content_passages')), 0))
+                          + coalesce(pg_total_relation_size(to_regclass('public.content_passages')), 0)
+                          + coalesce(pg_total_relation_size(to_regclass('cca_index.cols')), 0))
                          / 1048576.0)")
 sb=$(( data_mb * 5 / 4 + 64 ))
 [ "$sb" -lt 256 ] && sb=256
