@@ -11,7 +11,7 @@
 
 int main(int argc, char **argv)
 {
-    int dim = argc > 1 ? atoi(argv[1]) : 1536;
+    int dim = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 1536;
     struct embed_local *el;
     if (embed_local_new(dim, true, &el) != ERR_OK) {
         fprintf(stderr, "embed_lines: bad dimension %d\n", dim);
