@@ -2,38 +2,40 @@
 -- local embedder's questions), where 019's IVF lists do not reach their recall target.
 --
 -- Why: the local embedder (core/embed_local.c) hashes a text's features into 1536 signed
--- buckets. A passage of ~1,000 characters has a few thousand features and nearly every bucket
--- set (measured at 100,000 passages: see db/vector/README.md); a question has a few dozen
--- features and 102 non-zero buckets at the median of tests/eval's 131 questions (10 to 203).
--- The passages are spread almost evenly over the sphere, so k-means lists do not separate them
--- (019's calibration stays below recall 0.98 and search stays exact, ~400 ms at 100,000). But
--- a question's inner product with a passage only involves the question's own non-zero
--- dimensions: a copy of the passages stored dimension by dimension lets a query read 7 % of it.
+-- buckets. A passage of ~1,000 characters sets nearly every bucket (1,170 non-zero at the
+-- median of bench_ask's 100,216 passages); a question sets a few (102 at the median of
+-- tests/eval's 131 questions, 10 to 203). The passages are spread almost evenly over the
+-- sphere, so k-means lists do not separate them (019's calibration: recall@10 0.80, unused;
+-- exact search ~280-420 ms at 100,000). But a question's inner product with a passage only
+-- involves the question's non-zero dimensions, and the largest components covering 90 % of
+-- its squared norm are ~50 of them: a copy of the passages stored dimension by dimension lets
+-- a query read ~3 % of it.
 --
--- The copy (cca_index.cols): the passages' unit vectors quantised to int8, in column blocks --
--- one row per (dimension, run of up to 8,000 rows), the int8 values of that component for
--- every row of the run and one scale. cca_index.col_rows maps a position to the row's id.
--- A query (cca_vector_col_candidates, a definer) reads the blocks of the question's non-zero
--- dimensions and sums q[d] * scale * value per position in the C aggregate cca_column_top
--- (cca_vector 1.2); the best `candidates` positions (at least 10 × k; 4 × as many with a type
--- filter; SET cca.vector_candidates = N overrides the calibrated count for a session) become
--- ids, with every pending row's id added. cca_vector_nearest then ranks those
--- rows exactly with <=> on the real table, as the caller (row-level security applies), like
--- 019's probed lists; fewer than k readable rows: exact search, so k rows come back whenever
--- k exist.
+-- The copy (cca_index.cols): the unit vectors quantised to int8 in column blocks -- one row per
+-- (dimension, run of up to 8,000 rows): the int8 values of that component for every row of the
+-- run and one scale. cca_index.col_rows maps a position to the row's id.
+-- A query (cca_vector_col_candidates, a definer returning ids only) reads the blocks of
+-- cca_top_dims(q, 0.9) and sums q[d] * scale * value per position in the C aggregate
+-- cca_column_top (cca_vector 1.2); the best max(candidates, 3 × k) positions (4 × as many with
+-- a type filter; SET cca.vector_candidates = N overrides the calibrated count for a session)
+-- become ids, with every pending row's id added. cca_vector_nearest then ranks those rows
+-- exactly with <=> on the real table, as the caller (row-level security applies), like 019's
+-- probed lists; fewer than k readable rows: exact search, so k rows come back whenever k exist.
 -- Which path a query takes (cca_vector_nearest): a query with at most a quarter of its
--- dimensions non-zero and a copy built -> the columns; else the IVF lists if calibrated; else
--- exact. SET cca.vector_exact = on is exact (cca_match_sql, unchanged).
+-- dimensions non-zero and a copy in use -> the columns; else the IVF lists if calibrated; else
+-- exact. A dense query never takes the columns (clustered dense data keeps 019's lists).
+-- SET cca.vector_exact = on is exact (cca_match_sql, unchanged).
 -- Writes: an insert, or an update of the embedding, adds the row's id to cca_index.col_pending
 -- (a trigger, only while a copy is in use): pending rows are always ranked, so they are seen at
 -- once; a deleted row is gone (the rank reads the table). cca_vector_index_maintain() builds
--- the copy once a table has 2,000 embedded rows (below that exact search takes a few ms),
+-- the copy once a table has 2,000 embedded rows (below that an exact scan takes a few ms),
 -- appends pending rows as new blocks once there are 256 of them, and rebuilds it when the table
--- has doubled, the embedder changed, or a quarter of the copy's rows are stale.
--- Calibration at build: 12 rows of the table, each cut to its 128 largest components (a
--- sparse query like a question), are ranked exactly and through the copy; the smallest
--- candidate count among 100, 200, 400, 800, 1,600 whose recall@10 reaches 0.98 is kept. When
--- none does, the copy is dropped and not used.
+-- has doubled, the embedder changed, or a quarter of the copy's positions are stale.
+-- Calibration at build: 12 rows of the table, each cut to its 128 largest components (sparse,
+-- but with its energy spread more evenly than a question's, so it reads ~100 columns), are
+-- ranked exactly and through the copy; the smallest candidate count among 50, 100, 200 ...
+-- 1,600 whose recall@10 reaches 0.98 is kept (50 at 100,000 passages; real questions: recall@5
+-- 1.000, recall@20 0.991). When none does, the copy is dropped and not used.
 --
 -- On real pgvector nothing here is used (cca_match_sql never calls cca_vector_nearest there):
 -- the tables stay empty. Where the cca_vector library on the server is older than 1.2 the
