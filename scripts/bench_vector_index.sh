@@ -19,7 +19,7 @@
 #   server_ms  the call inside the server (clock_timestamp around it: planning + execution)
 #   wall_ms    the whole psql process: start, connect, SET ROLE, the call, exit
 #   recall     |result ∩ exact| / k, per call, against exact search as the superuser
-# Server settings: sized by scripts/pg_size.sh, as `make run` sizes its server; nothing is
+# Server settings: sized by `scripts/pg.sh resize`, as `make run` sizes its server; nothing is
 # prewarmed.
 #
 #   target: default the fallback on a private cluster (BENCH_DIR, default /tmp/cca-bench-index;
@@ -95,12 +95,9 @@ SQL
     psql_q "$url" -c "SELECT kind, lists, built_rows, probe_rows, round(recall::numeric, 3) AS recall
                       FROM cca_index.state ORDER BY kind" | sed 's/^/bench_vector_index: lists /'
 fi
-# the server sized as `make run` sizes it (scripts/pg_size.sh); restarted when that changes
-if [ "$(scripts/pg_size.sh "$url")" = restart ]; then
-    if [ -n "${BENCH_RESTART:-}" ]; then $BENCH_RESTART >/dev/null
-    elif [ -z "${BENCH_URL:-}" ]; then scripts/pg.sh stop "$dir" >/dev/null; scripts/pg.sh start "$dir" >/dev/null
-    else echo "bench_vector_index: restart the server for its new shared_buffers (BENCH_RESTART)" >&2; fi
-fi
+# the server sized as `make run` sizes it (scripts/pg.sh resize restarts it when that changes);
+# a server of BENCH_URL is measured with its own settings
+[ -n "${BENCH_URL:-}" ] || scripts/pg.sh resize "$dir" >/dev/null
 
 ext=$(psql_q "$url" -c "SELECT extname || ' ' || extversion FROM pg_extension WHERE extname IN ('vector', 'cca_vector')")
 learner=$(psql_q "$url" -c "SELECT db_role FROM users WHERE email = 'alice@example.com'")

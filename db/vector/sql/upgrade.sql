@@ -20,6 +20,9 @@ CREATE EXTENSION cca_vector VERSION '1.0';
 CREATE TABLE up (id int, v vector(3));
 INSERT INTO up VALUES (1, '[1,2,3]'), (2, '[3,2,1]');
 SELECT count(*) AS objects_1_0 FROM pg_temp.members();
+ALTER EXTENSION cca_vector UPDATE TO '1.1';
+SELECT extversion, (SELECT count(*) FROM pg_temp.members()) AS objects_1_1
+  FROM pg_extension WHERE extname = 'cca_vector';
 ALTER EXTENSION cca_vector UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'cca_vector';
 -- no difference either way
@@ -29,4 +32,6 @@ UNION ALL
 -- the new functions work on the old rows
 SELECT avg(v), sum(v), avg(v::halfvec) AS avg_half FROM up;
 SELECT id, v || v AS twice, subvector(v, 2, 2), binary_quantize(v - '[2,2,2]') FROM up ORDER BY id;
+SELECT cca_nonzero_dims(v), (SELECT array_agg(c.dim) FROM cca_columns(ARRAY[v]) c) AS dims
+  FROM up ORDER BY id;
 DROP TABLE up;
