@@ -561,6 +561,82 @@ static void online_answer(void **state)
     result_cleanup(&r);
 }
 
+/* Refusal discipline online: an answer that cites none of the passages is not shown, and a
+ * question the knowledge base has nothing on, or one in another language, never reaches the
+ * model. */
+static void online_refusals(void **state)
+{
+    struct fx *f = *state;
+    const char *args[] = {"--answer", "Parental leave lasts sixteen weeks, fully paid.", NULL};
+    online_rag(f, args);
+    struct result r;
+    result_init(&r);
+    run(f, &r, NULL, "How long is parental leave?");
+    print_message("%s\n%s\n", r.text, r.reasons);
+    assert_int_equal(r.state, RAG_STATE_DONE);
+    assert_false(r.is_offline);
+    assert_true(r.abstain);
+    assert_true(r.confidence == 0);
+    assert_true(strncmp(r.text, "The knowledge base has nothing on this.", 39) == 0);
+    assert_non_null(strstr(r.text, "cited none of the passages"));
+    assert_null(strstr(r.text, "sixteen weeks, fully paid"));
+    assert_non_null(strstr(r.reasons, "cited no passage"));
+    struct fake_store_message m;
+    assert_true(last_message(f, &m));
+    assert_true(m.abstain);
+    assert_string_equal(m.response, r.text);
+    result_cleanup(&r);
+    char *log = read_file(f->log_path);
+    int posts = 0;
+    for (const char *p = strstr(log, ">>> POST"); p; p = strstr(p + 1, ">>> POST"))
+        posts++;
+    free(log);
+
+    const char *refused[] = {"Which volcano erupted in Iceland during 2010?",
+                             "Wie viele Wochen Elternzeit bekomme ich?"};
+    for (size_t i = 0; i < 2; i++) {
+        result_init(&r);
+        run(f, &r, NULL, refused[i]);
+        print_message("%s\n%s\n", r.text, r.reasons);
+        assert_int_equal(r.state, RAG_STATE_DONE);
+        assert_true(r.abstain);
+        assert_int_equal(r.source_count, 0);
+        assert_true(r.confidence == 0);
+        if (i == 1) {
+            assert_non_null(strstr(r.text, "The knowledge base is in English"));
+            assert_non_null(strstr(r.text, "German"));
+        }
+        result_cleanup(&r);
+    }
+    log = read_file(f->log_path);
+    int after = 0;
+    for (const char *p = strstr(log, ">>> POST"); p; p = strstr(p + 1, ">>> POST"))
+        after++;
+    free(log);
+    assert_int_equal(after, posts); /* the model was not asked */
+}
+
+/* Offline, a question in another language says so plainly instead of quoting English text. */
+static void offline_foreign_language(void **state)
+{
+    struct fx *f = *state;
+    offline_rag(f);
+    struct result r;
+    result_init(&r);
+    run(f, &r, NULL, "Combien de semaines de congé parental ai-je ?");
+    print_message("%s\n%s\n", r.text, r.reasons);
+    assert_true(r.abstain);
+    assert_int_equal(r.source_count, 0);
+    assert_non_null(strstr(r.text, "The knowledge base is in English"));
+    assert_non_null(strstr(r.text, "French"));
+    assert_null(strstr(r.text, "[1]"));
+    assert_non_null(strstr(r.reasons, "the knowledge base is in English"));
+    struct fake_store_message m;
+    assert_true(last_message(f, &m));
+    assert_true(m.abstain);
+    result_cleanup(&r);
+}
+
 /* A follow-up never re-sends an earlier answer whose sources the asker may no longer read
  * (restricted since, or read by someone else): its passages are re-checked with the store. */
 /* The last request the fake LLM server logged (a heap copy) and how many there were. */
@@ -703,6 +779,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(offline_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(abstains_when_nothing_matches, setup, teardown),
+        cmocka_unit_test_setup_teardown(offline_foreign_language, setup, teardown),
+        cmocka_unit_test_setup_teardown(online_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(db_down_keeps_question_locally, setup, teardown),
         cmocka_unit_test_setup_teardown(unstorable_outcome_is_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(cancel_before_start, setup, teardown),
