@@ -80,13 +80,8 @@ psql_q "$url" -c "SELECT 'bench_vector_sparse: IVF lists (019) ' || coalesce(str
     FROM cca_index.state"
 
 # 2. The questions and their vectors
-srcs="core/embed_local.c core/wordnet.c core/wordnet_table.c core/stem.c core/chunk.c core/utf8.c
-      core/buf.c core/mem.c"
-# shellcheck disable=SC2086
-cc -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -I. -o "$work/embed_lines" \
-    -DCCA_WORDNET_TABLE="\"$PWD/build/wordnet/wordnet.tbl\"" tests/eval/embed_lines.c $srcs -lwordnet -lm
 grep -hv '^#' tests/eval/questions.tsv tests/eval/questions_heldout.tsv | cut -f1 | awk NF > "$work/q.txt"
-"$work/embed_lines" < "$work/q.txt" | awk '{print NR "\t" $0}' > "$work/q.tsv"
+scripts/embed_questions.sh "$work" < "$work/q.txt" | awk '{print NR "\t" $0}' > "$work/q.tsv"
 psql_q "$url" >/dev/null <<SQL
 DROP SCHEMA IF EXISTS bench CASCADE;
 CREATE SCHEMA bench;
