@@ -39,6 +39,151 @@ BEGIN
 END
 $$;
 
+-- ---------------------------------------------------------------------------------------
+-- Retrieval on pgvector (2 and 3 above)
+-- ---------------------------------------------------------------------------------------
+CREATE INDEX idx_content_passages_content_type ON content_passages (content_type);
+
+-- pgvector's settings for one query of match_documents / match_passages; returns true when
+-- the query must be exact (a rare type) instead. Does nothing on the fallback. See 2, 3.
+CREATE FUNCTION cca_hnsw_tune(match_count integer, content_types text[], kind text)
+RETURNS boolean
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    ns text;
+    tbl text := CASE kind WHEN 'documents' THEN 'public.learning_content'
+                          ELSE 'public.content_passages' END;
+    k integer := greatest(coalesce(match_count, 1), 1);
+    n float8;
+    typed bigint;
+    common float8;
+    ef integer;
+    rare integer;
+BEGIN
+    SELECT e.extnamespace::regnamespace::text INTO ns FROM pg_extension e WHERE e.extname = 'vector';
+    IF ns IS NULL THEN
+        RETURN false;
+    END IF;
+    IF current_setting('hnsw.ef_search', true) IS NULL THEN
+        -- any call into pgvector's library loads it, and with it its settings
+        EXECUTE format('SELECT %s.vector_dims(%L::%s.vector)', ns, '[0]', ns);
+    END IF;
+    SELECT greatest(c.reltuples, 0) INTO n FROM pg_class c WHERE c.oid = tbl::regclass;
+    -- a type with at most `rare` rows is searched exactly: 2 % of the table or 4 × k rows
+    -- (then an HNSW scan would walk most of the graph to find k of them), at most 5,000
+    rare := least(greatest(4 * k, ceil(n / 50)), 5000)::integer;
+    IF content_types IS NOT NULL THEN
+        -- the statistics' share of these types; a common one needs no count
+        SELECT sum(v.f) * n INTO common FROM pg_stats s,
+            unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS v(val, f)
+        WHERE s.schemaname = 'public' AND s.tablename = split_part(tbl, '.', 2)
+          AND s.attname = 'content_type' AND v.val = ANY (content_types);
+    END IF;
+    IF content_types IS NOT NULL AND coalesce(common, 0) < 10 * rare THEN
+        -- as the caller: the rows of these types the caller may read, up to `rare` + 1 (an
+        -- index scan of idx_*_content_type that stops there)
+        EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %s t WHERE t.embedding IS NOT NULL'
+                       ' AND t.content_type = ANY ($1) LIMIT %s) x', tbl, rare + 1)
+            INTO typed USING content_types;
+        IF typed <= rare THEN
+            PERFORM set_config('enable_sort', 'on', true);
+            RETURN true;
+        END IF;
+    END IF;
+    PERFORM set_config('hnsw.iterative_scan', 'relaxed_order', true);
+    -- every row may be visited before k rows pass the filter and the policies
+    PERFORM set_config('hnsw.max_scan_tuples', greatest(20000, ceil(n * 1.1))::bigint::text, true);
+    ef := coalesce(nullif(current_setting('cca.hnsw_ef_search', true), '')::integer,
+                   greatest(300, 3 * k));
+    PERFORM set_config('hnsw.ef_search', least(greatest(ef, k, 1), 1000)::text, true);
+    RETURN false;
+END
+$$;
+
+-- match_documents and match_passages (004 / 023's), tuned by the function above; when it
+-- says exact, the query text is cca_match_sql's exact form (cca.vector_exact for that call).
+CREATE OR REPLACE FUNCTION match_documents(
+    query_embedding vector,
+    match_threshold float DEFAULT 0.7,
+    match_count int DEFAULT 5,
+    content_types text[] DEFAULT NULL)
+RETURNS TABLE (id text, title text, content text, content_type text, similarity float,
+               metadata jsonb)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp
+SET max_parallel_workers_per_gather = 0 SET jit = off
+AS $$
+DECLARE
+    has_types boolean := content_types IS NOT NULL;
+    k integer := CASE WHEN match_count IS NOT NULL THEN least(match_count, 1000) END;
+    sql text;
+    prev text;
+BEGIN
+    IF query_embedding IS NULL OR k IS NULL OR k < 1 THEN
+        RETURN;
+    END IF;
+    IF cca_hnsw_tune(k, content_types, 'documents') THEN
+        prev := current_setting('cca.vector_exact', true);
+        PERFORM set_config('cca.vector_exact', 'on', true);
+        sql := cca_match_sql('documents', has_types);
+        PERFORM set_config('cca.vector_exact', coalesce(prev, ''), true);
+    ELSE
+        sql := cca_match_sql('documents', has_types);
+    END IF;
+    RETURN QUERY EXECUTE sql USING query_embedding, k, content_types, coalesce(match_threshold, -2.0);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION match_passages(
+    query_embedding vector,
+    match_threshold float,
+    match_count int,
+    content_types text[] DEFAULT NULL)
+RETURNS TABLE (passage_id text, content_id text, title text, content_type text,
+               source_path text, heading text, body text, similarity float, audience text,
+               review_due boolean)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp
+SET max_parallel_workers_per_gather = 0 SET jit = off
+AS $$
+DECLARE
+    has_types boolean := content_types IS NOT NULL;
+    k integer := CASE WHEN match_count IS NOT NULL THEN least(match_count, 1000) END;
+    sql text;
+    prev text;
+BEGIN
+    IF query_embedding IS NULL OR k IS NULL OR k < 1 THEN
+        RETURN;
+    END IF;
+    IF cca_hnsw_tune(k, content_types, 'passages') THEN
+        prev := current_setting('cca.vector_exact', true);
+        PERFORM set_config('cca.vector_exact', 'on', true);
+        sql := cca_match_sql('passages', has_types);
+        PERFORM set_config('cca.vector_exact', coalesce(prev, ''), true);
+    ELSE
+        sql := cca_match_sql('passages', has_types);
+    END IF;
+    RETURN QUERY EXECUTE
+        'SELECT m.*, coalesce(d.review_by <= current_date, false)'
+        || ' FROM (' || sql || ') m'
+        || ' LEFT JOIN LATERAL (SELECT lc.review_by FROM public.learning_content lc'
+        || ' WHERE lc.id = m.content_id) d ON true'
+        || ' ORDER BY m.similarity DESC, m.id'
+        USING query_embedding, k, content_types, coalesce(match_threshold, -2.0);
+END
+$$;
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector') THEN
+        ALTER FUNCTION match_documents(vector, float, int, text[]) SET enable_sort = off;
+        ALTER FUNCTION match_passages(vector, float, int, text[]) SET enable_sort = off;
+    END IF;
+END
+$$;
+
+REVOKE ALL ON FUNCTION cca_hnsw_tune(integer, text[], text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cca_hnsw_tune(integer, text[], text)
+    TO cca_learner, cca_hr_manager, cca_trainer, cca_admin;
+
 REVOKE ALL ON FUNCTION cca_vector_bulk_begin(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cca_vector_bulk_begin(bigint) TO cca_trainer, cca_admin;
 
