@@ -9,7 +9,7 @@ my ($out, $docs, $wn) = @ARGV;
 srand(20240607);
 my @sent;
 for my $f (sort glob "assets/kb/*.md") {
-    open my $fh, "<", $f or die "bench_ask: $f: $!\n";
+    open my $fh, "<", $f or die "bench_corpus: $f: $!\n";
     local $/; my $t = <$fh>;
     $t =~ s/^#.*$//mg; $t =~ s/^\|.*$//mg; $t =~ s/```.*?```//sg; $t =~ s/[`*]//g;
     push @sent, grep { length > 30 } map { s/\s+/ /gr } split /(?<=[.!?])\s+/, $t;
@@ -23,7 +23,7 @@ for my $pos (qw(noun verb adj)) {
         push @lex, $w if $w =~ /^[a-z]{4,12}$/;
     }
 }
-die "bench_ask: no WordNet index in $wn\n" unless @lex > 1000;
+die "bench_corpus: no WordNet index in $wn\n" unless @lex > 1000;
 for my $d (1 .. $docs) {
     my @topic = map { $lex[rand @lex] } 1 .. 40;
     open my $o, ">", sprintf("%s/synthetic-%05d.md", $out, $d) or die;

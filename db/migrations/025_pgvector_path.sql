@@ -44,6 +44,19 @@ $$;
 -- ---------------------------------------------------------------------------------------
 CREATE INDEX idx_content_passages_content_type ON content_passages (content_type);
 
+-- The share of rows of these content types in the planner's statistics (most common values),
+-- NULL when none of them is among those. Definer: pg_stats hides the statistics of a table
+-- under row-level security from the roles it applies to; a share of types is no content.
+CREATE FUNCTION cca_auth.content_type_share(kind text, types text[]) RETURNS float8
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT sum(v.f)::float8 FROM pg_stats s,
+        unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS v(val, f)
+    WHERE s.schemaname = 'public'
+      AND s.tablename = CASE kind WHEN 'documents' THEN 'learning_content' ELSE 'content_passages' END
+      AND s.attname = 'content_type' AND v.val = ANY (types)
+$$;
+
 -- pgvector's settings for one query of match_documents / match_passages; returns true when
 -- the query must be exact (a rare type) instead. Does nothing on the fallback. See 2, 3.
 CREATE FUNCTION cca_hnsw_tune(match_count integer, content_types text[], kind text)
@@ -58,6 +71,7 @@ DECLARE
     n float8;
     typed bigint;
     common float8;
+    seqscan text;
     ef integer;
     rare integer;
 BEGIN
@@ -75,17 +89,18 @@ BEGIN
     rare := least(greatest(4 * k, ceil(n / 50)), 5000)::integer;
     IF content_types IS NOT NULL THEN
         -- the statistics' share of these types; a common one needs no count
-        SELECT sum(v.f) * n INTO common FROM pg_stats s,
-            unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS v(val, f)
-        WHERE s.schemaname = 'public' AND s.tablename = split_part(tbl, '.', 2)
-          AND s.attname = 'content_type' AND v.val = ANY (content_types);
+        common := cca_auth.content_type_share(kind, content_types) * n;
     END IF;
-    IF content_types IS NOT NULL AND coalesce(common, 0) < 10 * rare THEN
+    IF content_types IS NOT NULL AND coalesce(common, 0) < 2 * rare THEN
         -- as the caller: the rows of these types the caller may read, up to `rare` + 1 (an
-        -- index scan of idx_*_content_type that stops there)
+        -- index scan of idx_*_content_type that stops there; row-level security's 1 %
+        -- estimate would make it a sequential scan)
+        seqscan := current_setting('enable_seqscan');
+        PERFORM set_config('enable_seqscan', 'off', true);
         EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %s t WHERE t.embedding IS NOT NULL'
                        ' AND t.content_type = ANY ($1) LIMIT %s) x', tbl, rare + 1)
             INTO typed USING content_types;
+        PERFORM set_config('enable_seqscan', seqscan, true);
         IF typed <= rare THEN
             PERFORM set_config('enable_sort', 'on', true);
             RETURN true;
@@ -180,8 +195,9 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION cca_hnsw_tune(integer, text[], text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION cca_hnsw_tune(integer, text[], text)
+REVOKE ALL ON FUNCTION cca_hnsw_tune(integer, text[], text), cca_auth.content_type_share(text, text[])
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cca_hnsw_tune(integer, text[], text), cca_auth.content_type_share(text, text[])
     TO cca_learner, cca_hr_manager, cca_trainer, cca_admin;
 
 REVOKE ALL ON FUNCTION cca_vector_bulk_begin(bigint) FROM PUBLIC;

@@ -416,7 +416,9 @@ SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedu
                  'cca_auth.lexeme_df(text[])',
                  -- 025: trainers/admins: drop the HNSW indexes for a large load (reads the
                  -- table's row estimate, no content)
-                 'cca_vector_bulk_begin(bigint)')),
+                 'cca_vector_bulk_begin(bigint)',
+                 -- 025: the share of content types in the planner's statistics (no content)
+                 'cca_auth.content_type_share(text,text[])')),
           NULL, 'every definer function that reads content is audited');
 
 -- the plan (pgvector only: the fallback always scans exactly; pgvector is not in CI) -----------
