@@ -155,7 +155,7 @@ SELECT CASE WHEN pg_temp.pgvector()
             'cca_hnsw_tune: ef_search >= k, relaxed iterative scans, max_scan_tuples >= the table')
     ELSE skip('no pgvector on this server', 1) END;
 
--- bulk: a load of a fifth of the table or more drops the HNSW indexes; maintain builds them
+-- bulk: a load of a twentieth of the table (and 1,000 rows) or more drops the HNSW indexes; maintain builds them
 SELECT CASE WHEN pg_temp.pgvector()
     THEN ok((cca_vector_bulk_begin(10)->>'dropped')::boolean = false
             AND (cca_vector_bulk_begin(5000)->>'dropped')::boolean
