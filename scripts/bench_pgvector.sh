@@ -5,7 +5,7 @@
 # (admin, trainer, HR, learner), then recall and latency per hnsw.ef_search.
 #
 # The server: by default a private cluster made by scripts/pg.sh (so with `make run`'s
-# settings, sized by scripts/pg_size.sh as scripts/setup_db.sh sizes it) from the PostgreSQL
+# settings: pg.sh sizes it from the machine's memory and the data, as for scripts/setup_db.sh) from the PostgreSQL
 # binaries of pgvector's sandbox (../shared/pgvector/sandbox.sh SANDBOX, default
 # /tmp/cca-pgvector: a relocated PostgreSQL copy with pgvector built in, never the system
 # server), in BENCH_DIR (default /tmp/cca-bench-pgvector); CCA_PG_BINDIR=DIR instead for any
