@@ -20,18 +20,20 @@
 --    show it common) is searched exactly: a bitmap scan of those rows and a sort (k rows
 --    whenever k exist, in milliseconds). Otherwise the HNSW scan may visit the whole table
 --    (max_scan_tuples), so a filter or the policies never cut it short.
--- 3. ef_search = max(300, 3 × k) (at most 1000), SET cca.hnsw_ef_search = N overrides it.
---    Recall against exact search on these vectors (default graph, m 16, ef_construction 64),
---    200 questions, k = 5 / 20 / 200:
+-- 3. ef_search = max(300, 3 × k, 300 × sqrt(rows / 10,000)), at most 1000 (949 at 100,000
+--    rows); SET cca.hnsw_ef_search = N overrides it. Recall against exact search on these
+--    vectors (default graph, m 16, ef_construction 64), 200 questions, k = 5 / 20 / 200:
 --      10,000 passages: ef 40: 0.84 / 0.75 / 0.86; 100: 0.92 / 0.88 / 0.86;
 --                       300: 0.975 / 0.966 / 0.92; 600: 0.99 / 0.99 / 0.974
 --      100,000 passages: ef 100: 0.71 / 0.63 / 0.61; 300: 0.84 / 0.79 / 0.68;
 --                        600: 0.90 / 0.87 / 0.79; 1000: 0.92 / 0.92 / 0.86
---    so from about 10,000 passages up no ef_search reaches 0.95 on the local embedder's
---    vectors (hashed word features: near neighbours are barely nearer than the rest), and at
---    ef 600 and above an HNSW query costs as much as an exact one; 3 × k keeps the index's
---    speed. Where recall matters more, SET cca.vector_exact = on (or a real embedder, whose
---    vectors HNSW handles: recall 0.98-1.0 at ef 100 on clustered data, bench_vector_index).
+--    In a warm session of a server sized as pg.sh sizes it (the index in shared_buffers), as
+--    the learner at 100,000: k = 20 at ef 300 0.83 in 15 ms, at ef 1000 0.94 in 43 ms, exact
+--    428 ms. So the index stays ten times faster than exact search at pgvector's largest
+--    ef_search, which is what 025 uses from about 100,000 rows; recall 0.95 is reached up to
+--    about 10,000 passages and not at 100,000 on these vectors (hashed word features: a
+--    question's nearest passages are barely nearer than the rest). SET cca.vector_exact = on
+--    is the exact path; a real embedder's vectors reach 0.98-1.0 at ef 100 (bench_vector_index).
 -- 4. The tuning is one function, cca_hnsw_tune(k, types, kind), called by match_documents and
 --    match_passages (recreated with the same bodies, settings and grants); it still loads
 --    pgvector's library first (019), so a fresh connection's first statement gets it all.
@@ -135,8 +137,10 @@ BEGIN
     PERFORM set_config('hnsw.iterative_scan', 'relaxed_order', true);
     -- every row may be visited before k rows pass the filter and the policies
     PERFORM set_config('hnsw.max_scan_tuples', greatest(20000, ceil(n * 1.1))::bigint::text, true);
+    -- 300 up to 10,000 rows, then growing with the square root of the table (949 at
+    -- 100,000), at least 3 × k
     ef := coalesce(nullif(current_setting('cca.hnsw_ef_search', true), '')::integer,
-                   greatest(300, 3 * k));
+                   greatest(300, 3 * k, ceil(300 * sqrt(n / 10000)))::integer);
     PERFORM set_config('hnsw.ef_search', least(greatest(ef, k, 1), 1000)::text, true);
     RETURN false;
 END
