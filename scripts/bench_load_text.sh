@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench_load_text.sh URL ROWS: the data of scripts/bench_vector_index.sh made of text, for
 # BENCH_LOAD (scripts/bench_pgvector.sh BENCH_DATA=text): about ROWS passages of the synthetic
-# knowledge base (scripts/bench_corpus.pl, 16 passages a document) embedded by the local
+# knowledge base (scripts/bench_corpus.sh, 16 passages a document) embedded by the local
 # embedder (core/embed_local.c) through `cca ingest`, a sixth of the documents as 'tutorial'
 # (their own ingest with --type), and as queries the embeddings of 200 questions of
 # tests/eval (each question ingested as a document, its vector copied to bench.q, the document
@@ -13,19 +13,18 @@ cd "$(dirname "$0")/.."
 url=${1:?usage: bench_load_text.sh URL ROWS}
 rows=${2:?usage: bench_load_text.sh URL ROWS}
 corpus=${BENCH_CORPUS:-/tmp/cca-bench-corpus-$rows}
-docs=$(( (rows + 15) / 16 ))
 if [ ! -d "$corpus/reference" ]; then
-    rm -rf "$corpus.tmp"; mkdir -p "$corpus.tmp/all" "$corpus.tmp/reference" "$corpus.tmp/tutorial" "$corpus.tmp/questions"
-    scripts/bench_corpus.pl "$corpus.tmp/all" "$docs" "${WNSEARCHDIR:-/usr/share/wordnet}"
+    rm -rf "$corpus.tmp"; mkdir -p "$corpus.tmp/reference" "$corpus.tmp/tutorial" "$corpus.tmp/questions"
+    scripts/bench_corpus.sh "$corpus.tmp" "$rows"
     i=0
-    for f in "$corpus.tmp"/all/*.md; do
+    for f in "$corpus.tmp"/corpus/*.md; do
         i=$((i + 1))
         if [ $((i % 6)) = 0 ]; then mv "$f" "$corpus.tmp/tutorial/"; else mv "$f" "$corpus.tmp/reference/"; fi
     done
     grep -hv '^#' tests/eval/questions.tsv tests/eval/questions_heldout.tsv tests/eval/questions_kb2.tsv \
         tests/eval/questions_kb2_heldout.tsv | cut -f1 | awk 'NF && !seen[$0]++' | head -200 |
         awk -v d="$corpus.tmp/questions" '{ f = sprintf("%s/q%03d.md", d, NR); print > f; close(f) }'
-    rmdir "$corpus.tmp/all"
+    rmdir "$corpus.tmp/corpus"
     mv "$corpus.tmp" "$corpus"
 fi
 cfg=$(mktemp)
