@@ -22,7 +22,7 @@ if [ ! -d "$corpus/reference" ]; then
         if [ $((i % 6)) = 0 ]; then mv "$f" "$corpus.tmp/tutorial/"; else mv "$f" "$corpus.tmp/reference/"; fi
     done
     grep -hv '^#' tests/eval/questions.tsv tests/eval/questions_heldout.tsv tests/eval/questions_kb2.tsv \
-        tests/eval/questions_kb2_heldout.tsv | cut -f1 | awk 'NF && !seen[$0]++' | head -200 |
+        tests/eval/questions_kb2_heldout.tsv | cut -f1 | awk 'NF && !seen[$0]++ && ++n <= 200' |
         awk -v d="$corpus.tmp/questions" '{ f = sprintf("%s/q%03d.md", d, NR); print > f; close(f) }'
     rmdir "$corpus.tmp/corpus"
     mv "$corpus.tmp" "$corpus"
