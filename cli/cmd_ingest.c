@@ -463,7 +463,7 @@ static int ingest_run_command(struct cli *cli, int argc, char **argv, bool is_re
                              : ingest_paths(env.store, env.emb, &opt, c.paths, c.path_count,
                                             &sum, &errmsg);
     ingest_bar_clear(&c);
-    if (rc == ERR_OK && (sum.added || sum.updated || is_reindex))
+    if ((rc == ERR_OK && (sum.added || sum.updated || is_reindex)) || sum.is_index_dropped)
         ingest_maintain(cli, c.has_bar);
 
     for (size_t i = 0; i < sum.file_count; i++)

@@ -27,6 +27,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/store.h"
+#include "core/store_index.h"
 #include "core/utf8.h"
 
 enum {
@@ -572,11 +573,36 @@ enum err ingest_paths(struct store *s, struct embedder *e, const struct ingest_o
     if (w.is_truncated)
         log_warn("ingest: more than %d files; the rest are ignored", INGEST_MAX_FILES);
 
+    /* The bytes still to read, for the size of the load (below). */
+    double bytes_left = 0;
+    for (size_t i = 0; i < w.count; i++) {
+        struct stat st;
+        if (!w.items[i].problem && stat(w.items[i].path, &st) == 0)
+            bytes_left += (double)st.st_size;
+    }
+    double chars_per_passage = opt->chunk_chars > opt->chunk_overlap
+                                   ? (double)(opt->chunk_chars - opt->chunk_overlap)
+                                   : 1000.0;
+    bool is_bulk_asked = false;
+
     struct ingest_run r = {s, e, opt, sum, started, w.count, errmsg};
     ingest_report(&r, NULL, 0);
     for (size_t i = 0; i < w.count && rc == ERR_OK; i++) {
+        struct stat st;
+        if (!w.items[i].problem && stat(w.items[i].path, &st) == 0)
+            bytes_left -= (double)st.st_size;
         rc = ingest_file(&r, &w.items[i]);
         ingest_report(&r, sum->files[sum->file_count - 1].path, 0);
+        /* A large load: once the first passages are stored (so a run over unchanged files
+         * never asks), the store may drop the vector indexes that every insert would maintain
+         * and build them once at the end (cca ingest calls store_index_maintain). The size is
+         * estimated from the bytes left; the store decides. */
+        if (rc == ERR_OK && !is_bulk_asked && sum->passages > 0) {
+            is_bulk_asked = true;
+            long expected = (long)sum->passages + (long)(bytes_left / chars_per_passage);
+            if (store_index_bulk_begin(s, expected, &sum->is_index_dropped) != ERR_OK)
+                sum->is_index_dropped = false;
+        }
     }
     for (size_t i = 0; i < w.count; i++) {
         free(w.items[i].path);

@@ -72,6 +72,9 @@ struct ingest_summary {
     size_t skipped;
     size_t passages;    /* passages embedded and stored */
     double seconds;
+    /* the vector indexes were dropped for a large load (store_index_bulk_begin): they must
+     * be built again (store_index_maintain), even when the run failed */
+    bool is_index_dropped;
     struct ingest_file *files; /* every file in the order handled; owned by the summary */
     size_t file_count;
 };

@@ -18,11 +18,10 @@
 #   QUERIES      timed queries per case (default 50)
 #   BENCH_DIR    cluster folder (default /tmp/cca-bench); KEEP=1 keeps it afterwards
 #   VECTOR_EXT   extension to use (default: vector if available, else cca_vector)
-#   BENCH_SHARED_BUFFERS  shared_buffers of the bench cluster (default 1GB). Each table is
-#                read into shared buffers with pg_prewarm before timing, as on a server sized
-#                for its embeddings. A sequential scan of a table bigger than a quarter of
-#                shared_buffers goes through a small ring buffer and reads every page from the
-#                OS cache instead: set 256MB (pg.sh's default) to measure that case.
+#   The server is sized as `make run` sizes its own (scripts/pg.sh, resized after each load,
+#                as scripts/setup_db.sh does after an ingest). Each table is then read into
+#                shared buffers with pg_prewarm before timing (a warm table: the kernel's
+#                figure; bench_vector_index.sh times cold new sessions).
 #
 # Then the real thing on the real schema: a database `cca` in the same cluster, migrated with
 # `./cca migrate` (built with make when missing), where for each N of BENCH_SCHEMA_ROWS
@@ -59,17 +58,11 @@ keep=${KEEP:-0}
 dims=1536
 
 scripts/vector_ensure.sh
-shared_buffers=${BENCH_SHARED_BUFFERS:-1GB}
 scripts/pg.sh start "$dir"
 url=$(scripts/pg.sh url "$dir")
 sock=${url#host=}; sock=${sock%% *}
 export PGHOST="$sock" PGUSER=cca_super PGDATABASE=cca_bench
 export PGOPTIONS="-c client_min_messages=warning"
-if [ "$(psql -X -At -d postgres -c "SELECT current_setting('shared_buffers') = '$shared_buffers'")" != t ]; then
-    psql -X -q -d postgres -c "ALTER SYSTEM SET shared_buffers = '$shared_buffers'"
-    scripts/pg.sh stop "$dir"
-    scripts/pg.sh start "$dir"
-fi
 cleanup() {
     if [ "$keep" != 1 ]; then scripts/pg.sh destroy "$dir"; fi
 }
@@ -123,7 +116,7 @@ SQL
 
 echo "vector_bench: extension $ext $(psql_q -c "SELECT extversion FROM pg_extension WHERE extname = '$ext'")," \
      "kernel $(psql_q -c "SELECT cca_vector_kernel()" 2>/dev/null || echo n/a)," \
-     "$(nproc) CPUs, shared_buffers $shared_buffers, $queries queries per case, $dims dimensions"
+     "$(nproc) CPUs, shared_buffers sized by pg.sh after each load, $queries queries per case, $dims dimensions"
 [ -z "$cases" ] || printf '%-8s %-8s %8s %10s %9s %9s %9s %9s\n' \
     rows storage load_s size topk_p50 topk_p95 match_p50 match_p95
 for c in $cases; do
@@ -139,6 +132,7 @@ for c in $cases; do
            -c "VACUUM ANALYZE $tbl"
     t1=$(date +%s.%N)
     size=$(psql_q -c "SELECT pg_size_pretty(pg_total_relation_size('$tbl'))")
+    scripts/pg.sh resize "$dir" >/dev/null
     psql_q -c "SELECT pg_prewarm('$tbl')" -c "SELECT pg_prewarm(reltoastrelid) FROM pg_class
                 WHERE oid = '$tbl'::regclass AND reltoastrelid <> 0" >/dev/null
     topk=$(psql_q -F ' ' -c "SELECT round(p50_ms::numeric, 1), round(p95_ms::numeric, 1) FROM bench_query('$tbl', $queries, false)")
@@ -290,6 +284,7 @@ for n in $schema_rows; do
            -c "VACUUM ANALYZE learning_content"
     t1=$(date +%s.%N)
     size=$(psql_q -c "SELECT pg_size_pretty(pg_total_relation_size('learning_content'))")
+    scripts/pg.sh resize "$dir" >/dev/null
     psql_q -c "SELECT pg_prewarm('learning_content')" >/dev/null
     timed="SELECT round(p50_ms::numeric, 1), round(p95_ms::numeric, 1), min_rows, max_rows,
                   round(cpu_ms::numeric, 1) FROM bench.time_match($queries)"

@@ -26,6 +26,10 @@
 #           CCA_PG_BINDIR as for scripts/pg.sh); BENCH_URL=conninfo (a superuser) for any other
 #           server, e.g. pgvector's sandbox (scripts/bench_pgvector.sh).
 #   KEEP=1 keeps the cluster and its data (a rerun with the same BENCH_ROWS skips the load).
+#   BENCH_ROLES: the people to call as (default "grace alice": admin, learner).
+#   BENCH_LOAD=PROGRAM: loads the data instead (PROGRAM URL ROWS; it creates schema bench with
+#           bench.q (qi, v), the query vectors 1..200; scripts/bench_pgvector.sh BENCH_DATA=text).
+#   The table: scripts/bench_table.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${BENCH_ROWS:-100000}
@@ -51,13 +55,15 @@ psql_q() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 export PGOPTIONS="-c client_min_messages=warning"
 
 loaded=$(psql_q "$base" -c "SELECT count(*) FROM pg_database WHERE datname = '$db'")
-if [ "$loaded" = 1 ] && [ "$(psql_q "$url" -c "SELECT count(*) FROM content_passages" 2>/dev/null)" = "$rows" ]; then
+if [ "$loaded" = 1 ] && { [ "$(psql_q "$url" -c "SELECT count(*) FROM content_passages" 2>/dev/null)" = "$rows" ] ||
+   [ "$(psql_q "$url" -c "SELECT obj_description(to_regnamespace('bench'))" 2>/dev/null)" = "rows=$rows ${BENCH_LOAD:-}" ]; }; then
     echo "bench_vector_index: reusing $rows passages"
 else
     psql_q "$base" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
     env -u CCA_USER CCA_DATABASE_URL="$url" ./cca migrate >/dev/null
     env -u CCA_USER CCA_DATABASE_URL="$url" ./cca seed >/dev/null
     t0=$(date +%s.%N)
+    if [ -n "${BENCH_LOAD:-}" ]; then "$BENCH_LOAD" "$url" "$rows"; else
     psql_q "$url" >/dev/null <<SQL
 CREATE SCHEMA bench;
 CREATE FUNCTION bench.u(x bigint) RETURNS float8 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
@@ -86,6 +92,7 @@ ALTER TABLE bench.q ALTER COLUMN v SET STORAGE PLAIN;
 INSERT INTO bench.q SELECT j, bench.point((j * 37 + 1000) % 100 + 1, 9000000 + j)
   FROM generate_series(1, 200) j;
 SQL
+    fi
     t1=$(date +%s.%N)
     psql_q "$url" -c "SELECT cca_vector_index_maintain()" >/dev/null
     t2=$(date +%s.%N)
@@ -172,7 +179,7 @@ run_mode() {
 }
 echo "bench_vector_index: $ext, $rows passages, $queries queries per case, shared_buffers" \
      "$(psql_q "$url" -c "SHOW shared_buffers"), each call a new session"
-for who in grace alice; do
+for who in ${BENCH_ROLES:-grace alice}; do
     for sess in new warm; do
         run_mode exact $who $sess
         run_mode index $who $sess
@@ -180,20 +187,5 @@ for who in grace alice; do
 done
 psql_q "$url" -c "\\copy bench.wall FROM '$wall'"
 rm -f "$wall"
-psql -X -q "$url" -P footer=off <<'SQL'
-SELECT r.kind || ' k=' || r.k || CASE WHEN r.types <> '' THEN ' ' || r.types ELSE '' END AS query,
-       r.mode, CASE r.who WHEN 'alice' THEN 'learner' ELSE 'admin' END AS role, r.sess AS session,
-       count(*) AS calls,
-       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY r.ms)::numeric, 1) AS server_p50,
-       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY r.ms)::numeric, 1) AS server_p95,
-       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY w.us / 1000.0)::numeric, 1) AS wall_p50,
-       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY w.us / 1000.0)::numeric, 1) AS wall_p95,
-       round(avg((SELECT count(*) FROM unnest(r.ids) x WHERE x = ANY (t.ids))::numeric
-                 / greatest(cardinality(t.ids), 1)), 3) AS recall,
-       min(cardinality(r.ids)) AS min_rows
-FROM bench.runs r JOIN bench.truth t USING (kind, k, types, qi)
-LEFT JOIN bench.wall w USING (mode, sess, who, kind, k, types, qi)
-WHERE r.qi <= 100
-GROUP BY r.kind, r.k, r.types, r.mode, r.who, r.sess
-ORDER BY r.kind, r.k, r.types, r.who DESC, r.sess, r.mode;
-SQL
+. scripts/bench_table.sh
+bench_table "$url"

@@ -413,7 +413,12 @@ SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedu
                  'cca_vector_index_drop()', 'cca_vector_index_maintain()',
                  -- 026: caller-scoped statistics (the collection's counts only for a caller
                  -- who reads everything, else passage_lexeme_stats')
-                 'cca_auth.lexeme_df(text[])')),
+                 'cca_auth.lexeme_df(text[])',
+                 -- 025: trainers/admins: drop the HNSW indexes for a large load (reads the
+                 -- table's row estimate, no content)
+                 'cca_vector_bulk_begin(bigint)',
+                 -- 025: the share of content types in the planner's statistics (no content)
+                 'cca_auth.content_type_share(text,text[])')),
           NULL, 'every definer function that reads content is audited');
 
 -- the plan (pgvector only: the fallback always scans exactly; pgvector is not in CI) -----------
