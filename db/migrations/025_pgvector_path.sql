@@ -146,8 +146,28 @@ BEGIN
 END
 $$;
 
--- match_documents and match_passages (004 / 023's), tuned by the function above; when it
--- says exact, the query text is cca_match_sql's exact form (cca.vector_exact for that call).
+-- The query text of one call of match_documents / match_passages: pgvector's settings for it
+-- (cca_hnsw_tune, above) and, when those say exact, cca_match_sql's exact form
+-- (cca.vector_exact for that call); otherwise cca_match_sql's text as it is.
+CREATE FUNCTION cca_match_sql_for(kind text, k integer, content_types text[]) RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    prev text;
+    sql text;
+BEGIN
+    IF NOT cca_hnsw_tune(k, content_types, kind) THEN
+        RETURN cca_match_sql(kind, content_types IS NOT NULL);
+    END IF;
+    prev := current_setting('cca.vector_exact', true);
+    PERFORM set_config('cca.vector_exact', 'on', true);
+    sql := cca_match_sql(kind, content_types IS NOT NULL);
+    PERFORM set_config('cca.vector_exact', coalesce(prev, ''), true);
+    RETURN sql;
+END
+$$;
+
+-- match_documents and match_passages (004 / 023's), with the query text of the function above.
 CREATE OR REPLACE FUNCTION match_documents(
     query_embedding vector,
     match_threshold float DEFAULT 0.7,
@@ -159,22 +179,13 @@ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp
 SET max_parallel_workers_per_gather = 0 SET jit = off
 AS $$
 DECLARE
-    has_types boolean := content_types IS NOT NULL;
     k integer := CASE WHEN match_count IS NOT NULL THEN least(match_count, 1000) END;
     sql text;
-    prev text;
 BEGIN
     IF query_embedding IS NULL OR k IS NULL OR k < 1 THEN
         RETURN;
     END IF;
-    IF cca_hnsw_tune(k, content_types, 'documents') THEN
-        prev := current_setting('cca.vector_exact', true);
-        PERFORM set_config('cca.vector_exact', 'on', true);
-        sql := cca_match_sql('documents', has_types);
-        PERFORM set_config('cca.vector_exact', coalesce(prev, ''), true);
-    ELSE
-        sql := cca_match_sql('documents', has_types);
-    END IF;
+    sql := cca_match_sql_for('documents', k, content_types);
     RETURN QUERY EXECUTE sql USING query_embedding, k, content_types, coalesce(match_threshold, -2.0);
 END
 $$;
@@ -191,22 +202,13 @@ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp
 SET max_parallel_workers_per_gather = 0 SET jit = off
 AS $$
 DECLARE
-    has_types boolean := content_types IS NOT NULL;
     k integer := CASE WHEN match_count IS NOT NULL THEN least(match_count, 1000) END;
     sql text;
-    prev text;
 BEGIN
     IF query_embedding IS NULL OR k IS NULL OR k < 1 THEN
         RETURN;
     END IF;
-    IF cca_hnsw_tune(k, content_types, 'passages') THEN
-        prev := current_setting('cca.vector_exact', true);
-        PERFORM set_config('cca.vector_exact', 'on', true);
-        sql := cca_match_sql('passages', has_types);
-        PERFORM set_config('cca.vector_exact', coalesce(prev, ''), true);
-    ELSE
-        sql := cca_match_sql('passages', has_types);
-    END IF;
+    sql := cca_match_sql_for('passages', k, content_types);
     RETURN QUERY EXECUTE
         'SELECT m.*, coalesce(d.review_by <= current_date, false)'
         || ' FROM (' || sql || ') m'
@@ -225,10 +227,10 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION cca_hnsw_tune(integer, text[], text), cca_auth.content_type_share(text, text[])
-    FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION cca_hnsw_tune(integer, text[], text), cca_auth.content_type_share(text, text[])
-    TO cca_learner, cca_hr_manager, cca_trainer, cca_admin;
+REVOKE ALL ON FUNCTION cca_hnsw_tune(integer, text[], text), cca_auth.content_type_share(text, text[]),
+    cca_match_sql_for(text, integer, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cca_hnsw_tune(integer, text[], text), cca_auth.content_type_share(text, text[]),
+    cca_match_sql_for(text, integer, text[]) TO cca_learner, cca_hr_manager, cca_trainer, cca_admin;
 
 REVOKE ALL ON FUNCTION cca_vector_bulk_begin(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cca_vector_bulk_begin(bigint) TO cca_trainer, cca_admin;
