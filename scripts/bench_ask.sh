@@ -17,7 +17,11 @@
 #     store_answer, and "start+exit" = wall clock minus all of those (exec, dynamic linking,
 #     configuration, exit); and the wall clock without the vector search (per question), so
 #     the vector path's own figure can be added to it.
-# Then the two retrievers are timed alone on the server with the same questions.
+# Then the two retrievers are timed alone on the server with the same questions; then the
+# floor under the wall clock on this machine (a process that only connects with libpq and runs
+# SELECT 1: tests/eval/connect_floor.c); then the same asks through PgBouncer in transaction
+# mode (scripts/scaleout_env.sh pool), the learner as their own role, when pgbouncer is
+# installed: a warm pool, so no backend start and no cold session per ask.
 # The load average is printed with the figures: on a shared machine they scale with it.
 #
 # The synthetic corpus is deterministic: documents of 16 sections, each section about 1,000
@@ -35,10 +39,15 @@ questions=${BENCH_QUESTIONS:-50}
 if [ -n "${BENCH_DIR:-}" ]; then
     work=$BENCH_DIR
     mkdir -p "$work"
-    cleanup() { :; }
+    # PgBouncer (part 7) stops; the cluster and the corpus stay for the next run
+    cleanup() { scripts/scaleout_env.sh stop "$work/so" >/dev/null 2>&1 || true; }
 else
     work=$(mktemp -d /tmp/cca-benchask-XXXXXX)
-    cleanup() { scripts/pg.sh destroy "$work/pg" >/dev/null 2>&1 || true; rm -rf "$work"; }
+    cleanup() {
+        scripts/scaleout_env.sh stop "$work/so" >/dev/null 2>&1 || true
+        scripts/pg.sh destroy "$work/pg" >/dev/null 2>&1 || true
+        rm -rf "$work"
+    }
 fi
 trap cleanup EXIT
 
@@ -96,29 +105,38 @@ grep -hv '^#' tests/eval/questions.tsv tests/eval/questions_heldout.tsv | cut -f
 # processing_time_ms (core/rag.c) runs from rag_ask to the finished answer: store the question,
 # embed it, hybrid retrieval, the extractive answer and its confidence; storing the answer
 # afterwards is the one thing it leaves out.
-: > "$work/ask.txt"
-: > "$work/wall.txt"
-: > "$work/split.txt"
-while IFS= read -r q; do
-    # wall clock of the whole process: exec, dynamic linking, config, connect, WordNet, the
-    # turn, storing the answer, exit (what a person waits for; issue 17's goal: p50 60 ms)
-    t0=$(date +%s%N)
-    if ! ./cca --config "$cfg" --user "$user" ask --json "$q" \
-            > "$work/answer.json" 2> "$work/ask.err"; then
-        echo "bench_ask: cca ask failed: $(head -c 300 "$work/ask.err")" >&2
-        exit 1
-    fi
-    t1=$(date +%s%N)
-    echo "$(( (t1 - t0) / 1000 ))" >> "$work/wall.txt"
-    perl -MJSON::PP -e 'my $a = decode_json(do { local $/; <STDIN> });
-                        print $a->{processing_time_ms} // "", "\n"' \
-        < "$work/answer.json" >> "$work/ask.txt"
-    perl -MJSON::PP -e 'my ($wall) = @ARGV; my $a = decode_json(do { local $/; <STDIN> });
-                        my $t = $a->{timings_ms} // {}; my $sum = 0; $sum += $_ for values %$t;
-                        print join(" ", "wall=$wall", (map { "$_=$t->{$_}" } sort keys %$t),
-                                   sprintf("start+exit=%.2f", $wall - $sum)), "\n"' \
-        "$(( (t1 - t0) / 1000 ))e-3" < "$work/answer.json" >> "$work/split.txt"
-done < "$work/questions.txt"
+# ask_all NAME [ENV=VALUE...]: every question through `cca ask --json` as a new process (with
+# the environment given), into NAME.wall (wall clock, us), NAME.ask (processing_time_ms) and
+# NAME.split (timings_ms and the rest of the wall clock, "start+exit").
+ask_all() {
+    local name=$1 q t0 t1
+    shift
+    : > "$work/$name.ask"
+    : > "$work/$name.wall"
+    : > "$work/$name.split"
+    while IFS= read -r q; do
+        t0=$(date +%s%N)
+        if ! env "$@" ./cca --config "$cfg" ask --json "$q" \
+                > "$work/answer.json" 2> "$work/ask.err"; then
+            echo "bench_ask: cca ask failed: $(head -c 300 "$work/ask.err")" >&2
+            exit 1
+        fi
+        t1=$(date +%s%N)
+        echo "$(( (t1 - t0) / 1000 ))" >> "$work/$name.wall"
+        perl -MJSON::PP -e 'my $a = decode_json(do { local $/; <STDIN> });
+                            print $a->{processing_time_ms} // "", "\n"' \
+            < "$work/answer.json" >> "$work/$name.ask"
+        perl -MJSON::PP -e 'my ($wall) = @ARGV; my $a = decode_json(do { local $/; <STDIN> });
+                            my $t = $a->{timings_ms} // {}; my $sum = 0; $sum += $_ for values %$t;
+                            print join(" ", "wall=$wall", (map { "$_=$t->{$_}" } sort keys %$t),
+                                       sprintf("start+exit=%.2f", $wall - $sum)), "\n"' \
+            "$(( (t1 - t0) / 1000 ))e-3" < "$work/answer.json" >> "$work/$name.split"
+    done < "$work/questions.txt"
+}
+# Direct connections, as the learner (--user: the demo path's SET ROLE); wall clock of the
+# whole process: exec, dynamic linking, config, connect, WordNet, the turn, storing the
+# answer, exit (what a person waits for; issue 17's goal: p50 60 ms).
+ask_all direct CCA_USER="$user"
 
 # 5. The two retrievers alone, timed on the server as the same learner (clock_timestamp() in
 # a plpgsql loop, so neither the client nor the network counts): full text with each
@@ -187,5 +205,58 @@ perl -e '
            "vector p50 %.1f ms p95 %.1f ms\n",
         pct(0.5, @{ $r{fts} }), pct(0.95, @{ $r{fts} }),
         pct(0.5, @{ $r{vector} }), pct(0.95, @{ $r{vector} });
-' "$work/ask.txt" "$work/server.txt" "$total" "$work/wall.txt" "$work/split.txt"
+' "$work/direct.ask" "$work/server.txt" "$total" "$work/direct.wall" "$work/direct.split"
+
+# 6. The floor under that wall clock: a process that only links libpq, connects, runs SELECT 1
+# and exits (tests/eval/connect_floor.c), the same number of times. On a machine where
+# processes start slowly (page faults, many shared libraries) it says how much of the wall
+# clock any client would pay there.
+cc -std=c11 -O2 -I/usr/include/postgresql -o "$work/connect_floor" tests/eval/connect_floor.c -lpq
+: > "$work/floor.wall"
+for _ in $(seq "$(wc -l < "$work/questions.txt")"); do
+    t0=$(date +%s%N)
+    "$work/connect_floor" "$url dbname=cca"
+    t1=$(date +%s%N)
+    echo "$(( (t1 - t0) / 1000 ))" >> "$work/floor.wall"
+done
+
+# 7. Through PgBouncer in transaction mode (scripts/scaleout_env.sh pool; docs/scaleout.md),
+# the learner logging in as their own role: the deployment for many people. The pool's server
+# connections outlive each `cca ask`, so their caches and plans are warm: no backend start, no
+# cold session. One ask first fills the pool (not counted).
+pooled=
+if command -v pgbouncer >/dev/null; then
+    scripts/scaleout_env.sh pool "$work/so" "$work/pg" >/dev/null
+    pool_env() {
+        local POOL_HOST POOL_PORT PASSWORD
+        eval "$(scripts/scaleout_env.sh env "$work/so" | grep -E '^(POOL_HOST|POOL_PORT|PASSWORD)=')"
+        echo "CCA_DATABASE_URL=host=$POOL_HOST port=$POOL_PORT dbname=cca user=$role"
+        echo "PGPASSWORD=$PASSWORD"
+    }
+    mapfile -t penv < <(pool_env)
+    head -n 1 "$work/questions.txt" | while IFS= read -r q; do
+        env "${penv[@]}" CCA_DATABASE_POOLED=true ./cca --config "$cfg" ask --json "$q" >/dev/null
+    done
+    ask_all pooled "${penv[@]}" CCA_DATABASE_POOLED=true
+    pooled=$work/pooled
+fi
+
+perl -e '
+    my ($floor, $pooled) = @ARGV;
+    sub pct { my ($p, @v) = @_; @v = sort { $a <=> $b } @v; return $v[int($p * $#v + 0.5)]; }
+    sub wall { open my $f, "<", $_[0] or die "$_[0]: $!"; return map { $_ / 1000 } grep { /\d/ } map { chomp; $_ } <$f>; }
+    my @f = wall($floor);
+    printf "ask: floor (connect_floor: exec, libpq, connect, SELECT 1, exit; a new process " .
+           "each): p50 %.1f ms, p95 %.1f ms\n", pct(0.5, @f), pct(0.95, @f);
+    exit 0 unless $pooled;
+    my @w = wall("$pooled.wall");
+    printf "ask: through PgBouncer (transaction pooling, the learner as their own role, warm " .
+           "pool): wall clock p50 %d ms, p95 %d ms, max %d ms\n", pct(0.5, @w), pct(0.95, @w), pct(1, @w);
+    open my $sp, "<", "$pooled.split" or die;
+    my %part;
+    while (<$sp>) { my %r = map { split /=/ } split; push @{ $part{$_} }, $r{$_} for keys %r; }
+    printf "ask:   split (median ms): %s\n",
+        join(", ", map { sprintf "%s %.1f", $_, pct(0.5, @{ $part{$_} }) } grep { $part{$_} }
+             qw(start+exit connect setup store_question embed word_stats vector full_text answer store_answer));
+' "$work/floor.wall" "$pooled"
 echo "ask: load average while measuring: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"

@@ -14,6 +14,12 @@
 #                                            direct), REPLICA and REPLICA2 (superuser,
 #                                            direct), POOL_HOST, POOL_PORT, PASSWORD (every
 #                                            sample person's)
+#   scripts/scaleout_env.sh pool DIR PGDIR    PgBouncer alone (no replica) in front of the
+#                                            running scripts/pg.sh cluster PGDIR, whose
+#                                            database cca is migrated and seeded: the
+#                                            database settings and passwords it needs, its
+#                                            socket in DIR/pgbouncer (`stop DIR` stops it;
+#                                            `env DIR` prints POOL_HOST, POOL_PORT, PASSWORD)
 # DIR should be short (Unix socket paths are limited), e.g. mktemp -d /tmp/cca-so.XXXX.
 # The pgbouncer.ini written here is the one docs/scaleout.md documents.
 set -euo pipefail
@@ -21,7 +27,7 @@ cd "$(dirname "$0")/.."
 cmd=${1:-}
 dir=${2:-}
 delay=${3:-0}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|replica2|stop|env DIR [DELAY]" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|replica2|stop|env|pool DIR [DELAY|PGDIR]" >&2; exit 2; }
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 password=cca-pooled-secret
@@ -59,6 +65,80 @@ CONF
     fi
 }
 
+# pool_db_prepare URL: what a pooled deployment needs in the database (idempotent).
+pool_db_prepare() {
+    # What a pooled deployment needs in the database (docs/scaleout.md): the session
+    # settings CCA sets itself on a direct connection, as database defaults applied at
+    # every server connection; passwords (SCRAM) for the people's login roles; the
+    # auth_query function PgBouncer looks them up with, executable by its own role only.
+    psql "$1" -XqAt -v ON_ERROR_STOP=1 -v pw="$password" >/dev/null <<'SQL'
+SET client_min_messages = warning;
+ALTER DATABASE cca SET search_path = public, pg_temp;
+ALTER DATABASE cca SET statement_timeout = '15s';
+SELECT format('ALTER ROLE %I PASSWORD %L', db_role, :'pw') FROM users WHERE db_role IS NOT NULL
+\gexec
+DO $do$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cca_pgbouncer') THEN
+        CREATE ROLE cca_pgbouncer LOGIN;
+    END IF;
+END $do$;
+CREATE SCHEMA IF NOT EXISTS pgbouncer AUTHORIZATION cca_super;
+REVOKE ALL ON SCHEMA pgbouncer FROM PUBLIC;
+GRANT USAGE ON SCHEMA pgbouncer TO cca_pgbouncer;
+CREATE OR REPLACE FUNCTION pgbouncer.get_auth(p_usename text, OUT usename name, OUT passwd text)
+RETURNS record LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS $$
+    SELECT usename, passwd FROM pg_catalog.pg_shadow
+    WHERE usename = p_usename AND NOT usesuper AND usename <> 'cca_pgbouncer'
+$$;
+REVOKE ALL ON FUNCTION pgbouncer.get_auth(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pgbouncer.get_auth(text) TO cca_pgbouncer;
+SQL
+}
+
+# pool_start SOCK [RSOCK]: PgBouncer in front of the primary's socket (and the replica's).
+pool_start() {
+    # PgBouncer: transaction pooling, one pool per (database, user), SCRAM via auth_query.
+    mkdir -p "$bsock"; chmod 700 "$bsock"
+    [ "$(id -u)" = 0 ] && chown postgres: "$bsock"
+    cat >"$bsock/pgbouncer.ini" <<INI
+[databases]
+cca = host=$1 dbname=cca
+${2:+cca_replica = host=$2 dbname=cca}
+
+[pgbouncer]
+listen_addr =
+unix_socket_dir = $bsock
+unix_socket_mode = 0700
+listen_port = 6432
+pool_mode = transaction
+auth_type = scram-sha-256
+auth_file = $bsock/userlist.txt
+auth_user = cca_pgbouncer
+auth_query = SELECT usename, passwd FROM pgbouncer.get_auth(\$1)
+max_client_conn = 5000
+default_pool_size = 3
+max_db_connections = 30
+server_idle_timeout = 60
+server_reset_query =
+ignore_startup_parameters = extra_float_digits
+admin_users = cca_super
+stats_users = cca_super
+logfile = $bsock/pgbouncer.log
+pidfile = $bsock/pgbouncer.pid
+INI
+    printf '"cca_pgbouncer" "%s"\n"cca_super" "%s"\n' "$password" "$password" >"$bsock/userlist.txt"
+    chmod 600 "$bsock/userlist.txt" "$bsock/pgbouncer.ini"
+    [ "$(id -u)" = 0 ] && chown postgres: "$bsock/userlist.txt" "$bsock/pgbouncer.ini"
+    if ! { [ -f "$bsock/pgbouncer.pid" ] && kill -0 "$(cat "$bsock/pgbouncer.pid")" 2>/dev/null; }; then
+        # One descriptor per client and per server connection: the default limit (1024)
+        # is far below max_client_conn, and each full-screen cca holds up to three client
+        # connections (main, screen calls, replica), so PgBouncer stopped accepting
+        # ("accept() failed: Too many open files") at about 330 people (make loadtest).
+        as_pg prlimit --nofile=8192 pgbouncer -d -q "$bsock/pgbouncer.ini"
+        for _ in $(seq 50); do [ -S "$bsock/.s.PGSQL.6432" ] && break; sleep 0.1; done
+    fi
+}
+
 case "$cmd" in
 env)
     echo "PRIMARY='$(primary_url)'"
@@ -93,78 +173,27 @@ start)
         createdb -h "$sock" -U cca_super cca
         CCA_DATABASE_URL=$url ./cca migrate >/dev/null
         CCA_DATABASE_URL=$url ./cca seed >/dev/null
-        # What a pooled deployment needs in the database (docs/scaleout.md): the session
-        # settings CCA sets itself on a direct connection, as database defaults applied at
-        # every server connection; passwords (SCRAM) for the people's login roles; the
-        # auth_query function PgBouncer looks them up with, executable by its own role only.
-        psql "$url" -XqAt -v ON_ERROR_STOP=1 -v pw="$password" >/dev/null <<'SQL'
-ALTER DATABASE cca SET search_path = public, pg_temp;
-ALTER DATABASE cca SET statement_timeout = '15s';
-SELECT format('ALTER ROLE %I PASSWORD %L', db_role, :'pw') FROM users WHERE db_role IS NOT NULL
-\gexec
-CREATE ROLE cca_pgbouncer LOGIN;
-CREATE SCHEMA pgbouncer AUTHORIZATION cca_super;
-REVOKE ALL ON SCHEMA pgbouncer FROM PUBLIC;
-GRANT USAGE ON SCHEMA pgbouncer TO cca_pgbouncer;
-CREATE FUNCTION pgbouncer.get_auth(p_usename text, OUT usename name, OUT passwd text)
-RETURNS record LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS $$
-    SELECT usename, passwd FROM pg_catalog.pg_shadow
-    WHERE usename = p_usename AND NOT usesuper AND usename <> 'cca_pgbouncer'
-$$;
-REVOKE ALL ON FUNCTION pgbouncer.get_auth(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION pgbouncer.get_auth(text) TO cca_pgbouncer;
-SQL
+        pool_db_prepare "$url"
     fi
     # The replica: a base backup with the standby settings (-R), its own socket.
     start_replica replica "$delay"
-    # PgBouncer: transaction pooling, one pool per (database, user), SCRAM via auth_query.
-    mkdir -p "$bsock"; chmod 700 "$bsock"
-    [ "$(id -u)" = 0 ] && chown postgres: "$bsock"
-    cat >"$bsock/pgbouncer.ini" <<INI
-[databases]
-cca = host=$sock dbname=cca
-cca_replica = host=$rsock dbname=cca
-
-[pgbouncer]
-listen_addr =
-unix_socket_dir = $bsock
-unix_socket_mode = 0700
-listen_port = 6432
-pool_mode = transaction
-auth_type = scram-sha-256
-auth_file = $bsock/userlist.txt
-auth_user = cca_pgbouncer
-auth_query = SELECT usename, passwd FROM pgbouncer.get_auth(\$1)
-max_client_conn = 5000
-default_pool_size = 3
-max_db_connections = 30
-server_idle_timeout = 60
-server_reset_query =
-ignore_startup_parameters = extra_float_digits
-admin_users = cca_super
-stats_users = cca_super
-logfile = $bsock/pgbouncer.log
-pidfile = $bsock/pgbouncer.pid
-INI
-    printf '"cca_pgbouncer" "%s"\n"cca_super" "%s"\n' "$password" "$password" >"$bsock/userlist.txt"
-    chmod 600 "$bsock/userlist.txt" "$bsock/pgbouncer.ini"
-    [ "$(id -u)" = 0 ] && chown postgres: "$bsock/userlist.txt" "$bsock/pgbouncer.ini"
-    if ! { [ -f "$bsock/pgbouncer.pid" ] && kill -0 "$(cat "$bsock/pgbouncer.pid")" 2>/dev/null; }; then
-        # One descriptor per client and per server connection: the default limit (1024)
-        # is far below max_client_conn, and each full-screen cca holds up to three client
-        # connections (main, screen calls, replica), so PgBouncer stopped accepting
-        # ("accept() failed: Too many open files") at about 330 people (make loadtest).
-        as_pg prlimit --nofile=8192 pgbouncer -d -q "$bsock/pgbouncer.ini"
-        for _ in $(seq 50); do [ -S "$bsock/.s.PGSQL.6432" ] && break; sleep 0.1; done
-    fi
+    pool_start "$sock" "$rsock"
     ;;
 replica2)
     start_replica replica2 "$delay"
+    ;;
+pool)
+    # pool DIR PGDIR: PgBouncer alone in front of a running pg.sh cluster (bench_ask).
+    command -v pgbouncer >/dev/null || { echo "scaleout_env: pgbouncer is not installed (scripts/deps.sh)" >&2; exit 1; }
+    [ -n "$delay" ] || { echo "usage: $0 pool DIR PGDIR" >&2; exit 2; }
+    url=$(scripts/pg.sh url "$delay"); sock=${url#host=}; sock=${sock%% *}
+    pool_db_prepare "$url dbname=cca"
+    pool_start "$sock"
     ;;
 stop-replica)
     # stop-replica DIR NAME: stop one replica (replica or replica2), as a failure would.
     as_pg "$bindir/pg_ctl" -D "$dir/$delay/data" -m immediate -w stop >/dev/null
     ;;
 *)
-    echo "usage: $0 start|replica2|stop|env DIR [DELAY]" >&2; exit 2 ;;
+    echo "usage: $0 start|replica2|stop|env|pool DIR [DELAY|PGDIR]" >&2; exit 2 ;;
 esac
