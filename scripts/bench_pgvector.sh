@@ -17,11 +17,18 @@
 #       questions of tests/eval as queries; clustered: bench_vector_index.sh's synthetic vectors.
 #   BENCH_ROWS (default 100000), QUERIES (default 50), KEEP=1 as for bench_vector_index.sh.
 #   EF_SWEEP="40 100 ..." the ef_search values of the sweep ("" to skip it).
+#   HNSW_M, HNSW_EF_CONSTRUCTION: the HNSW graph (migration 028's settings cca.hnsw_m and
+#       cca.hnsw_ef_construction, default 32 and 128; pgvector's own defaults are 16 and 64),
+#       given to every session through PGOPTIONS: the load builds the index with them, and a
+#       kept database (KEEP=1) whose index has other options is rebuilt before the timed calls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export BENCH_ROWS=${BENCH_ROWS:-100000}
 export BENCH_ROLES=${BENCH_ROLES:-grace erin carol alice}
 data=${BENCH_DATA:-text}
+if [ -n "${HNSW_M:-}${HNSW_EF_CONSTRUCTION:-}" ]; then
+    export PGOPTIONS="${PGOPTIONS:-} -c cca.hnsw_m=${HNSW_M:-32} -c cca.hnsw_ef_construction=${HNSW_EF_CONSTRUCTION:-128}"
+fi
 keep=${KEEP:-0}
 if [ -z "${BENCH_URL:-}" ] && [ -z "${CCA_PG_BINDIR:-}" ]; then
     sandbox=../shared/pgvector/sandbox.sh

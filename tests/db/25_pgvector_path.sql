@@ -1,18 +1,28 @@
 -- 25_pgvector_path: 025 on real pgvector. With 1,000 passages: the inner query of
 -- match_passages / match_documents, planned under the functions' own settings and 025's
--- tuning, scans the HNSW index for every role (learner, HR, trainer, admin), k 1..200, with and
+-- tuning (028's ef_search), scans the HNSW index for every role (learner, HR, trainer, admin), k 1..200, with and
 -- without a type filter; a rare type is searched exactly and returns k rows whenever k exist;
 -- the settings hold on a fresh connection whose first statement is a learner's filtered
 -- match_passages; a large load drops the HNSW indexes and cca_vector_index_maintain builds
--- them again. Skipped where the server has no pgvector (the fallback: 19_vector_index).
+-- them again with 028's graph (m 32, ef_construction 128; an index with other options is
+-- rebuilt, cca.hnsw_m / cca.hnsw_ef_construction choose another). Skipped where the server has no pgvector (the fallback: 19_vector_index).
 -- By hand against pgvector's sandbox: tests/db/README.md.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(9);
+SELECT plan(17);
 
 CREATE FUNCTION pg_temp.pgvector() RETURNS boolean LANGUAGE sql AS
     $$ SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector') $$;
 CREATE EXTENSION IF NOT EXISTS dblink;
+
+-- 028: the indexes of the migrated and ingested sample knowledge base have its graph
+SELECT CASE WHEN pg_temp.pgvector()
+    THEN is((SELECT array_agg(c.relname || ' ' || coalesce(c.reloptions::text, '{}') ORDER BY c.relname)
+             FROM pg_class c WHERE c.relname IN ('idx_content_passages_embedding', 'idx_learning_content_embedding')),
+            ARRAY['idx_content_passages_embedding {m=32,ef_construction=128}',
+                  'idx_learning_content_embedding {m=32,ef_construction=128}'],
+            'after migrate and ingest both HNSW indexes are built WITH (m = 32, ef_construction = 128)')
+    ELSE skip('no pgvector on this server (the fallback''s paths: 19_vector_index)', 1) END;
 
 -- the fresh connection first: it must see committed rows only (the sample knowledge base of
 -- tests/db/run.sh: hundreds of 'reference' passages). Its first statement, as the learner:
@@ -163,6 +173,58 @@ SELECT CASE WHEN pg_temp.pgvector()
             AND cca_vector_index_maintain()->'built' ? 'idx_content_passages_embedding'
             AND to_regclass('idx_content_passages_embedding') IS NOT NULL,
             'cca_vector_bulk_begin(n): kept for 10 rows, dropped for 5,000; maintain builds them again')
+    ELSE skip('no pgvector on this server', 1) END;
+SELECT CASE WHEN pg_temp.pgvector()
+    THEN is((SELECT reloptions::text FROM pg_class WHERE relname = 'idx_content_passages_embedding'),
+            '{m=32,ef_construction=128}', 'the index built after a bulk load has 028''s options')
+    ELSE skip('no pgvector on this server', 1) END;
+
+-- an index with pgvector's defaults (003, 004, 016 build those) is rebuilt by the next maintain;
+-- then a maintain has nothing to build
+DO $$
+BEGIN
+    IF pg_temp.pgvector() THEN
+        DROP INDEX idx_content_passages_embedding;
+        CREATE INDEX idx_content_passages_embedding ON content_passages USING hnsw (embedding vector_cosine_ops);
+    END IF;
+END
+$$;
+-- (each check of pg_class in a statement of its own: a statement sees the catalog as it began)
+SELECT CASE WHEN pg_temp.pgvector()
+    THEN is(cca_vector_index_maintain()->'built', '["idx_content_passages_embedding"]',
+            'maintain rebuilds an index of other options')
+    ELSE skip('no pgvector on this server', 1) END;
+SELECT CASE WHEN pg_temp.pgvector()
+    THEN ok((SELECT reloptions::text FROM pg_class WHERE relname = 'idx_content_passages_embedding')
+                = '{m=32,ef_construction=128}'
+            AND cca_vector_index_maintain()->'built' = '[]',
+            'with 028''s options, once: the next maintain builds nothing')
+    ELSE skip('no pgvector on this server', 1) END;
+
+-- ef_search from the table's size and the graph: fake 100,000 rows (rolled back)
+UPDATE pg_class SET reltuples = 100000 WHERE oid = 'content_passages'::regclass;
+SELECT CASE WHEN pg_temp.pgvector()
+    THEN is((SELECT cca_hnsw_tune(20, NULL, 'passages')::text || ' ' || current_setting('hnsw.ef_search')),
+            'false 633', 'ef_search at 100,000 rows on 028''s graph: 200 × sqrt(10) = 633')
+    ELSE skip('no pgvector on this server', 1) END;
+-- the settings choose another graph; on pgvector's default one ef_search keeps 025's rule
+SET LOCAL cca.hnsw_m = 16;
+SET LOCAL cca.hnsw_ef_construction = 64;
+SELECT CASE WHEN pg_temp.pgvector()
+    THEN is(cca_vector_index_maintain()->'built',
+            '["idx_content_passages_embedding", "idx_learning_content_embedding"]',
+            'cca.hnsw_m = 16, cca.hnsw_ef_construction = 64: maintain rebuilds both indexes')
+    ELSE skip('no pgvector on this server', 1) END;
+SELECT CASE WHEN pg_temp.pgvector()
+    THEN is((SELECT array_agg(reloptions::text ORDER BY relname) FROM pg_class
+             WHERE relname IN ('idx_content_passages_embedding', 'idx_learning_content_embedding')),
+            ARRAY['{m=16,ef_construction=64}', '{m=16,ef_construction=64}'], 'with those options')
+    ELSE skip('no pgvector on this server', 1) END;
+-- (the build wrote the table's true size back)
+UPDATE pg_class SET reltuples = 100000 WHERE oid = 'content_passages'::regclass;
+SELECT CASE WHEN pg_temp.pgvector()
+    THEN is((SELECT cca_hnsw_tune(20, NULL, 'passages')::text || ' ' || current_setting('hnsw.ef_search')),
+            'false 949', 'on pgvector''s default graph ef_search keeps 025''s rule: 949 at 100,000 rows')
     ELSE skip('no pgvector on this server', 1) END;
 
 SELECT * FROM finish();
