@@ -133,9 +133,9 @@ ask_all() {
             "$(( (t1 - t0) / 1000 ))e-3" < "$work/answer.json" >> "$work/$name.split"
     done < "$work/questions.txt"
 }
-# Direct connections, as the learner (--user: the demo path's SET ROLE); wall clock of the
-# whole process: exec, dynamic linking, config, connect, WordNet, the turn, storing the
-# answer, exit (what a person waits for; issue 17's goal: p50 60 ms).
+# Direct connections, as the learner (CCA_USER, as --user: the demo path's SET ROLE); the
+# wall clock of the whole process: exec, dynamic linking, config, connect, WordNet, the turn,
+# storing the answer, exit (what a person waits for; issue 17's goal: p50 60 ms).
 ask_all direct CCA_USER="$user"
 
 # 5. The two retrievers alone, timed on the server as the same learner (clock_timestamp() in
@@ -215,7 +215,7 @@ cc -std=c11 -O2 -I/usr/include/postgresql -o "$work/connect_floor" tests/eval/co
 : > "$work/floor.wall"
 for _ in $(seq "$(wc -l < "$work/questions.txt")"); do
     t0=$(date +%s%N)
-    "$work/connect_floor" "$url dbname=cca"
+    "$work/connect_floor" "$url"
     t1=$(date +%s%N)
     echo "$(( (t1 - t0) / 1000 ))" >> "$work/floor.wall"
 done
@@ -234,9 +234,8 @@ if command -v pgbouncer >/dev/null; then
         echo "PGPASSWORD=$PASSWORD"
     }
     mapfile -t penv < <(pool_env)
-    head -n 1 "$work/questions.txt" | while IFS= read -r q; do
-        env "${penv[@]}" CCA_DATABASE_POOLED=true ./cca --config "$cfg" ask --json "$q" >/dev/null
-    done
+    env "${penv[@]}" CCA_DATABASE_POOLED=true ./cca --config "$cfg" ask --json \
+        "$(head -n 1 "$work/questions.txt")" >/dev/null
     ask_all pooled "${penv[@]}" CCA_DATABASE_POOLED=true
     pooled=$work/pooled
 fi
