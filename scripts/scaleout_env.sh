@@ -185,9 +185,10 @@ replica2)
 pool)
     # pool DIR PGDIR: PgBouncer alone in front of a running pg.sh cluster (bench_ask).
     command -v pgbouncer >/dev/null || { echo "scaleout_env: pgbouncer is not installed (scripts/deps.sh)" >&2; exit 1; }
-    [ -n "$delay" ] || { echo "usage: $0 pool DIR PGDIR" >&2; exit 2; }
-    url=$(scripts/pg.sh url "$delay"); sock=${url#host=}; sock=${sock%% *}
-    pool_db_prepare "$url dbname=cca"
+    pgdir=${3:-}   # the third argument, DELAY for the other commands
+    [ -n "$pgdir" ] || { echo "usage: $0 pool DIR PGDIR" >&2; exit 2; }
+    url=$(scripts/pg.sh url "$pgdir"); sock=${url#host=}; sock=${sock%% *}
+    pool_db_prepare "$url"
     pool_start "$sock"
     ;;
 stop-replica)
