@@ -173,40 +173,6 @@ $$;
 SQL
 } | psql -h "$sock" -U cca_super cca -qAt -v ON_ERROR_STOP=1 > /dev/null 2> "$work/server.txt"
 
-perl -e '
-    my ($ask, $server, $total, $wall, $split) = @ARGV;
-    sub pct { my ($p, @v) = @_; @v = sort { $a <=> $b } @v; return $v[int($p * $#v + 0.5)]; }
-    open my $a, "<", $ask or die; my @t = grep { length } map { chomp; $_ } <$a>;
-    open my $s, "<", $server or die;
-    my %r;
-    while (<$s>) { push @{ $r{$1} }, $2 if /NOTICE:\s+(fts|vector) ([0-9.]+)/; }
-    die "bench_ask: no timings\n" unless @t && $r{fts} && $r{vector};
-    printf "ask: overhead without the LLM (processing_time_ms) at %d passages, %d questions: " .
-           "p50 %d ms, p95 %d ms, max %d ms\n",
-        $total, scalar @t, pct(0.5, @t), pct(0.95, @t), pct(1, @t);
-    open my $w, "<", $wall or die; my @w = map { $_ / 1000 } grep { /\d/ } map { chomp; $_ } <$w>;
-    printf "ask: wall clock from exec to stored answer (cca ask --json, a new process each): " .
-           "p50 %d ms, p95 %d ms, max %d ms\n", pct(0.5, @w), pct(0.95, @w), pct(1, @w);
-    open my $sp, "<", $split or die;
-    my (%part, @rest);
-    while (<$sp>) {
-        my %r = map { split /=/ } split;
-        push @{ $part{$_} }, $r{$_} for keys %r;
-        push @rest, $r{wall} - ($r{vector} // 0);
-    }
-    my @order = (qw(start+exit connect setup store_question embed word_stats vector full_text
-                    answer store_answer));
-    printf "ask:   split (median ms): %s\n",
-        join(", ", map { sprintf "%s %.1f", $_, pct(0.5, @{ $part{$_} }) } grep { $part{$_} } @order);
-    printf "ask:   wall clock without the vector search: p50 %.1f ms, p95 %.1f ms " .
-           "(vector search alone: p50 %.1f ms, p95 %.1f ms)\n",
-        pct(0.5, @rest), pct(0.95, @rest), pct(0.5, @{ $part{vector} }), pct(0.95, @{ $part{vector} });
-    printf "ask:   retrievers on the server: full text p50 %.1f ms p95 %.1f ms, " .
-           "vector p50 %.1f ms p95 %.1f ms\n",
-        pct(0.5, @{ $r{fts} }), pct(0.95, @{ $r{fts} }),
-        pct(0.5, @{ $r{vector} }), pct(0.95, @{ $r{vector} });
-' "$work/direct.ask" "$work/server.txt" "$total" "$work/direct.wall" "$work/direct.split"
-
 # 6. The floor under that wall clock: a process that only links libpq, connects, runs SELECT 1
 # and exits (tests/eval/connect_floor.c), the same number of times. On a machine where
 # processes start slowly (page faults, many shared libraries) it says how much of the wall
@@ -237,25 +203,51 @@ if command -v pgbouncer >/dev/null; then
     env "${penv[@]}" CCA_DATABASE_POOLED=true ./cca --config "$cfg" ask --json \
         "$(head -n 1 "$work/questions.txt")" >/dev/null
     ask_all pooled "${penv[@]}" CCA_DATABASE_POOLED=true
-    pooled=$work/pooled
+    pooled=1
 fi
 
+# The figures: each run's wall clock (microseconds, one line per ask) and split (key=ms pairs).
 perl -e '
-    my ($floor, $pooled) = @ARGV;
+    my ($work, $total, $pooled) = @ARGV;
     sub pct { my ($p, @v) = @_; @v = sort { $a <=> $b } @v; return $v[int($p * $#v + 0.5)]; }
-    sub wall { open my $f, "<", $_[0] or die "$_[0]: $!"; return map { $_ / 1000 } grep { /\d/ } map { chomp; $_ } <$f>; }
-    my @f = wall($floor);
+    sub lines { open my $f, "<", $_[0] or die "bench_ask: $_[0]: $!\n"; return grep { /\d/ } map { chomp; $_ } <$f>; }
+    sub wall { return map { $_ / 1000 } lines($_[0]); }
+    sub split_of {
+        my %part;
+        for (lines($_[0])) { my %r = map { split /=/ } split; push @{ $part{$_} }, $r{$_} for keys %r; }
+        printf "ask:   split (median ms): %s\n",
+            join(", ", map { sprintf "%s %.1f", $_, pct(0.5, @{ $part{$_} }) } grep { $part{$_} }
+                 qw(start+exit connect setup store_question embed word_stats vector full_text
+                    answer store_answer));
+        return %part;
+    }
+    my @t = lines("$work/direct.ask");
+    my %r;
+    for (lines("$work/server.txt")) { push @{ $r{$1} }, $2 if /NOTICE:\s+(fts|vector) ([0-9.]+)/; }
+    die "bench_ask: no timings\n" unless @t && $r{fts} && $r{vector};
+    printf "ask: overhead without the LLM (processing_time_ms) at %d passages, %d questions: " .
+           "p50 %d ms, p95 %d ms, max %d ms\n",
+        $total, scalar @t, pct(0.5, @t), pct(0.95, @t), pct(1, @t);
+    my @w = wall("$work/direct.wall");
+    printf "ask: wall clock from exec to stored answer (cca ask --json, a new process each): " .
+           "p50 %d ms, p95 %d ms, max %d ms\n", pct(0.5, @w), pct(0.95, @w), pct(1, @w);
+    my %part = split_of("$work/direct.split");
+    my @rest = map { my %r = map { split /=/ } split; $r{wall} - ($r{vector} // 0) }
+        lines("$work/direct.split");
+    printf "ask:   wall clock without the vector search: p50 %.1f ms, p95 %.1f ms " .
+           "(vector search alone: p50 %.1f ms, p95 %.1f ms)\n",
+        pct(0.5, @rest), pct(0.95, @rest), pct(0.5, @{ $part{vector} }), pct(0.95, @{ $part{vector} });
+    printf "ask:   retrievers on the server: full text p50 %.1f ms p95 %.1f ms, " .
+           "vector p50 %.1f ms p95 %.1f ms\n",
+        pct(0.5, @{ $r{fts} }), pct(0.95, @{ $r{fts} }),
+        pct(0.5, @{ $r{vector} }), pct(0.95, @{ $r{vector} });
+    my @f = wall("$work/floor.wall");
     printf "ask: floor (connect_floor: exec, libpq, connect, SELECT 1, exit; a new process " .
            "each): p50 %.1f ms, p95 %.1f ms\n", pct(0.5, @f), pct(0.95, @f);
     exit 0 unless $pooled;
-    my @w = wall("$pooled.wall");
+    @w = wall("$work/pooled.wall");
     printf "ask: through PgBouncer (transaction pooling, the learner as their own role, warm " .
            "pool): wall clock p50 %d ms, p95 %d ms, max %d ms\n", pct(0.5, @w), pct(0.95, @w), pct(1, @w);
-    open my $sp, "<", "$pooled.split" or die;
-    my %part;
-    while (<$sp>) { my %r = map { split /=/ } split; push @{ $part{$_} }, $r{$_} for keys %r; }
-    printf "ask:   split (median ms): %s\n",
-        join(", ", map { sprintf "%s %.1f", $_, pct(0.5, @{ $part{$_} }) } grep { $part{$_} }
-             qw(start+exit connect setup store_question embed word_stats vector full_text answer store_answer));
-' "$work/floor.wall" "$pooled"
+    split_of("$work/pooled.split");
+' "$work" "$total" "$pooled"
 echo "ask: load average while measuring: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
