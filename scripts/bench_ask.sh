@@ -79,8 +79,10 @@ psql -h "$sock" -U cca_super cca -qc 'VACUUM ANALYZE' 2>/dev/null || true
 scripts/pg.sh resize "$work/pg" >/dev/null
 total=$(psql -h "$sock" -U cca_super cca -Atc 'SELECT count(*) FROM content_passages')
 shared_buffers=$(psql -h "$sock" -U cca_super cca -XAtc 'SHOW shared_buffers')
+# Huge pages change every new session's cost (README "Huge pages"): said with the figures.
+huge=$(scripts/pg.sh hugepages "$work/pg" || true)
 SB="$shared_buffers, $(scripts/pg.sh sizing "$work/pg" | grep -E '^(work_mem|effective_cache_size)' |
-    sed 's/ = /=/' | paste -sd' ')" perl -MJSON::PP -e '
+    sed 's/ = /=/' | paste -sd' '); $huge" perl -MJSON::PP -e '
     my ($total) = @ARGV;
     my $s = decode_json(do { local $/; <STDIN> });
     if ($s->{passages} > 0) {

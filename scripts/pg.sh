@@ -15,6 +15,9 @@
 #   scripts/pg.sh sizing DIR    print the memory settings `start` gives the server (below)
 #   scripts/pg.sh resize DIR    size it again for the data it now holds (after a large ingest):
 #                               reloads, or restarts when shared_buffers changes ("restarted")
+#   scripts/pg.sh hugepages DIR whether the running server's shared memory is on huge pages, and
+#                               how many 2 MB pages it needs (README "Huge pages"); exit 0 when
+#                               it is, 1 when it is not, 2 when it cannot tell
 #
 # Sizing (README "Server settings"): every start writes DIR/data/cca_sizing.conf from the
 # machine's memory M (MemTotal, or the cgroup's limit when lower; CCA_PG_MEM_MB overrides it)
@@ -198,6 +201,29 @@ resize)
         as_owner "$bindir/pg_ctl" -D "$data" reload >/dev/null
     fi
     ;;
+hugepages)
+    # PostgreSQL's default huge_pages = try maps shared memory on huge pages only when the
+    # kernel has enough reserved (vm.nr_hugepages); otherwise it falls back without a word.
+    # PostgreSQL 15 does not report which it did, so read the postmaster's memory map:
+    # Shared_Hugetlb is reserved huge pages, ShmemPmdMapped transparent ones (shmem_enabled).
+    is_running || { echo "pg.sh: the server in $dir is not running" >&2; exit 2; }
+    pid=$(head -1 "$data/postmaster.pid")
+    need=$(as_owner psql -h "$sock" -U "$superuser" -d postgres -XAtc \
+        'SHOW shared_memory_size_in_huge_pages' 2>/dev/null) || need='?'
+    rollup=$(cat "/proc/$pid/smaps_rollup" 2>/dev/null) || {
+        echo "huge pages: cannot read /proc/$pid/smaps_rollup; the server needs $need"; exit 2; }
+    kb() { awk -v k="$1:" '$1 == k { print $2 }' <<<"$rollup"; }
+    reserved=$(( $(kb Shared_Hugetlb) + $(kb Private_Hugetlb) ))
+    thp=$(kb ShmemPmdMapped)
+    if [ "$reserved" -gt 0 ]; then
+        echo "huge pages: on (reserved; the server needs $need of 2 MB)"
+    elif [ "${thp:-0}" -gt 0 ]; then
+        echo "huge pages: on (transparent, shmem_enabled)"
+    else
+        echo "huge pages: off (the server needs $need of 2 MB; vm.nr_hugepages is $(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo '?'))"
+        exit 1
+    fi
+    ;;
 url)
     case "$who" in
     super) echo "host=$sock dbname=cca user=$superuser" ;;
@@ -206,6 +232,6 @@ url)
     esac
     ;;
 *)
-    echo "usage: $0 start|stop|status|destroy|url|sizing|resize DIR" >&2; exit 2
+    echo "usage: $0 start|stop|status|destroy|url|sizing|resize|hugepages DIR" >&2; exit 2
     ;;
 esac

@@ -40,3 +40,13 @@ psql "$url" -XAtqc "select cca_vector_index_maintain()" >/dev/null
 # Server sizing for the knowledge base this cluster now holds (scripts/pg.sh; README "Server
 # settings"): restarts the server only when shared_buffers changes.
 scripts/pg.sh resize "$dir" >/dev/null
+# A large cache not on huge pages: each new session (every `cca ask`, every start of the app)
+# faults its shared memory in 4 KB at a time (README "Huge pages"). Said, not fixed: reserving
+# huge pages is the machine administrator's call (sysctl vm.nr_hugepages).
+sb=$(psql "$url" -XAtqc "select setting::bigint * 8 / 1024 from pg_settings where name = 'shared_buffers'")
+if [ "$sb" -ge 1024 ]; then
+    hp=$(scripts/pg.sh hugepages "$dir") && rc=0 || rc=$?
+    if [ "$rc" = 1 ]; then
+        echo "setup: shared_buffers is ${sb} MB and $hp: see README \"Huge pages\""
+    fi
+fi

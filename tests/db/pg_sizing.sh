@@ -2,7 +2,8 @@
 # tests/db/pg_sizing.sh DIR: scripts/pg.sh's server sizing (README "Server settings"), as TAP,
 # on the running cluster in DIR (tests/db/run.sh's): the rules for a 2 GB and a 24 GB machine,
 # the server runs with what start wrote, ALTER SYSTEM values of the sized settings are dropped
-# at start, and resize leaves a server whose data did not grow running.
+# at start, resize leaves a server whose data did not grow running, and `hugepages` reports
+# what the server got.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 dir=$1
@@ -36,5 +37,17 @@ scripts/pg.sh stop "$dir" && scripts/pg.sh start "$dir"
 ok "an ALTER SYSTEM value of a sized setting is dropped at start" '[ "$(show work_mem)" != 1024kB ]'
 ok "... other ALTER SYSTEM settings stay" '[ "$(show log_min_messages)" = notice ]'
 psql "$url" -XAtqc "ALTER SYSTEM RESET log_min_messages" -c "SELECT pg_reload_conf()" >/dev/null
+hp=$(scripts/pg.sh hugepages "$dir"); rc=$?
+need=$(psql "$url" -XAtc 'SHOW shared_memory_size_in_huge_pages')
+ok "hugepages: on or off, with the 2 MB pages the server needs ($hp)" \
+   '{ [ $rc = 0 ] && [[ "$hp" == "huge pages: on"* ]]; } || { [ $rc = 1 ] && [[ "$hp" == "huge pages: off (the server needs $need of 2 MB"* ]]; }'
+psql "$url" -XAtqc "ALTER SYSTEM SET huge_pages = off"
+scripts/pg.sh stop "$dir" && scripts/pg.sh start "$dir"
+hp=$(scripts/pg.sh hugepages "$dir"); rc=$?
+ok "hugepages: a server started with huge_pages = off is reported off, exit 1" '[ $rc = 1 ] && [[ "$hp" == "huge pages: off"* ]]'
+psql "$url" -XAtqc "ALTER SYSTEM RESET huge_pages"
+scripts/pg.sh stop "$dir" && scripts/pg.sh start "$dir"
+ok "hugepages: a stopped server is an error (exit 2)" \
+   'scripts/pg.sh stop "$dir" && { scripts/pg.sh hugepages "$dir" 2>/dev/null; [ $? = 2 ]; }; scripts/pg.sh start "$dir"; scripts/pg.sh status "$dir"'
 ok "resize with no growth of the data: no restart" '[ -z "$(scripts/pg.sh resize "$dir")" ] && scripts/pg.sh status "$dir"'
 echo "1..$n"
