@@ -22,6 +22,7 @@
 --   functions are STABLE), so the tids name the rows the caller's query sees.
 -- - A type filter (match_* with content_types) is applied in the scan (cca_exact_top's text
 --   filter on content_type), so a rare type does not widen the search.
+-- SET cca.vector_exact_scan = sql keeps cca_vector_exact on the SQL scan (benchmarks).
 -- cca_match_sql (027's, repeated whole) sends the fallback's exact path to cca_vector_exact:
 -- both SET cca.vector_exact = on and a table without an approximate path; cca_vector_nearest
 -- (024's, repeated whole) falls back to it instead of its own exact query. Where the server's
@@ -96,7 +97,9 @@ DECLARE
     ids text[];
     ds float8[];
 BEGIN
-    IF q IS NOT NULL AND k IS NOT NULL AND k >= 1 THEN
+    -- SET cca.vector_exact_scan = sql: the SQL scan only (benchmarks compare the two)
+    IF q IS NOT NULL AND k IS NOT NULL AND k >= 1
+       AND coalesce(current_setting('cca.vector_exact_scan', true), '') <> 'sql' THEN
         -- a margin for rows the caller may not read; then 20 times as many
         want := least(2 * k + 20, 100000);
         FOR attempt IN 1 .. 2 LOOP
