@@ -7,8 +7,12 @@
 # queries with a fresh random query vector each:
 #   topk   SELECT id, 1 - (embedding <=> q) FROM t ORDER BY embedding <=> q LIMIT 5
 #   match  the same with match_documents' threshold filter: WHERE 1 - (embedding <=> q) > 0.0
+#   c      (cca_vector 1.3) the same top 5 through cca_exact_top, the heap scan in C that the
+#          fallback's exact path uses (migration 030): its tids, then those rows ranked by
+#          <=> in SQL; run between topk and match, so old and new alternate
 # Timing is per query with clock_timestamp() in a plpgsql loop on the server, so it includes
-# planning and execution but not the network; 3 warm-up queries are not counted.
+# planning and execution but not the network; 3 warm-up queries are not counted. Serial plans
+# (max_parallel_workers_per_gather = 0, as match_documents runs).
 #
 # Environment:
 #   BENCH_CASES  "N:storage ..." (storage: plain = ALTER COLUMN SET STORAGE PLAIN, as CCA's
@@ -38,8 +42,10 @@
 # workers are not counted: the superuser's plan may be parallel, the learner's is not since the
 # row-level security helpers are parallel-unsafe), the rows each call returned, and the plan
 # of one call's inner query (EXPLAIN (ANALYZE, BUFFERS) of cca_match_sql's text, run as
-# match_documents runs it: a top-N heapsort over a sequential scan on the fallback, an HNSW
-# index scan on pgvector). BENCH_SCHEMA_ROWS="" skips this part, BENCH_CASES="" the first.
+# match_documents runs it: cca_vector_exact's heap scan in C on the fallback with cca_vector 1.3
+# (migration 030), else a top-N heapsort over a sequential scan; an HNSW index scan on
+# pgvector). On the fallback with 1.3 the learner's calls are then timed twice more: through
+# the SQL scan (SET cca.vector_exact_scan = sql, the path before 030) and through C again. BENCH_SCHEMA_ROWS="" skips this part, BENCH_CASES="" the first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -89,7 +95,7 @@ CREATE FUNCTION bench_unit_vector(i int) RETURNS vector LANGUAGE sql VOLATILE AS
 \$\$;
 
 CREATE FUNCTION bench_query(tbl regclass, nq int, with_filter bool,
-                            OUT p50_ms float8, OUT p95_ms float8)
+                            OUT p50_ms float8, OUT p95_ms float8, c_scan bool DEFAULT false)
 LANGUAGE plpgsql AS \$\$
 DECLARE
     q vector;
@@ -98,12 +104,22 @@ DECLARE
     sql text := format('SELECT id, 1 - (embedding <=> \$1) AS similarity FROM %s %s '
                        'ORDER BY embedding <=> \$1 LIMIT 5', tbl,
                        CASE WHEN with_filter THEN 'WHERE 1 - (embedding <=> \$1) > 0.0' ELSE '' END);
+    csql text := format('SELECT id, 1 - (embedding <=> \$1) AS similarity FROM %s WHERE ctid = ANY (\$2) '
+                        'ORDER BY embedding <=> \$1, id LIMIT 5', tbl);
+    tids tid[];
     r record;
 BEGIN
+    -- serial plans, as match_documents runs (019)
+    PERFORM set_config('max_parallel_workers_per_gather', '0', true);
     FOR i IN -2 .. nq LOOP
         q := bench_unit_vector(i);
         t0 := clock_timestamp();
-        FOR r IN EXECUTE sql USING q LOOP END LOOP;
+        IF c_scan THEN
+            EXECUTE 'SELECT cca_exact_top(\$1, ''embedding'', \$2, 5)' INTO tids USING tbl, q;
+            FOR r IN EXECUTE csql USING q, tids LOOP END LOOP;
+        ELSE
+            FOR r IN EXECUTE sql USING q LOOP END LOOP;
+        END IF;
         IF i > 0 THEN
             times := times || (extract(epoch FROM clock_timestamp() - t0) * 1000)::float8;
         END IF;
@@ -117,8 +133,9 @@ SQL
 echo "vector_bench: extension $ext $(psql_q -c "SELECT extversion FROM pg_extension WHERE extname = '$ext'")," \
      "kernel $(psql_q -c "SELECT cca_vector_kernel()" 2>/dev/null || echo n/a)," \
      "$(nproc) CPUs, shared_buffers sized by pg.sh after each load, $queries queries per case, $dims dimensions"
-[ -z "$cases" ] || printf '%-8s %-8s %8s %10s %9s %9s %9s %9s\n' \
-    rows storage load_s size topk_p50 topk_p95 match_p50 match_p95
+has_c=$(psql_q -c "SELECT count(*) FROM pg_proc WHERE proname = 'cca_exact_top'")
+[ -z "$cases" ] || printf '%-8s %-8s %8s %10s %9s %9s %9s %9s %9s %9s\n' \
+    rows storage load_s size topk_p50 topk_p95 c_p50 c_p95 match_p50 match_p95
 for c in $cases; do
     n=${c%%:*}
     storage=${c#*:}
@@ -136,9 +153,13 @@ for c in $cases; do
     psql_q -c "SELECT pg_prewarm('$tbl')" -c "SELECT pg_prewarm(reltoastrelid) FROM pg_class
                 WHERE oid = '$tbl'::regclass AND reltoastrelid <> 0" >/dev/null
     topk=$(psql_q -F ' ' -c "SELECT round(p50_ms::numeric, 1), round(p95_ms::numeric, 1) FROM bench_query('$tbl', $queries, false)")
+    ctop="- -"
+    if [ "$has_c" = 1 ]; then
+        ctop=$(psql_q -F ' ' -c "SELECT round(p50_ms::numeric, 1), round(p95_ms::numeric, 1) FROM bench_query('$tbl', $queries, false, true)")
+    fi
     match=$(psql_q -F ' ' -c "SELECT round(p50_ms::numeric, 1), round(p95_ms::numeric, 1) FROM bench_query('$tbl', $queries, true)")
-    printf '%-8s %-8s %8.1f %10s %9s %9s %9s %9s\n' "$n" "$storage" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
-        "$size" ${topk} ${match}
+    printf '%-8s %-8s %8.1f %10s %9s %9s %9s %9s %9s %9s\n' "$n" "$storage" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
+        "$size" ${topk} ${ctop} ${match}
     psql_q -c "DROP TABLE $tbl"
 done
 
@@ -250,7 +271,9 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 shape() {
     local workers
     workers=$(grep -o 'Workers Launched: [0-9]*' <<<"$1" | head -1 | cut -d' ' -f3)
-    if grep -q 'top-N heapsort' <<<"$1"; then
+    if grep -q 'Function Scan on cca_vector_exact' <<<"$1"; then
+        echo "cca_vector_exact (the heap scan in C, migration 030)"
+    elif grep -q 'top-N heapsort' <<<"$1"; then
         echo "top-N heapsort${workers:+ (parallel, $workers workers)}"
     elif grep -q 'Index Scan' <<<"$1"; then
         echo "index scan ($(grep -o 'Index Scan using [a-z_]*' <<<"$1" | head -1 | cut -d' ' -f4))"
@@ -273,6 +296,10 @@ printf '%-8s %8s %10s %8s %8s %8s %11s %11s %11s %9s\n' rows load_s size \
     su_p50 su_p95 su_cpu learner_p50 learner_p95 learner_cpu rows/call
 plans=""
 parallel=0
+exact_rows=""
+# the fallback's exact path in C (cca_vector 1.3, migration 030)
+has_exact=$(psql_q -c "SELECT count(*) FROM pg_proc WHERE proname = 'cca_vector_exact_candidates'
+                       AND EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'cca_exact_top')")
 for n in $schema_rows; do
     psql_q -c "TRUNCATE learning_content CASCADE"
     t0=$(date +%s.%N)
@@ -290,6 +317,14 @@ for n in $schema_rows; do
                   round(cpu_ms::numeric, 1) FROM bench.time_match($queries)"
     su=$(psql_q -F ' ' -c "$timed")
     le=$(psql_q -F ' ' -c "SET ROLE $learner" -c "$timed")
+    if [ "$has_exact" = 1 ]; then
+        # the same calls through the SQL scan, then the C scan again: old and new alternate
+        lsql=$(psql_q -F ' ' -c "SET ROLE $learner" -c "SET cca.vector_exact_scan = sql" -c "$timed")
+        lc2=$(psql_q -F ' ' -c "SET ROLE $learner" -c "$timed")
+        read -r a50 a95 _ _ acpu <<<"$lsql"
+        read -r b50 b95 _ _ bcpu <<<"$lc2"
+        exact_rows+=$(printf '%-8s %9s %9s %9s   %9s %9s %9s' "$n" "$a50" "$a95" "$acpu" "$b50" "$b95" "$bcpu")$'\n'
+    fi
     read -r su50 su95 sumin sumax sucpu <<<"$su"
     read -r le50 le95 lemin lemax lecpu <<<"$le"
     rows="$sumin-$sumax/$lemin-$lemax"
@@ -307,6 +342,13 @@ for n in $schema_rows; do
 done
 if [ "$parallel" = 1 ]; then
     echo "* a parallel plan: the CPU time of its worker processes is not counted (leader only)"
+fi
+if [ -n "$exact_rows" ]; then
+    echo
+    echo "learner, the SQL scan (SET cca.vector_exact_scan = sql, as before 030), run right after"
+    echo "the row above, then the heap scan in C again (p50, p95, cpu: ms):"
+    printf '%-8s %9s %9s %9s   %9s %9s %9s\n' rows sql_p50 sql_p95 sql_cpu c_p50 c_p95 c_cpu
+    printf '%s' "$exact_rows"
 fi
 echo "$plans"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,6 +1,7 @@
 -- 03_search: vector retrieval (match_documents, match_passages) and full-text search
 -- (search_learning_content, search_passages), including the query plan on the exact fallback
--- (top-N heapsort) or pgvector (HNSW index scan). Runs as the learner alice: RLS applies.
+-- (030: cca_vector_exact's heap scan) or pgvector (HNSW index scan). Runs as the learner
+-- alice: RLS applies.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(48);
@@ -131,24 +132,28 @@ SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector')
                  'Index Scan using idx_learning_content_embedding',
                  'match_documents uses the HNSW index (pgvector)')
     ELSE matches(pg_temp.plan_of(cca_match_sql('documents', false), false),
-                 'Sort Method: top-N heapsort',
-                 'match_documents sorts with a top-N heapsort (exact fallback)') END;
+                 'Function Scan on cca_vector_exact',
+                 'match_documents takes cca_vector_exact (exact fallback, 030)') END;
 SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector')
     THEN matches(pg_temp.plan_of(cca_match_sql('documents', true), true),
                  'Index Scan using idx_learning_content_embedding',
                  'match_documents with a type filter uses the HNSW index (pgvector)')
     ELSE matches(pg_temp.plan_of(cca_match_sql('documents', true), true),
-                 'Sort Method: top-N heapsort',
-                 'match_documents with a type filter sorts with a top-N heapsort') END;
+                 'Function Scan on cca_vector_exact',
+                 'match_documents with a type filter takes cca_vector_exact') END;
 SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector')
     THEN matches(pg_temp.plan_of(cca_match_sql('passages', false), false),
                  'Index Scan using idx_content_passages_embedding',
                  'match_passages uses the HNSW index (pgvector)')
     ELSE matches(pg_temp.plan_of(cca_match_sql('passages', false), false),
-                 'Sort Method: top-N heapsort',
-                 'match_passages sorts with a top-N heapsort (exact fallback)') END;
-SELECT matches(cca_match_sql('documents', false), 'ORDER BY lc.embedding <=> \$1 LIMIT \$2\)',
-               'the inner query orders by distance ascending with the LIMIT inside');
+                 'Function Scan on cca_vector_exact',
+                 'match_passages takes cca_vector_exact (exact fallback)') END;
+SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector')
+    THEN matches(cca_match_sql('documents', false), 'ORDER BY lc.embedding <=> \$1 LIMIT \$2\)',
+                 'the inner query orders by distance ascending with the LIMIT inside')
+    ELSE matches(cca_match_sql('documents', false),
+                 'cca_vector_exact\(''d'', \$1, \$2, NULL::text\[\]\) n JOIN .* ORDER BY n.distance, n.id LIMIT \$2\)',
+                 'the inner query: the k nearest by distance ascending, the LIMIT inside') END;
 SELECT doesnt_match(cca_match_sql('documents', false), 'WHERE .*1 - .*LIMIT',
                     'the threshold is not applied before the LIMIT');
 

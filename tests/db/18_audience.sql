@@ -418,7 +418,10 @@ SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedu
                  -- table's row estimate, no content)
                  'cca_vector_bulk_begin(bigint)',
                  -- 025: the share of content types in the planner's statistics (no content)
-                 'cca_auth.content_type_share(text,text[])')),
+                 'cca_auth.content_type_share(text,text[])',
+                 -- 030: the fallback's exact search: the tids of the nearest rows (a place,
+                 -- no content; the caller ranks them with the policies applied)
+                 'cca_vector_exact_candidates("char",vector,integer,text[])')),
           NULL, 'every definer function that reads content is audited');
 
 -- the plan (pgvector only: the fallback always scans exactly; pgvector is not in CI) -----------
