@@ -1,5 +1,5 @@
 -- 29_ingest_df: 029 keeps 026's document frequencies with one pending row per statement (the
--- lexemes and their counts as arrays) and folds every 32nd change. The counts stay the
+-- lexemes and their counts as arrays) and folds every 16th change. The counts stay the
 -- recount whatever writes the passages: a multi-row insert, a delete, a delete that removes
 -- nothing (no row, no change counted), an edit of the text, a document deleted with its
 -- passages, truncate, many statements across fold boundaries, and writers in other sessions
@@ -40,7 +40,7 @@ SELECT is(pg_temp.df_drift(), 0::bigint, 'the kept counts are the recount (after
 
 -- Other sessions (dblink), before this one takes the fold's lock: two writers append at once
 -- in open transactions, a third session folds meanwhile; nothing is lost. No change of theirs
--- reaches a multiple of 32 (the sequence is set), so only the third session folds.
+-- reaches a multiple of 16 (the sequence is set), so only the third session folds.
 CREATE FUNCTION pg_temp.sessions() RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     conn text := format('host=%s port=%s dbname=%s user=%s',
@@ -141,8 +141,8 @@ SELECT ok(NOT EXISTS (SELECT 1 FROM cca_auth.passage_lexeme_df WHERE lexeme = 'z
           '... and writes no count for a word whose changes cancel out');
 SELECT is(pg_temp.df_of('zqinggon'), 0::float8, '... which the readers count 0');
 
--- 100 statements across three fold boundaries (changes 32, 64, 96): the 5th, the 37th and the
--- 69th statement fold
+-- 100 statements across six fold boundaries (changes 32, 48, ..., 112): the 5th, 21st, ...
+-- and the 85th statement fold
 DO $$ BEGIN PERFORM setval('cca_auth.passage_lexeme_df_changes', 27); END $$;
 DO $$
 BEGIN
@@ -153,9 +153,9 @@ BEGIN
     END LOOP;
 END
 $$;
-SELECT is(pg_temp.pending(), 31, 'after 100 changes from 28, the 96th folded: 31 pending');
-SELECT is((SELECT df FROM cca_auth.passage_lexeme_df WHERE lexeme = 'zqingmani'), 69::bigint,
-          '... the folds moved the 69 changes before it');
+SELECT is(pg_temp.pending(), 15, 'after 100 changes from 28, the 112th folded: 15 pending');
+SELECT is((SELECT df FROM cca_auth.passage_lexeme_df WHERE lexeme = 'zqingmani'), 85::bigint,
+          '... the folds moved the 85 changes before it');
 SELECT is(pg_temp.df_of('zqingmani') || ' ' || pg_temp.df_of('zqingthird'), '100 33',
           '... and the readers count all 100');
 SELECT is(pg_temp.df_drift(), 0::bigint, '... every count the recount');
