@@ -6,9 +6,7 @@
 -- lexemes, so 20,000 passages appended and deleted 630,000 rows. `cca ingest` stores one
 -- document per transaction: a DELETE of its old passages, then one INSERT of its passages (up to
 -- 200 per statement); the DELETE of a new document's (none) counted as a change too, so the fold
--- ran every 32 documents. Measured on the synthetic 20,000 passages (scripts/bench_ingest.sh,
--- 2 CPUs, load 1.3-1.7 from other jobs): 907-1,127 passages/s with 026's triggers, 1,362
--- without them.
+-- ran every 32 documents.
 --
 -- Now:
 -- 1. A statement's changes are one row of cca_auth.passage_lexeme_df_pending: the lexemes and
@@ -27,6 +25,14 @@
 -- 026's shape (one row per lexeme and statement), for inspection and 026's tests.
 --
 -- Applied on a database with data: 026's pending rows are folded first, so no change is lost.
+--
+-- Measured on bench_ingest.sh's synthetic 20,046 passages (500 documents, 2 CPUs shared with
+-- other jobs, old and new alternated): the storing backend's CPU time replaying the documents'
+-- DELETE and INSERT statements was 10.0-10.6 s with 026, 7.3-7.8 s with 029 and 6.1-6.4 s
+-- without either (load 1.3-1.7): 029 costs 30 % of what 026 did, mostly its 31 folds (15-30 ms
+-- each); the appends are within the noise. `cca ingest` end to end (read, chunk, embed,
+-- store; scripts/bench_ingest.sh at load about 2): 1,054-1,077 passages/s with 026,
+-- 1,169-1,241 with 029.
 
 SET LOCAL ROLE cca_owner;
 
