@@ -31,7 +31,7 @@
 -- DELETE and INSERT statements was 10.0-10.6 s with 026, 7.3-7.8 s with 029 and 6.1-6.4 s
 -- without either (load 1.3-1.7): 029 costs 30 % of what 026 did, mostly its 31 folds (15-30 ms
 -- each); the appends are within the noise. `cca ingest` end to end (read, chunk, embed,
--- store; scripts/bench_ingest.sh at load about 2): 1,054-1,077 passages/s with 026,
+-- store; scripts/bench_ingest.sh at load about 2): 1,053-1,077 passages/s with 026,
 -- 1,169-1,241 with 029.
 
 SET LOCAL ROLE cca_owner;
