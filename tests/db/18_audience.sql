@@ -419,8 +419,9 @@ SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedu
                  'cca_vector_bulk_begin(bigint)',
                  -- 025: the share of content types in the planner's statistics (no content)
                  'cca_auth.content_type_share(text,text[])',
-                 -- 030: the fallback's exact search: the tids of the nearest rows (a place,
-                 -- no content; the caller ranks them with the policies applied)
+                 -- 030: the fallback's exact search: the tids of the nearest rows the acting
+                 -- person may read (031: filtered in the scan by their reader tags; no content;
+                 -- the caller ranks them with the policies applied)
                  'cca_vector_exact_candidates("char",vector,integer,text[])')),
           NULL, 'every definer function that reads content is audited');
 
