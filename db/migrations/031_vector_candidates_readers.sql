@@ -22,8 +22,9 @@
 --   unless a policy is added that the filter does not know), the SQL scan runs: a filter
 --   stricter than the policies costs a scan, never a wrong row.
 -- - Columnar path: the copy's top positions are kept only where the row is readable, and the
---   copy is asked for 4 times as many positions until n readable ones are found (or the copy is
---   exhausted); pending rows likewise. So the ids are the caller's n best readable positions:
+--   copy is asked for more positions (at least twice as many, as many as the share found
+--   readable suggests) until n readable ones are found (or every position is ranked); pending
+--   rows likewise. So the ids are the caller's n best readable positions:
 --   their number and order do not depend on hidden rows (a superset of the readable ones 024
 --   returned, so recall is the same or better).
 -- - 019's cca_vector_probes returns list numbers (which centroids are nearest, and how many
@@ -138,7 +139,6 @@ SET jit = off
 AS $$
 DECLARE
     st cca_index.col_state;
-    tbl text;
     f record;
     n integer;
     m integer;
@@ -158,31 +158,51 @@ BEGIN
     -- SET cca.vector_candidates = N: a session's own candidate count (tests, benchmarks)
     n := greatest(coalesce(nullif(current_setting('cca.vector_candidates', true), '')::integer,
                            st.candidates), 3 * k) * CASE WHEN typed THEN 4 ELSE 1 END;
-    tbl := cca_index.kind_table(st.kind);
-    f := cca_auth.content_filter(tbl::regclass);
+    f := cca_auth.content_filter(cca_index.kind_table(st.kind)::regclass);
+    -- as 027: a caller tagged 'everyone' reads every passage when none is restricted (the
+    -- partial index idx_content_passages_restricted is empty): the same ids, unfiltered
+    IF NOT f.reads_all AND st.kind = 'p' AND 'everyone' = ANY (f.tags)
+       AND NOT EXISTS (SELECT 1 FROM public.content_passages p
+                       WHERE NOT (p.readers OPERATOR(pg_catalog.@>) ARRAY['everyone'])) THEN
+        f.reads_all := true;
+    END IF;
     IF f.reads_all THEN
         RETURN cca_index.col_top_ids(st.kind, q, n);
     END IF;
     IF cardinality(f.tags) = 0 THEN
         RETURN '{}';                -- reads nothing
     END IF;
-    -- the n best positions of rows the caller may read: 4 times as many positions until n of
-    -- them are readable or every position has been ranked
+    -- the n best positions of rows the caller may read: more positions (at least twice as
+    -- many, as many as the share found readable suggests) until n of them are readable or
+    -- every position has been ranked
     dims := public.cca_top_dims(q, st.query_share);
     m := n;
     LOOP
         SELECT public.cca_column_top(c.pos0, c.dim, c.scale, c.vals, q, m) INTO top
         FROM cca_index.cols c WHERE c.kind = st.kind AND c.dim = ANY (dims);
-        EXECUTE format('SELECT array_agg(x.id ORDER BY u.o) FROM unnest($1) WITH ORDINALITY u(pos, o)'
-                       ' JOIN cca_index.col_rows r ON r.kind = $2 AND r.pos = u.pos'
-                       ' JOIN %s x ON x.id = r.id WHERE x.readers OPERATOR(pg_catalog.&&) $3', tbl)
-            INTO ids USING top, st.kind, f.tags;
+        IF st.kind = 'p' THEN
+            SELECT array_agg(x.id ORDER BY u.o) INTO ids
+            FROM unnest(top) WITH ORDINALITY u(pos, o)
+            JOIN cca_index.col_rows r ON r.kind = 'p' AND r.pos = u.pos
+            JOIN public.content_passages x ON x.id = r.id
+            WHERE x.readers OPERATOR(pg_catalog.&&) f.tags;
+        ELSE
+            SELECT array_agg(x.id ORDER BY u.o) INTO ids
+            FROM unnest(top) WITH ORDINALITY u(pos, o)
+            JOIN cca_index.col_rows r ON r.kind = 'd' AND r.pos = u.pos
+            JOIN public.learning_content x ON x.id = r.id
+            WHERE x.readers OPERATOR(pg_catalog.&&) f.tags;
+        END IF;
         EXIT WHEN coalesce(cardinality(ids), 0) >= n OR coalesce(cardinality(top), 0) < m;
-        m := m * 4;
+        m := greatest(2 * m, ceil(1.25 * m * n / greatest(coalesce(cardinality(ids), 0), 1))::integer);
     END LOOP;
-    EXECUTE format('SELECT ARRAY(SELECT p.id FROM cca_index.col_pending p JOIN %s x ON x.id = p.id'
-                   ' WHERE p.kind = $1 AND x.readers OPERATOR(pg_catalog.&&) $2 ORDER BY p.id)', tbl)
-        INTO pending USING st.kind, f.tags;
+    IF st.kind = 'p' THEN
+        pending := ARRAY(SELECT p.id FROM cca_index.col_pending p JOIN public.content_passages x ON x.id = p.id
+                         WHERE p.kind = 'p' AND x.readers OPERATOR(pg_catalog.&&) f.tags ORDER BY p.id);
+    ELSE
+        pending := ARRAY(SELECT p.id FROM cca_index.col_pending p JOIN public.learning_content x ON x.id = p.id
+                         WHERE p.kind = 'd' AND x.readers OPERATOR(pg_catalog.&&) f.tags ORDER BY p.id);
+    END IF;
     RETURN coalesce(ids[1 : n], '{}') || pending;
 END
 $$;
