@@ -18,9 +18,12 @@
 --   asked for k. cca_vector_exact still ranks the tids as the caller (the policies apply) and
 --   uses them only when the caller is the acting person (current_user = acting_role(); inside
 --   some other definer it takes the SQL scan): then the filter is exactly the caller's
---   policies, so the rows are the exact SQL scan's. When that does not give k rows (it cannot,
---   unless a policy is added that the filter does not know), the SQL scan runs: a filter
---   stricter than the policies costs a scan, never a wrong row.
+--   SELECT policies, so k readable candidates are the caller's exact top k, and fewer than k,
+--   all readable, are all of their rows. A candidate the caller cannot read (a filter laxer
+--   than the policies) sends it to the SQL scan. A filter stricter than the policies would
+--   not be noticed (a readable row it skipped could be nearer): the two must stay the same
+--   rule, which tests/db/18 pins (no other SELECT policy opens content, admins aside) and
+--   tests/db/31 checks (each role's rows equal the SQL scan's).
 -- - Columnar path: the copy's top positions are kept only where the row is readable, and the
 --   copy is asked for more positions (at least twice as many, as many as the share found
 --   readable suggests) until n readable ones are found (or every position is ranked); pending
