@@ -3,13 +3,17 @@
  * the heap without the executor (extension version 1.3).
  *
  *   cca_exact_top(tbl regclass, col name, q vector, k int4,
- *                 filter_col name DEFAULT NULL, filter_vals text[] DEFAULT NULL) -> tid[]
+ *                 filter_col name DEFAULT NULL, filter_vals text[] DEFAULT NULL,
+ *                 readers_col name DEFAULT NULL, reader_tags text[] DEFAULT NULL) -> tid[]
  *
  * Returns the tids of the k visible rows (under the active snapshot, as a query in the same
  * place would see them) whose `col <=> q` is smallest, nearest first, skipping rows where col
  * is NULL. With filter_col, only rows where `filter_col = ANY (filter_vals)` count (a text
- * column of a deterministic collation, so equality is equality of the bytes). NULL q or k:
- * NULL. Every row whose distance equals the k-th distance is returned too, so the result
+ * column of a deterministic collation, so equality is equality of the bytes). With
+ * readers_col, only rows where `readers_col && reader_tags` (a text[] column: the row's reader
+ * tags overlap the caller's; NULL readers, NULL or empty tags and NULL elements never match):
+ * a definer passes its caller's tags, so the rows it returns are rows the caller may read and
+ * nothing about the others leaves it (db/migrations/031). NULL q or k: NULL. Every row whose distance equals the k-th distance is returned too, so the result
  * holds the exact top k under any order of ties (a caller that breaks ties by id finds its rows
  * among them): more than k tids when rows tie there, all of the rows when there are fewer than k.
  * A NaN distance (a zero vector) sorts after every number, as in ORDER BY.
@@ -302,9 +306,71 @@ filter_match(const struct exact_filter *f, HeapTuple tup, TupleDesc desc, Memory
 	return false;
 }
 
+/* the rows a caller may read: readers_col && tags */
+struct exact_readers
+{
+	AttrNumber	attnum;			/* InvalidAttrNumber: every row */
+	int			ntags;
+	const char **tags;
+	int		   *lens;
+};
+
+/* 018's policy, `readers && tags`, on one row (text[] overlap: byte equality, NULLs never match) */
+static bool
+readers_match(const struct exact_readers *r, HeapTuple tup, TupleDesc desc, MemoryContext tmp)
+{
+	bool		isnull;
+	Datum		d;
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	bool		found = false;
+	MemoryContext old;
+
+	if (r->attnum == InvalidAttrNumber)
+		return true;
+	if (r->ntags == 0)
+		return false;
+	d = heap_getattr(tup, r->attnum, desc, &isnull);
+	if (isnull)
+		return false;
+	old = MemoryContextSwitchTo(tmp);
+	arr = DatumGetArrayTypeP(d);
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	MemoryContextSwitchTo(old);
+	for (int i = 0; i < n && !found; i++)
+	{
+		const text *t;
+		const char *data;
+		int			len;
+
+		if (nulls[i])
+			continue;
+		t = (const text *) DatumGetPointer(elems[i]);
+		data = VARDATA_ANY(t);
+		len = VARSIZE_ANY_EXHDR(t);
+		for (int j = 0; j < r->ntags; j++)
+			if (r->lens[j] == len && memcmp(r->tags[j], data, len) == 0)
+			{
+				found = true;
+				break;
+			}
+	}
+	return found;
+}
+
+/* whether top_add would keep a row at distance d */
+static inline bool
+top_wants(const struct exact_top *top, double d)
+{
+	return top->size < top->k || dist_cmp(d, top->heap[0].d) <= 0;
+}
+
 static void
 page_rank(const struct exact_page *p, Relation rel, AttrNumber attnum, const struct vector *q,
-		  const struct exact_filter *filter, struct exact_top *top, MemoryContext tmp)
+		  const struct exact_filter *filter, const struct exact_readers *readers,
+		  struct exact_top *top, MemoryContext tmp)
 {
 	Page		page = BufferGetPage(p->buf);
 	TupleDesc	desc = RelationGetDescr(rel);
@@ -317,6 +383,7 @@ page_rank(const struct exact_page *p, Relation rel, AttrNumber attnum, const str
 		bool		isnull;
 		struct vector *v;
 		struct cca_vector_sums s;
+		double		dist;
 
 		tup.t_data = (HeapTupleHeader) PageGetItem(page, lp);
 		tup.t_len = ItemIdGetLength(lp);
@@ -338,7 +405,14 @@ page_rank(const struct exact_page *p, Relation rel, AttrNumber attnum, const str
 		/* as `col <=> q` does: cosine_distance(col, q) */
 		cca_check_same_dims("vector", v->dim, q->dim);
 		cca_vector_cosine_sums(v->x, q->x, v->dim, &s);
-		top_add(top, cca_cosine_distance(&s), p->blk, p->offs[i]);
+		dist = cca_cosine_distance(&s);
+
+		/*
+		 * The readers only for a row that would be kept: the distance has brought the tuple into
+		 * the cache (readers follows the vector), and most rows are not kept.
+		 */
+		if (top_wants(top, dist) && readers_match(readers, &tup, desc, tmp))
+			top_add(top, dist, p->blk, p->offs[i]);
 	}
 	MemoryContextReset(tmp);
 }
@@ -386,6 +460,50 @@ filter_setup(struct exact_filter *f, Relation rel, Name col, ArrayType *vals)
 	}
 }
 
+/* readers_col && tags: the column (text[]) and the tags (NULL: none, so no row) */
+static void
+readers_setup(struct exact_readers *r, Relation rel, Name col, ArrayType *tags)
+{
+	AttrNumber	attnum = get_attnum(RelationGetRelid(rel), NameStr(*col));
+	Form_pg_attribute att;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	if (attnum == InvalidAttrNumber)
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+						errmsg("column \"%s\" of relation \"%s\" does not exist",
+							   NameStr(*col), RelationGetRelationName(rel))));
+	att = attnum > 0 ? TupleDescAttr(RelationGetDescr(rel), attnum - 1) : NULL;
+	if (att == NULL || att->atttypid != TEXTARRAYOID ||
+		!get_collation_isdeterministic(att->attcollation))
+		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+						errmsg("cca_exact_top: readers column \"%s\" is not of type text[] with a "
+							   "deterministic collation", NameStr(*col))));
+	if (pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_SELECT) != ACLCHECK_OK &&
+		pg_attribute_aclcheck(RelationGetRelid(rel), attnum, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(rel->rd_rel->relkind),
+					   RelationGetRelationName(rel));
+	r->attnum = attnum;
+	r->ntags = 0;
+	if (tags == NULL)
+		return;					/* && NULL: no row */
+	deconstruct_array(tags, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	r->tags = palloc(sizeof(*r->tags) * (size_t) Max(n, 1));
+	r->lens = palloc(sizeof(*r->lens) * (size_t) Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		text	   *t;
+
+		if (nulls[i])
+			continue;
+		t = DatumGetTextPP(elems[i]);
+		r->tags[r->ntags] = VARDATA_ANY(t);
+		r->lens[r->ntags] = VARSIZE_ANY_EXHDR(t);
+		r->ntags++;
+	}
+}
+
 PG_FUNCTION_INFO_V1(cca_exact_top);
 Datum
 cca_exact_top(PG_FUNCTION_ARGS)
@@ -396,6 +514,7 @@ cca_exact_top(PG_FUNCTION_ARGS)
 	int32		k;
 	Oid			vectype = get_fn_expr_argtype(fcinfo->flinfo, 2);
 	struct exact_filter filter = {InvalidAttrNumber, 0, NULL, NULL};
+	struct exact_readers readers = {InvalidAttrNumber, 0, NULL, NULL};
 	Relation	rel;
 	AttrNumber	attnum;
 	Snapshot	snapshot;
@@ -449,6 +568,9 @@ cca_exact_top(PG_FUNCTION_ARGS)
 	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
 		filter_setup(&filter, rel, PG_GETARG_NAME(4),
 					 PG_NARGS() > 5 && !PG_ARGISNULL(5) ? PG_GETARG_ARRAYTYPE_P(5) : NULL);
+	if (PG_NARGS() > 6 && !PG_ARGISNULL(6))
+		readers_setup(&readers, rel, PG_GETARG_NAME(6),
+					  PG_NARGS() > 7 && !PG_ARGISNULL(7) ? PG_GETARG_ARRAYTYPE_P(7) : NULL);
 
 	top.k = k;
 	top.heap = palloc(sizeof(*top.heap) * (size_t) Max(k, 1));
@@ -480,7 +602,7 @@ cca_exact_top(PG_FUNCTION_ARGS)
 			{
 				struct exact_page *p = &pages[(b - 2) % 3];
 
-				page_rank(p, rel, attnum, q, &filter, &top, tmp);
+				page_rank(p, rel, attnum, q, &filter, &readers, &top, tmp);
 				ReleaseBuffer(p->buf);
 				p->buf = InvalidBuffer;
 			}

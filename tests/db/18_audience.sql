@@ -419,9 +419,13 @@ SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedu
                  'cca_vector_bulk_begin(bigint)',
                  -- 025: the share of content types in the planner's statistics (no content)
                  'cca_auth.content_type_share(text,text[])',
-                 -- 030: the fallback's exact search: the tids of the nearest rows (a place,
-                 -- no content; the caller ranks them with the policies applied)
-                 'cca_vector_exact_candidates("char",vector,integer,text[])')),
+                 -- 030: the fallback's exact search: the tids of the nearest rows the acting
+                 -- person may read (031: filtered in the scan by their reader tags; no content;
+                 -- the caller ranks them with the policies applied)
+                 'cca_vector_exact_candidates("char",vector,integer,text[])',
+                 -- 024: the columnar copy's candidate ids; 031: only of rows the acting
+                 -- person may read (the n best readable positions; no content)
+                 'cca_vector_col_candidates("char",vector,integer,boolean)')),
           NULL, 'every definer function that reads content is audited');
 
 -- the plan (pgvector only: the fallback always scans exactly; pgvector is not in CI) -----------

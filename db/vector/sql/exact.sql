@@ -80,6 +80,82 @@ SELECT * FROM pg_temp.check('ex', ARRAY[3], ARRAY['policy', NULL, 'guide']);
 SELECT * FROM pg_temp.check('ex', ARRAY[3], ARRAY['none']);
 SELECT cca_exact_top('ex', 'embedding', pg_temp.rv(16), 3, 'ct', NULL) AS any_of_null;
 
+-- the readers filter (readers_col, reader_tags): only rows where `readers && tags`, the rows a
+-- caller with those tags may read. A NULL readers, NULL or empty tags, and NULL elements on
+-- either side never match; the content_type filter applies too.
+ALTER TABLE ex ADD COLUMN readers text[];
+UPDATE ex SET readers = CASE
+    WHEN id LIKE '%1' THEN NULL
+    WHEN id LIKE '%2' THEN '{}'
+    WHEN id LIKE '%4' THEN ARRAY['role:hr', NULL]
+    WHEN id LIKE '%5' THEN ARRAY['role:hr', 'user:u5']
+    WHEN id LIKE '%6' THEN ARRAY[NULL, 'department:eng']
+    ELSE ARRAY['everyone'] END;
+CREATE FUNCTION pg_temp.c_top_r(tbl regclass, q vector, k int, types text[], tags text[],
+                                OUT ids text[], OUT hidden bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+  tids tid[] := cca_exact_top(tbl, 'embedding', q, k, CASE WHEN types IS NOT NULL THEN 'ct' END,
+                              types, 'readers', tags);
+BEGIN
+  EXECUTE format('SELECT array_agg(id ORDER BY d, id) FROM (SELECT id, embedding <=> $1 AS d FROM %s'
+                 ' WHERE ctid = ANY ($2) ORDER BY 2, 1 LIMIT $3) s', tbl) INTO ids USING q, tids, k;
+  -- every row returned, not only the first k: none outside the caller's tags
+  EXECUTE format('SELECT count(*) FROM %s WHERE ctid = ANY ($1) AND NOT coalesce(readers && $2, false)', tbl)
+    INTO hidden USING tids, tags;
+END $$;
+CREATE FUNCTION pg_temp.sql_top_r(tbl regclass, q vector, k int, types text[], tags text[]) RETURNS text[]
+LANGUAGE plpgsql AS $$
+DECLARE
+  r text[];
+BEGIN
+  EXECUTE format('SELECT array_agg(id ORDER BY d, id) FROM (SELECT id, embedding <=> $1 AS d FROM %s'
+                 ' WHERE embedding IS NOT NULL AND ($3::text[] IS NULL OR ct = ANY ($3))'
+                 ' AND readers && $4 ORDER BY 2, 1 LIMIT $2) s', tbl) INTO r USING q, k, types, tags;
+  RETURN r;
+END $$;
+CREATE FUNCTION pg_temp.check_r(tbl regclass, ks int[], types text[], tags text[])
+RETURNS TABLE (k int, queries bigint, equal bigint, hidden numeric, rows_min int, rows_max int)
+LANGUAGE sql AS $$
+  WITH q AS (SELECT i, pg_temp.rv(16) AS q FROM generate_series(1, 12) i
+             UNION ALL SELECT 13, '[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]'::vector(16)
+             UNION ALL SELECT 14, '[1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]'::vector(16)),
+       r AS (SELECT k, pg_temp.c_top_r(tbl, q, k, types, tags) AS c,
+                    pg_temp.sql_top_r(tbl, q, k, types, tags) AS s
+               FROM q, unnest(ks) k)
+  SELECT k, count(*), count(*) FILTER (WHERE (c).ids IS NOT DISTINCT FROM s), sum((c).hidden),
+         min(coalesce(cardinality(s), 0)), max(coalesce(cardinality(s), 0))
+    FROM r GROUP BY k ORDER BY k
+$$;
+SELECT * FROM pg_temp.check_r('ex', ARRAY[1, 5, 100, 1900], NULL, ARRAY['everyone']);
+SELECT * FROM pg_temp.check_r('ex', ARRAY[1, 5, 100, 1000], NULL, ARRAY['role:hr']);
+SELECT * FROM pg_temp.check_r('ex', ARRAY[3, 300], NULL, ARRAY['user:u5', 'department:eng', NULL]);
+SELECT * FROM pg_temp.check_r('ex', ARRAY[3, 300], ARRAY['faq'], ARRAY['role:hr']);
+SELECT * FROM pg_temp.check_r('ex', ARRAY[3], ARRAY['faq', 'guide'], ARRAY['department:eng']);
+-- rows without overlap are never returned: no tags, empty tags, a NULL tag, a tag nobody has
+SELECT cca_exact_top('ex', 'embedding', pg_temp.rv(16), 5, NULL, NULL, 'readers', NULL) AS null_tags,
+       cca_exact_top('ex', 'embedding', pg_temp.rv(16), 5, NULL, NULL, 'readers', '{}') AS empty_tags,
+       cca_exact_top('ex', 'embedding', pg_temp.rv(16), 5, NULL, NULL, 'readers', ARRAY[NULL]::text[]) AS null_tag,
+       cca_exact_top('ex', 'embedding', pg_temp.rv(16), 5, NULL, NULL, 'readers', ARRAY['role:nobody']) AS nobody;
+-- the rows with NULL or empty readers are not readable by anyone, even with every tag
+SELECT count(*) AS null_or_empty_readers_returned FROM ex
+ WHERE ctid = ANY (cca_exact_top('ex', 'embedding', '[1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]', 5000, NULL, NULL, 'readers',
+                                 ARRAY['everyone', 'role:hr', 'user:u5', 'department:eng']))
+   AND (readers IS NULL OR readers = '{}');
+-- the nearest row of all is hidden from a tag: it is not among that tag's 1 (and the ties)
+SELECT (SELECT id FROM ex WHERE ctid = ANY (cca_exact_top('ex', 'embedding', e.embedding, 1))
+         ORDER BY id LIMIT 1) = e.id AS nearest_is_hr,
+       (SELECT count(*) FROM ex WHERE ctid = ANY (cca_exact_top('ex', 'embedding', e.embedding, 1,
+                                                                NULL, NULL, 'readers', ARRAY['everyone']))
+          AND id = e.id) AS hr_row_for_everyone
+  FROM ex e WHERE e.id = 'r0005';
+-- readers_col NULL: no filter
+SELECT cca_exact_top('ex', 'embedding', '[1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]', 3, NULL, NULL, NULL, ARRAY['x']) =
+       cca_exact_top('ex', 'embedding', '[1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]', 3) AS no_readers_col;
+-- a readers column that is not text[], or missing
+SELECT cca_exact_top('ex', 'embedding', pg_temp.rv(16), 1, NULL, NULL, 'ct', ARRAY['x']);
+SELECT cca_exact_top('ex', 'embedding', pg_temp.rv(16), 1, NULL, NULL, 'nope', ARRAY['x']);
+
 -- the same transaction: rows inserted, deleted and updated before the call are seen as a query
 -- there sees them
 BEGIN;
@@ -95,13 +171,19 @@ SELECT array_agg(id ORDER BY id) AS nearest_after_rollback
 -- out of line (the type's external storage) and compressed values
 -- (a PLAIN filler makes the row longer than a page's quarter: the toaster moves the vector out
 -- of line)
-CREATE TABLE ex_toast (id text PRIMARY KEY, ct text, embedding vector(16), pad text);
+CREATE TABLE ex_toast (id text PRIMARY KEY, ct text, embedding vector(16), pad text, readers text[]);
 ALTER TABLE ex_toast ALTER COLUMN embedding SET STORAGE EXTERNAL;
 ALTER TABLE ex_toast ALTER COLUMN pad SET STORAGE PLAIN;
 ALTER TABLE ex_toast SET (toast_tuple_target = 128);
-INSERT INTO ex_toast SELECT id, ct, embedding, repeat('x', 2100) FROM ex;
+INSERT INTO ex_toast SELECT id, ct, embedding, repeat('x', 2100), readers FROM ex;
 SELECT pg_relation_size(reltoastrelid) > 0 AS some_out_of_line FROM pg_class WHERE oid = 'ex_toast'::regclass;
 SELECT * FROM pg_temp.check('ex_toast', ARRAY[5, 50]);
+-- readers out of line or compressed: 400 tags before the one that matters
+UPDATE ex_toast SET readers = ARRAY(SELECT 'tag:' || g FROM generate_series(1, 400) g) || ARRAY['role:hr']
+ WHERE id LIKE '%5';
+SELECT count(*) FILTER (WHERE pg_column_compression(readers) IS NOT NULL) > 0
+       AS readers_compressed FROM ex_toast WHERE id LIKE '%5';
+SELECT * FROM pg_temp.check_r('ex_toast', ARRAY[5, 50], NULL, ARRAY['role:hr']);
 CREATE TABLE ex_wide (id text PRIMARY KEY, ct text, embedding vector(1536));
 ALTER TABLE ex_wide ALTER COLUMN embedding SET STORAGE EXTENDED;
 -- mostly zeros: compressible, so stored compressed (inline or out of line)
@@ -131,7 +213,7 @@ SELECT cca_exact_top('ex_view', 'embedding', pg_temp.rv(16), 1);
 CREATE ROLE regress_exact_reader;
 CREATE ROLE regress_exact_none;
 GRANT SELECT ON ex TO regress_exact_reader;
-GRANT EXECUTE ON FUNCTION cca_exact_top(regclass, name, vector, integer, name, text[])
+GRANT EXECUTE ON FUNCTION cca_exact_top(regclass, name, vector, integer, name, text[], name, text[])
    TO regress_exact_reader, regress_exact_none;
 SET ROLE regress_exact_none;
 SELECT cca_exact_top('ex', 'embedding', '[1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]', 1);
@@ -149,7 +231,7 @@ RESET ROLE;
 SELECT cardinality(cca_exact_top('ex', 'embedding', '[1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]', 1)) AS owner;
 DROP POLICY ex_faq ON ex;
 REVOKE ALL ON ex FROM regress_exact_reader;
-REVOKE EXECUTE ON FUNCTION cca_exact_top(regclass, name, vector, integer, name, text[])
+REVOKE EXECUTE ON FUNCTION cca_exact_top(regclass, name, vector, integer, name, text[], name, text[])
    FROM regress_exact_reader, regress_exact_none;
 DROP ROLE regress_exact_reader;
 DROP ROLE regress_exact_none;
