@@ -35,6 +35,7 @@
 DO $$
 DECLARE
     v text;
+    fn regprocedure;
 BEGIN
     SELECT extversion INTO v FROM pg_extension WHERE extname = 'cca_vector';
     IF v IS NULL THEN
@@ -49,9 +50,12 @@ BEGIN
         END IF;
         ALTER EXTENSION cca_vector UPDATE TO '1.3';
     END IF;
-    IF to_regprocedure('public.cca_exact_top(regclass, name, public.vector, integer, name, text[])') IS NOT NULL THEN
-        GRANT EXECUTE ON FUNCTION public.cca_exact_top(regclass, name, public.vector, integer, name, text[])
-            TO cca_owner;
+    -- (the extension's functions without a schema, and granted only by who may: as 031)
+    fn := to_regprocedure('cca_exact_top(regclass, name, vector, integer, name, text[])');
+    IF fn IS NOT NULL THEN
+        IF has_function_privilege(fn, 'EXECUTE WITH GRANT OPTION') THEN
+            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO cca_owner', fn);
+        END IF;
     END IF;
 END
 $$;
@@ -69,14 +73,14 @@ AS $$
 DECLARE
     tbl regclass := CASE kind WHEN 'p' THEN 'public.content_passages'::regclass
                               WHEN 'd' THEN 'public.learning_content'::regclass END;
-    fn regprocedure := to_regprocedure('public.cca_exact_top(regclass, name, public.vector, integer, name, text[])');
+    fn regprocedure := to_regprocedure('cca_exact_top(regclass, name, vector, integer, name, text[])');
     out tid[];
 BEGIN
     IF tbl IS NULL OR q IS NULL OR want IS NULL OR want < 1 OR fn IS NULL
        OR NOT has_function_privilege(fn, 'EXECUTE') THEN
         RETURN NULL;
     END IF;
-    EXECUTE 'SELECT public.cca_exact_top($1, ''embedding'', $2, $3, $4, $5)'
+    EXECUTE 'SELECT cca_exact_top($1, ''embedding'', $2, $3, $4, $5)'
         INTO out USING tbl, q, want, CASE WHEN types IS NOT NULL THEN 'content_type' END::name, types;
     RETURN out;
 END

@@ -35,14 +35,24 @@
 -- On real pgvector nothing here is used. Where cca_vector is older than 1.3 (or a build of 1.3
 -- without the readers filter), the exact candidates are NULL and the SQL scan runs.
 
--- cca_exact_top with the readers filter (cca_vector 1.3) may be run by the tables' owner.
+-- cca_exact_top with the readers filter (cca_vector 1.3) may be run by the tables' owner. The
+-- extension's functions are named without a schema (the migration's search_path finds them
+-- where the platform put the extension: docs/managed.md). Granted by whoever may grant it (the
+-- extension's owner); a migrating login that may not (a managed server) says so, and the
+-- exact path stays in SQL until the platform grants it.
 DO $$
+DECLARE
+    fn regprocedure := to_regprocedure('cca_exact_top(regclass, name, vector, integer, name, text[],'
+                                       ' name, text[])');
 BEGIN
-    IF to_regprocedure('public.cca_exact_top(regclass, name, public.vector, integer, name, text[], name, text[])')
-       IS NOT NULL THEN
-        GRANT EXECUTE ON FUNCTION
-            public.cca_exact_top(regclass, name, public.vector, integer, name, text[], name, text[])
-            TO cca_owner;
+    IF fn IS NULL THEN
+        RETURN;
+    END IF;
+    IF has_function_privilege(fn, 'EXECUTE WITH GRANT OPTION') THEN
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO cca_owner', fn);
+    ELSE
+        RAISE NOTICE 'exact vector search stays in SQL: % may not grant EXECUTE on % to cca_owner '
+                     '(the extension''s owner may: docs/managed.md)', current_user, fn;
     END IF;
 END
 $$;
@@ -75,7 +85,7 @@ AS $$
 DECLARE
     tbl regclass := CASE kind WHEN 'p' THEN 'public.content_passages'::regclass
                               WHEN 'd' THEN 'public.learning_content'::regclass END;
-    fn regprocedure := to_regprocedure('public.cca_exact_top(regclass, name, public.vector, integer,'
+    fn regprocedure := to_regprocedure('cca_exact_top(regclass, name, vector, integer,'
                                        ' name, text[], name, text[])');
     f record;
     out tid[];
@@ -85,7 +95,7 @@ BEGIN
         RETURN NULL;
     END IF;
     f := cca_auth.content_filter(tbl);
-    EXECUTE 'SELECT public.cca_exact_top($1, ''embedding'', $2, $3, $4, $5, $6, $7)'
+    EXECUTE 'SELECT cca_exact_top($1, ''embedding'', $2, $3, $4, $5, $6, $7)'
         INTO out USING tbl, q, want, CASE WHEN types IS NOT NULL THEN 'content_type' END::name, types,
                        CASE WHEN NOT f.reads_all THEN 'readers' END::name, f.tags;
     RETURN out;
@@ -155,7 +165,7 @@ BEGIN
     END IF;
     SELECT * INTO st FROM cca_index.col_state s WHERE s.kind = cca_vector_col_candidates.kind;
     IF st.kind IS NULL OR NOT cca_index.col_current(st) OR vector_dims(q) <> st.dim
-       OR cardinality(public.cca_nonzero_dims(q)) > st.dim / 4 THEN
+       OR cardinality(cca_nonzero_dims(q)) > st.dim / 4 THEN
         RETURN NULL;
     END IF;
     -- SET cca.vector_candidates = N: a session's own candidate count (tests, benchmarks)
@@ -178,10 +188,10 @@ BEGIN
     -- the n best positions of rows the caller may read: more positions (at least twice as
     -- many, as many as the share found readable suggests) until n of them are readable or
     -- every position has been ranked
-    dims := public.cca_top_dims(q, st.query_share);
+    dims := cca_top_dims(q, st.query_share);
     m := n;
     LOOP
-        SELECT public.cca_column_top(c.pos0, c.dim, c.scale, c.vals, q, m) INTO top
+        SELECT cca_column_top(c.pos0, c.dim, c.scale, c.vals, q, m) INTO top
         FROM cca_index.cols c WHERE c.kind = st.kind AND c.dim = ANY (dims);
         IF st.kind = 'p' THEN
             SELECT array_agg(x.id ORDER BY u.o) INTO ids
