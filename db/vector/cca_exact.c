@@ -267,17 +267,32 @@ page_prefetch(const struct exact_page *p)
 	}
 }
 
-/* the rows to rank: filter_col = ANY (vals) */
-struct exact_filter
+/*
+ * A text column and a set of strings, for the two filters: filter_col = ANY (vals) (a text
+ * column) and readers_col && tags (a text[] column). Byte equality: both columns have a
+ * deterministic collation; NULL strings are left out (they never match).
+ */
+struct exact_texts
 {
-	AttrNumber	attnum;			/* InvalidAttrNumber: every row */
-	int			nvals;
+	AttrNumber	attnum;			/* InvalidAttrNumber: no filter, every row */
+	int			n;
 	const char **vals;
 	int		   *lens;
 };
 
 static bool
-filter_match(const struct exact_filter *f, HeapTuple tup, TupleDesc desc, MemoryContext tmp)
+texts_has(const struct exact_texts *f, const char *data, int len)
+{
+	for (int i = 0; i < f->n; i++)
+		if (f->lens[i] == len && memcmp(f->vals[i], data, len) == 0)
+			return true;
+	return false;
+}
+
+/* the rows to rank: filter_col = ANY (vals) */
+
+static bool
+filter_match(const struct exact_texts *f, HeapTuple tup, TupleDesc desc, MemoryContext tmp)
 {
 	bool		isnull;
 	Datum		d;
@@ -300,24 +315,13 @@ filter_match(const struct exact_filter *f, HeapTuple tup, TupleDesc desc, Memory
 	}
 	data = VARDATA_ANY(t);
 	len = VARSIZE_ANY_EXHDR(t);
-	for (int i = 0; i < f->nvals; i++)
-		if (f->lens[i] == len && memcmp(f->vals[i], data, len) == 0)
-			return true;
-	return false;
+	return texts_has(f, data, len);
 }
 
 /* the rows a caller may read: readers_col && tags */
-struct exact_readers
-{
-	AttrNumber	attnum;			/* InvalidAttrNumber: every row */
-	int			ntags;
-	const char **tags;
-	int		   *lens;
-};
-
 /* 018's policy, `readers && tags`, on one row (text[] overlap: byte equality, NULLs never match) */
 static bool
-readers_match(const struct exact_readers *r, HeapTuple tup, TupleDesc desc, MemoryContext tmp)
+readers_match(const struct exact_texts *r, HeapTuple tup, TupleDesc desc, MemoryContext tmp)
 {
 	bool		isnull;
 	Datum		d;
@@ -330,7 +334,7 @@ readers_match(const struct exact_readers *r, HeapTuple tup, TupleDesc desc, Memo
 
 	if (r->attnum == InvalidAttrNumber)
 		return true;
-	if (r->ntags == 0)
+	if (r->n == 0)
 		return false;
 	d = heap_getattr(tup, r->attnum, desc, &isnull);
 	if (isnull)
@@ -350,12 +354,7 @@ readers_match(const struct exact_readers *r, HeapTuple tup, TupleDesc desc, Memo
 		t = (const text *) DatumGetPointer(elems[i]);
 		data = VARDATA_ANY(t);
 		len = VARSIZE_ANY_EXHDR(t);
-		for (int j = 0; j < r->ntags; j++)
-			if (r->lens[j] == len && memcmp(r->tags[j], data, len) == 0)
-			{
-				found = true;
-				break;
-			}
+		found = texts_has(r, data, len);
 	}
 	return found;
 }
@@ -369,7 +368,7 @@ top_wants(const struct exact_top *top, double d)
 
 static void
 page_rank(const struct exact_page *p, Relation rel, AttrNumber attnum, const struct vector *q,
-		  const struct exact_filter *filter, const struct exact_readers *readers,
+		  const struct exact_texts *filter, const struct exact_texts *readers,
 		  struct exact_top *top, MemoryContext tmp)
 {
 	Page		page = BufferGetPage(p->buf);
@@ -417,9 +416,14 @@ page_rank(const struct exact_page *p, Relation rel, AttrNumber attnum, const str
 	MemoryContextReset(tmp);
 }
 
-/* filter_col = ANY (vals): the column (text, deterministic collation) and the values */
+/*
+ * A filter's column (of type typid, "text" or "text[]" in messages, with a deterministic
+ * collation; the caller needs SELECT on it) and its strings (vals NULL: none, so no row).
+ * what names the argument in messages ("filter", "readers").
+ */
 static void
-filter_setup(struct exact_filter *f, Relation rel, Name col, ArrayType *vals)
+texts_setup(struct exact_texts *f, Relation rel, Name col, Oid typid, const char *what,
+			ArrayType *vals)
 {
 	AttrNumber	attnum = get_attnum(RelationGetRelid(rel), NameStr(*col));
 	Form_pg_attribute att;
@@ -432,18 +436,19 @@ filter_setup(struct exact_filter *f, Relation rel, Name col, ArrayType *vals)
 						errmsg("column \"%s\" of relation \"%s\" does not exist",
 							   NameStr(*col), RelationGetRelationName(rel))));
 	att = attnum > 0 ? TupleDescAttr(RelationGetDescr(rel), attnum - 1) : NULL;
-	if (att == NULL || att->atttypid != TEXTOID || !get_collation_isdeterministic(att->attcollation))
+	if (att == NULL || att->atttypid != typid || !get_collation_isdeterministic(att->attcollation))
 		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-						errmsg("cca_exact_top: filter column \"%s\" is not of type text with a "
-							   "deterministic collation", NameStr(*col))));
+						errmsg("cca_exact_top: %s column \"%s\" is not of type %s with a "
+							   "deterministic collation", what, NameStr(*col),
+							   typid == TEXTOID ? "text" : "text[]")));
 	if (pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_SELECT) != ACLCHECK_OK &&
 		pg_attribute_aclcheck(RelationGetRelid(rel), attnum, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(rel->rd_rel->relkind),
 					   RelationGetRelationName(rel));
 	f->attnum = attnum;
-	f->nvals = 0;
+	f->n = 0;
 	if (vals == NULL)
-		return;					/* = ANY (NULL): no row */
+		return;
 	deconstruct_array(vals, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
 	f->vals = palloc(sizeof(*f->vals) * (size_t) Max(n, 1));
 	f->lens = palloc(sizeof(*f->lens) * (size_t) Max(n, 1));
@@ -454,53 +459,9 @@ filter_setup(struct exact_filter *f, Relation rel, Name col, ArrayType *vals)
 		if (nulls[i])
 			continue;
 		t = DatumGetTextPP(elems[i]);
-		f->vals[f->nvals] = VARDATA_ANY(t);
-		f->lens[f->nvals] = VARSIZE_ANY_EXHDR(t);
-		f->nvals++;
-	}
-}
-
-/* readers_col && tags: the column (text[]) and the tags (NULL: none, so no row) */
-static void
-readers_setup(struct exact_readers *r, Relation rel, Name col, ArrayType *tags)
-{
-	AttrNumber	attnum = get_attnum(RelationGetRelid(rel), NameStr(*col));
-	Form_pg_attribute att;
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
-
-	if (attnum == InvalidAttrNumber)
-		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-						errmsg("column \"%s\" of relation \"%s\" does not exist",
-							   NameStr(*col), RelationGetRelationName(rel))));
-	att = attnum > 0 ? TupleDescAttr(RelationGetDescr(rel), attnum - 1) : NULL;
-	if (att == NULL || att->atttypid != TEXTARRAYOID ||
-		!get_collation_isdeterministic(att->attcollation))
-		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-						errmsg("cca_exact_top: readers column \"%s\" is not of type text[] with a "
-							   "deterministic collation", NameStr(*col))));
-	if (pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_SELECT) != ACLCHECK_OK &&
-		pg_attribute_aclcheck(RelationGetRelid(rel), attnum, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(rel->rd_rel->relkind),
-					   RelationGetRelationName(rel));
-	r->attnum = attnum;
-	r->ntags = 0;
-	if (tags == NULL)
-		return;					/* && NULL: no row */
-	deconstruct_array(tags, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	r->tags = palloc(sizeof(*r->tags) * (size_t) Max(n, 1));
-	r->lens = palloc(sizeof(*r->lens) * (size_t) Max(n, 1));
-	for (int i = 0; i < n; i++)
-	{
-		text	   *t;
-
-		if (nulls[i])
-			continue;
-		t = DatumGetTextPP(elems[i]);
-		r->tags[r->ntags] = VARDATA_ANY(t);
-		r->lens[r->ntags] = VARSIZE_ANY_EXHDR(t);
-		r->ntags++;
+		f->vals[f->n] = VARDATA_ANY(t);
+		f->lens[f->n] = VARSIZE_ANY_EXHDR(t);
+		f->n++;
 	}
 }
 
@@ -513,8 +474,8 @@ cca_exact_top(PG_FUNCTION_ARGS)
 	struct vector *q;
 	int32		k;
 	Oid			vectype = get_fn_expr_argtype(fcinfo->flinfo, 2);
-	struct exact_filter filter = {InvalidAttrNumber, 0, NULL, NULL};
-	struct exact_readers readers = {InvalidAttrNumber, 0, NULL, NULL};
+	struct exact_texts filter = {InvalidAttrNumber, 0, NULL, NULL};
+	struct exact_texts readers = {InvalidAttrNumber, 0, NULL, NULL};
 	Relation	rel;
 	AttrNumber	attnum;
 	Snapshot	snapshot;
@@ -566,11 +527,11 @@ cca_exact_top(PG_FUNCTION_ARGS)
 								"and rank the rows it returns as the caller.")));
 
 	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
-		filter_setup(&filter, rel, PG_GETARG_NAME(4),
-					 PG_NARGS() > 5 && !PG_ARGISNULL(5) ? PG_GETARG_ARRAYTYPE_P(5) : NULL);
+		texts_setup(&filter, rel, PG_GETARG_NAME(4), TEXTOID, "filter",
+					PG_NARGS() > 5 && !PG_ARGISNULL(5) ? PG_GETARG_ARRAYTYPE_P(5) : NULL);
 	if (PG_NARGS() > 6 && !PG_ARGISNULL(6))
-		readers_setup(&readers, rel, PG_GETARG_NAME(6),
-					  PG_NARGS() > 7 && !PG_ARGISNULL(7) ? PG_GETARG_ARRAYTYPE_P(7) : NULL);
+		texts_setup(&readers, rel, PG_GETARG_NAME(6), TEXTARRAYOID, "readers",
+					PG_NARGS() > 7 && !PG_ARGISNULL(7) ? PG_GETARG_ARRAYTYPE_P(7) : NULL);
 
 	top.k = k;
 	top.heap = palloc(sizeof(*top.heap) * (size_t) Max(k, 1));
