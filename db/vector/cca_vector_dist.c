@@ -231,6 +231,33 @@ vector_cosine_sums_portable(const float *restrict a, const float *restrict b, in
 	out->norm_b = nb + tnb;
 }
 
+static inline void
+vector_cosine_screen_portable(const float *restrict a, const float *restrict b, int n,
+							  double *dot, double *norm_a)
+{
+	float		accd[CCA_SCREEN_LANES] = {0},
+				acca[CCA_SCREEN_LANES] = {0};
+	double		d = 0.0,
+				na = 0.0;
+	int			i = 0;
+
+	for (; i + CCA_SCREEN_LANES <= n; i += CCA_SCREEN_LANES)
+		for (int l = 0; l < CCA_SCREEN_LANES; l++) {
+			accd[l] += a[i + l] * b[i + l];
+			acca[l] += a[i + l] * a[i + l];
+		}
+	for (; i < n; i++) {
+		d += (double) a[i] * (double) b[i];
+		na += (double) a[i] * (double) a[i];
+	}
+	for (int l = 0; l < CCA_SCREEN_LANES; l++) {
+		d += accd[l];
+		na += acca[l];
+	}
+	*dot = d;
+	*norm_a = na;
+}
+
 /* ---- vector: the AVX2 versions and the dispatch ----------------------------------------- */
 
 #ifdef CCA_HAVE_IFUNC
@@ -383,6 +410,48 @@ vector_cosine_sums_avx2(const float *restrict a, const float *restrict b, int n,
 }
 
 /*
+ * The screen (cca_vector_dist.h): 16 float lanes in two registers per sum, one fused
+ * multiply-add per 8 elements and sum. About half the CPU of the double kernel above on an exact
+ * scan; only a prefetches (b, the query, stays cached).
+ */
+__attribute__((target("avx2,fma"))) static void
+vector_cosine_screen_avx2(const float *restrict a, const float *restrict b, int n,
+						  double *dot, double *norm_a)
+{
+	__m256		d0 = _mm256_setzero_ps(), d1 = _mm256_setzero_ps();
+	__m256		a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+	float		ld[CCA_SCREEN_LANES], la[CCA_SCREEN_LANES];
+	double		d = 0.0, na = 0.0;
+	int			i = 0;
+
+	for (int j = 0; j < n && j < CCA_PREFETCH_AHEAD; j += CCA_PREFETCH_STEP)
+		_mm_prefetch((const char *) (a + j), _MM_HINT_T0);
+	for (; i + CCA_SCREEN_LANES <= n; i += CCA_SCREEN_LANES) {
+		__m256		x0 = _mm256_loadu_ps(a + i), x1 = _mm256_loadu_ps(a + i + 8);
+
+		_mm_prefetch((const char *) (a + i + CCA_PREFETCH_AHEAD), _MM_HINT_T0);
+		d0 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(b + i), d0);
+		d1 = _mm256_fmadd_ps(x1, _mm256_loadu_ps(b + i + 8), d1);
+		a0 = _mm256_fmadd_ps(x0, x0, a0);
+		a1 = _mm256_fmadd_ps(x1, x1, a1);
+	}
+	for (; i < n; i++) {
+		d += (double) a[i] * (double) b[i];
+		na += (double) a[i] * (double) a[i];
+	}
+	_mm256_storeu_ps(ld, d0);
+	_mm256_storeu_ps(ld + 8, d1);
+	_mm256_storeu_ps(la, a0);
+	_mm256_storeu_ps(la + 8, a1);
+	for (int l = 0; l < CCA_SCREEN_LANES; l++) {
+		d += ld[l];
+		na += la[l];
+	}
+	*dot = d;
+	*norm_a = na;
+}
+
+/*
  * The resolvers run while the dynamic linker relocates the module, before any sanitizer
  * runtime is set up: they and what they call must not be instrumented ("used": clang does
  * not count a reference from an ifunc attribute).
@@ -437,6 +506,24 @@ resolve_vector_cosine_sums(void)
 	return cpu_has_avx2() ? vector_cosine_sums_avx2 : vector_cosine_sums_baseline;
 }
 
+typedef void (*cca_float_screen_fn)(const float *restrict, const float *restrict, int,
+									double *, double *);
+
+static void
+vector_cosine_screen_baseline(const float *restrict a, const float *restrict b, int n,
+							  double *dot, double *norm_a)
+{
+	vector_cosine_screen_portable(a, b, n, dot, norm_a);
+}
+
+CCA_RESOLVER static cca_float_screen_fn
+resolve_vector_cosine_screen(void)
+{
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+		? vector_cosine_screen_avx2 : vector_cosine_screen_baseline;
+}
+
 double cca_vector_l2_squared(const float *restrict a, const float *restrict b, int n)
 	__attribute__((ifunc("resolve_vector_l2_squared")));
 double cca_vector_dot(const float *restrict a, const float *restrict b, int n)
@@ -444,6 +531,9 @@ double cca_vector_dot(const float *restrict a, const float *restrict b, int n)
 void cca_vector_cosine_sums(const float *restrict a, const float *restrict b, int n,
 							struct cca_vector_sums *out)
 	__attribute__((ifunc("resolve_vector_cosine_sums")));
+void cca_vector_cosine_screen(const float *restrict a, const float *restrict b, int n,
+							  double *dot, double *norm_a)
+	__attribute__((ifunc("resolve_vector_cosine_screen")));
 
 #else
 
@@ -464,6 +554,13 @@ cca_vector_cosine_sums(const float *restrict a, const float *restrict b, int n,
 					   struct cca_vector_sums *out)
 {
 	vector_cosine_sums_portable(a, b, n, out);
+}
+
+void
+cca_vector_cosine_screen(const float *restrict a, const float *restrict b, int n,
+						 double *dot, double *norm_a)
+{
+	vector_cosine_screen_portable(a, b, n, dot, norm_a);
 }
 
 #endif

@@ -29,6 +29,19 @@ void cca_vector_cosine_sums(const float *restrict a, const float *restrict b, in
 const char *cca_vector_kernel_name(void);
 
 /*
+ * A cheaper, approximate cosine_sums for screening rows (cca_exact.c): a . b and a . a summed
+ * in float, in CCA_SCREEN_LANES partial sums (fused multiply-adds where the CPU has them), the
+ * partial sums and the n % 16 last products added in double. Not the same bits on every CPU;
+ * what holds everywhere is the bound of recursive summation (each step rounds at most twice,
+ * once without FMA's single rounding): with m = 2 ceil(n / 16) + 2 and u = 2^-24,
+ *     |dot - a . b| <= g sum |a[i] b[i]|,  |norm_a - a . a| <= g a . a,  g = m u / (1 - m u),
+ * plus at most 2 n 2^-150 each from products and sums that underflow.
+ */
+#define CCA_SCREEN_LANES 16
+void cca_vector_cosine_screen(const float *restrict a, const float *restrict b, int n,
+							  double *dot, double *norm_a);
+
+/*
  * The same four kernels over half-precision elements (IEEE binary16 bit patterns): each element
  * is widened exactly to double and the sums follow the same 8 lanes, so the results are the
  * float kernels' results on the widened values, with the same bits on every CPU.

@@ -4,6 +4,7 @@
  *   - half <-> float conversions against the F16C instructions (every half; every 61st float),
  *   - the halfvec kernels: the software-conversion baseline and the F16C version give the same
  *     bits, and both equal the float kernels on the widened values (lengths 0..40 and 1536),
+ *   - the screen (float sums for exact search) within the error bound it states,
  *   - binary quantization and the bit distances against naive loops.
  * The F16C comparisons run only on a CPU that has F16C and AVX2. Prints "N passed, N failed".
  * Built and run by tests/vector/run.sh:  cc -O2 -std=gnu11 -o X tests/vector/kernel_check.c
@@ -254,11 +255,65 @@ check_bits(void)
 	check(ok, "Hamming and Jaccard counts equal naive bit loops");
 }
 
+/*
+ * The screen (cca_vector_cosine_screen): within the bound cca_vector_dist.h states, for the
+ * portable version and, on a CPU with AVX2 and FMA, the FMA one; on data with cancellation
+ * (b close to -a in half of the cases) and magnitudes from 1e-6 to 1e3.
+ */
+static void
+check_screen_one(void (*fn)(const float *restrict, const float *restrict, int, double *, double *),
+				 const char *what)
+{
+	static const int lengths[] = {0, 1, 15, 16, 17, 31, 33, 37, 767, 1536, 1537, 3000};
+	static float a[3000], b[3000];
+	int ok = 1;
+	char msg[128];
+
+	for (size_t li = 0; li < sizeof(lengths) / sizeof(lengths[0]); li++) {
+		int n = lengths[li];
+		double m = 2.0 * ((n + CCA_SCREEN_LANES - 1) / CCA_SCREEN_LANES) + 2.0;
+		double u = ldexp(1.0, -24);
+		double g = m * u / (1.0 - m * u);
+
+		for (int rep = 0; rep < 40; rep++) {
+			double dot = 0, na = 0, abs_dot = 0, sd, sna;
+
+			for (int i = 0; i < n; i++) {
+				a[i] = cca_half_to_float(random_half()) * (float) (1 + rep % 4);
+				b[i] = rep % 2 ? -a[i] * (1.0f + cca_half_to_float(random_half()) / 4096.0f)
+					: cca_half_to_float(random_half()) / (float) (1 + rep % 3);
+				dot += (double) a[i] * b[i];
+				na += (double) a[i] * a[i];
+				abs_dot += fabs((double) a[i] * b[i]);
+			}
+			fn(a, b, n, &sd, &sna);
+			/* the exact sums in double are within 1e-12 relative of the true ones */
+			if (fabs(sd - dot) > g * abs_dot + 1e-12 * abs_dot + 1e-300 ||
+				fabs(sna - na) > g * na + 1e-12 * na + 1e-300)
+				ok = 0;
+		}
+	}
+	snprintf(msg, sizeof msg, "screen within its bound: %s", what);
+	check(ok, msg);
+}
+
+static void
+check_screen(void)
+{
+	check_screen_one(vector_cosine_screen_portable, "portable");
+#ifdef CCA_HAVE_IFUNC
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		check_screen_one(vector_cosine_screen_avx2, "avx2+fma");
+#endif
+}
+
 int
 main(void)
 {
 	check_conversions();
 	check_vector_kernels();
+	check_screen();
 	check_halfvec_kernels();
 	check_bits();
 	printf("%d passed, %d failed\n", passed, failed);

@@ -195,6 +195,46 @@ SELECT k, count(*) AS queries,
   FROM (SELECT (pg_temp.rv(8)::real[] || array_fill(0::real, ARRAY[1528]))::vector(1536) AS q
           FROM generate_series(1, 5)) q, unnest(ARRAY[1, 10]) k GROUP BY k ORDER BY k;
 
+-- the float screen (rows shown farther than the k-th by more than its error bound are not
+-- ranked in double): the same rows as the SQL scan where distances differ by less than float
+-- can tell apart (a base vector and copies nudged by 1e-7 to 1e-4 of it), for norms past the
+-- screen's range (components of 1e19 and 1e-20: ranked exactly), a length that is not a
+-- multiple of the 16 lanes (37), and dense 1536-dimension rows
+CREATE TABLE ex_screen (id text PRIMARY KEY, ct text, embedding vector(37));
+CREATE FUNCTION pg_temp.base37() RETURNS real[] LANGUAGE sql IMMUTABLE AS $$
+  SELECT array_agg(((i * 7919) % 23 - 11)::real / 10) FROM generate_series(1, 37) i
+$$;
+INSERT INTO ex_screen
+SELECT 's' || lpad(i::text, 4, '0'), NULL,
+       CASE WHEN i % 4 = 0 THEN (SELECT array_agg(b * (1 + (random() - 0.5) * power(10, -4 - (i / 4) % 4)))
+                                   FROM unnest(pg_temp.base37()) b WHERE i > 0)::vector
+            WHEN i % 4 = 1 THEN (SELECT array_agg(b * (1 + (random() - 0.5) * 1e-7))
+                                   FROM unnest(pg_temp.base37()) b WHERE i > 0)::vector
+            WHEN i % 97 = 2 THEN (SELECT array_agg((random() - 0.5)::real * 1e19) FROM generate_series(1, 37) WHERE i > 0)::vector
+            WHEN i % 89 = 2 THEN (SELECT array_agg((random() - 0.5)::real * 1e-20) FROM generate_series(1, 37) WHERE i > 0)::vector
+            ELSE (SELECT array_agg((random() - 0.5)::real) FROM generate_series(1, 37) WHERE i > 0)::vector END
+  FROM generate_series(1, 3000) i;
+SELECT k, count(*) AS queries,
+       count(*) FILTER (WHERE pg_temp.c_top('ex_screen', q, k) = pg_temp.sql_top('ex_screen', q, k)) AS equal
+  FROM (SELECT pg_temp.base37()::vector
+        UNION ALL SELECT (SELECT array_agg(b * (1 + (random() - 0.5) * 1e-6)) FROM unnest(pg_temp.base37()) b WHERE j > 0)::vector
+          FROM generate_series(1, 3) j
+        UNION ALL SELECT (SELECT array_agg(-b) FROM unnest(pg_temp.base37()) b)::vector
+        UNION ALL SELECT (SELECT array_agg(((random() - 0.5) * s + 0 * g)::real) FROM generate_series(1, 37) g)::vector
+          FROM unnest(ARRAY[1, 1, 1e19, 1e-20]::real[]) s) q(q),
+       unnest(ARRAY[1, 5, 50, 400]) k
+ GROUP BY k ORDER BY k;
+CREATE TABLE ex_dense (id text PRIMARY KEY, ct text, embedding vector(1536));
+ALTER TABLE ex_dense ALTER COLUMN embedding SET STORAGE PLAIN;
+INSERT INTO ex_dense SELECT 'd' || i, NULL, (SELECT array_agg((random() - 0.5)::real)
+                                         FROM generate_series(1, 1536) g WHERE i > 0)::vector
+  FROM generate_series(1, 600) i;
+SELECT k, count(*) AS queries,
+       count(*) FILTER (WHERE pg_temp.c_top('ex_dense', q, k) = pg_temp.sql_top('ex_dense', q, k)) AS equal
+  FROM (SELECT (SELECT array_agg((random() - 0.5)::real) FROM generate_series(1, 1536) g WHERE i > 0)::vector AS q
+          FROM generate_series(1, 4) i) q, unnest(ARRAY[1, 20]) k GROUP BY k ORDER BY k;
+DROP TABLE ex_screen, ex_dense;
+
 -- edge cases
 SELECT cca_exact_top('ex', 'embedding', pg_temp.rv(16), 0) AS k_zero;
 SELECT cca_exact_top('ex', 'embedding', NULL, 5) AS null_query, cca_exact_top('ex', 'embedding', '[1]', NULL) AS null_k;
