@@ -45,7 +45,9 @@ scripts/pg.sh start "$work/pg" >/dev/null
 url=$(scripts/pg.sh url "$work/pg")
 sock=${url#host=}; sock=${sock%% *}
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
-export PGOPTIONS="-c client_min_messages=warning"
+# no statement timeout for psql's builds and truth scans (a BENCH_DIR shared with bench_ask.sh
+# has the 15 s database default of scaleout_env.sh's pool; cca sets its own after connecting)
+export PGOPTIONS="-c client_min_messages=warning -c statement_timeout=0"
 psql_q -h "$sock" -U cca_super -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'cca'" |
     grep -q 1 || createdb -h "$sock" -U cca_super cca
 export CCA_DATABASE_URL="$url"
