@@ -499,12 +499,35 @@ static void draw_box_role(struct render *r, const struct layout_rect *b, const c
     }
 }
 
+/* The bytes of keys ("A  B  C": alternatives two spaces apart) that fit in width columns: all
+ * of it, else the whole alternatives that fit, else a clipped first one. */
+static size_t help_keys_fit(const char *keys, int width)
+{
+    size_t len = strlen(keys);
+    if ((int)utf8_width(keys, len) <= width)
+        return len;
+    size_t best = 0;
+    for (const char *sep = strstr(keys, "  "); sep; sep = strstr(sep + 2, "  ")) {
+        size_t n = (size_t)(sep - keys);
+        if ((int)utf8_width(keys, n) > width)
+            break;
+        best = n;
+    }
+    return best > 0 ? best : len;
+}
+
 void render_help(struct render *r, int rows, int cols, const char *title,
                  const struct render_help_line *lines, size_t count, int scroll)
 {
     struct layout_rect b = overlay_box(rows, cols, (int)count + 2, 90);
     draw_box(r, &b, title, "Esc closes  \xE2\x86\x91\xE2\x86\x93 scroll");
+    /* the keys column: as wide as the longest keys, within a third of the box */
     int keys_w = b.w >= 80 ? 28 : 22;
+    for (size_t i = 0; i < count; i++) {
+        int w = lines[i].keys ? (int)utf8_width(lines[i].keys, strlen(lines[i].keys)) : 0;
+        if (w + 1 > keys_w && w + 1 <= b.w / 3)
+            keys_w = w + 1; /* two spaces before the text */
+    }
     int inner = b.h - 2;
     int line = 0;
     for (size_t i = (size_t)(scroll > 0 ? scroll : 0); i < count && line < inner; i++) {
@@ -515,7 +538,7 @@ void render_help(struct render *r, int rows, int cols, const char *title,
             continue;
         }
         set_role(r, THEME_CITATION, 0);
-        put_clipped(y, b.x + 3, keys_w, lines[i].keys, strlen(lines[i].keys));
+        put_clipped(y, b.x + 3, keys_w, lines[i].keys, help_keys_fit(lines[i].keys, keys_w));
         set_role(r, THEME_OVERLAY, 0);
         put_clipped(y, b.x + 4 + keys_w, b.w - keys_w - 6, lines[i].text, strlen(lines[i].text));
     }
