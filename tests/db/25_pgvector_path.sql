@@ -5,11 +5,12 @@
 -- the settings hold on a fresh connection whose first statement is a learner's filtered
 -- match_passages; a large load drops the HNSW indexes and cca_vector_index_maintain builds
 -- them again with 028's graph (m 32, ef_construction 128; an index with other options is
--- rebuilt, cca.hnsw_m / cca.hnsw_ef_construction choose another). Skipped where the server has no pgvector (the fallback: 19_vector_index).
+-- rebuilt, cca.hnsw_m / cca.hnsw_ef_construction choose another); 032: documents below 10,000
+-- rows are searched exactly. Skipped where the server has no pgvector (the fallback: 19_vector_index).
 -- By hand against pgvector's sandbox: tests/db/README.md.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(17);
+SELECT plan(19);
 
 CREATE FUNCTION pg_temp.pgvector() RETURNS boolean LANGUAGE sql AS
     $$ SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector') $$;
@@ -101,6 +102,8 @@ $$;
 GRANT EXECUTE ON FUNCTION pg_temp.plan_as(text, int, text[]) TO PUBLIC;
 CREATE TEMP TABLE plans25 (who text, kind text, k int, types text, plan text);
 GRANT ALL ON plans25 TO PUBLIC;
+-- the index's plans on this small world: 032's exact search of small tables off
+SET LOCAL cca.hnsw_exact_rows = 0;
 DO $$
 DECLARE
     who text;
@@ -155,6 +158,42 @@ SELECT is((SELECT count(*)::int FROM match_passages(pg_temp.v(2, 0.3), -2.0, 20,
 SELECT is((SELECT count(*)::int FROM match_passages(pg_temp.v(2, 0.3), -2.0, 50, ARRAY['tutorial'])), 50,
           'and k = 50 of the 100 tutorial passages');
 RESET ROLE;
+
+-- 032, by default: documents below 10,000 rows are searched exactly, for every role and k;
+-- passages keep the index from the first row; at 10,000 documents the index again
+SET LOCAL cca.hnsw_exact_rows = '';
+CREATE TEMP TABLE plans32 (who text, k int, plan text);
+GRANT ALL ON plans32 TO PUBLIC;
+DO $$
+DECLARE
+    who text;
+    k int;
+BEGIN
+    IF NOT pg_temp.pgvector() THEN
+        RETURN;
+    END IF;
+    FOR who IN SELECT db_role FROM users
+               WHERE email IN ('alice@example.com', 'carol@example.com', 'erin@example.com',
+                               'grace@example.com') LOOP
+        EXECUTE format('SET LOCAL ROLE %I', who);
+        FOREACH k IN ARRAY ARRAY[1, 5, 20, 200] LOOP
+            INSERT INTO plans32 VALUES (who, k, pg_temp.plan_as('documents', k, NULL));
+        END LOOP;
+        RESET ROLE;
+    END LOOP;
+END
+$$;
+SELECT CASE WHEN pg_temp.pgvector()
+    THEN is((SELECT count(*) FILTER (WHERE plan ~ '^exact: ' AND plan !~ '_embedding')::int FROM plans32), 16,
+            '032: match_documents on 100 documents is exact for every role, k 1..200 (16 plans)')
+    ELSE skip('no pgvector on this server', 1) END;
+UPDATE pg_class SET reltuples = 10000 WHERE oid = 'learning_content'::regclass;
+SELECT CASE WHEN pg_temp.pgvector()
+    THEN ok(NOT cca_hnsw_tune(5, NULL, 'documents') AND NOT cca_hnsw_tune(5, NULL, 'passages')
+            AND pg_temp.plan_as('documents', 5, NULL) ~ 'Index Scan using idx_learning_content_embedding',
+            '032: at 10,000 documents the HNSW index again; passages never searched exactly for their size')
+    ELSE skip('no pgvector on this server', 1) END;
+ANALYZE learning_content;
 
 -- the settings of a tuned call: ef_search from k, iterative scans, a scan budget of the table
 SELECT CASE WHEN pg_temp.pgvector()
