@@ -737,7 +737,8 @@ static void open_help(struct app *a)
 static bool help_key(struct app *a, enum action act, const struct input_event *ev)
 {
     int inner = a->rows - 4;
-    int max_scroll = (int)a->help_count - (inner > 1 ? inner : 1);
+    int max_scroll = render_help_rows(a->rows, a->cols, a->help, a->help_count) -
+                     (inner > 1 ? inner : 1);
     switch (act) {
     case ACTION_UP:
     case ACTION_SCROLL_UP:

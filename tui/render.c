@@ -516,31 +516,113 @@ static size_t help_keys_fit(const char *keys, int width)
     return best > 0 ? best : len;
 }
 
+/* The help box's columns: the keys column as wide as the longest keys within a third of the
+ * box, the text in the rest. */
+struct help_cols {
+    int keys_w, text_w;
+};
+
+static struct help_cols help_cols(int rows, int cols, const struct render_help_line *lines,
+                                  size_t count)
+{
+    int box_w = overlay_box(rows, cols, 1, 90).w;
+    struct help_cols c = {box_w >= 80 ? 28 : 22, 0};
+    for (size_t i = 0; i < count; i++) {
+        int w = lines[i].keys ? (int)utf8_width(lines[i].keys, strlen(lines[i].keys)) : 0;
+        if (w + 1 > c.keys_w && w + 1 <= box_w / 3)
+            c.keys_w = w + 1; /* two spaces before the text */
+    }
+    c.text_w = box_w - c.keys_w - 6;
+    return c;
+}
+
+/* The bytes of s (len) on its next row of width columns: all of it when it fits, else up to
+ * the last space that fits, else what fits. */
+static size_t help_wrap(const char *s, size_t len, int width)
+{
+    size_t w;
+    size_t fit = utf8_fit(s, len, width > 1 ? (size_t)width : 1, &w);
+    if (fit >= len)
+        return len;
+    for (size_t i = fit; i > 0; i--)
+        if (s[i] == ' ')
+            return i;
+    return fit > 0 ? fit : utf8_next(s, len, 0);
+}
+
+/* The rows of one entry: a title is one row, a key's text wraps to the text column. */
+static int help_entry_rows(const struct render_help_line *l, int text_w)
+{
+    if (!l->keys)
+        return 1;
+    const char *s = l->text;
+    size_t len = strlen(s);
+    int n = 0;
+    do {
+        size_t take = help_wrap(s, len, text_w);
+        s += take;
+        len -= take;
+        while (len > 0 && *s == ' ') {
+            s++;
+            len--;
+        }
+        n++;
+    } while (len > 0);
+    return n;
+}
+
+int render_help_rows(int rows, int cols, const struct render_help_line *lines, size_t count)
+{
+    struct help_cols c = help_cols(rows, cols, lines, count);
+    int total = 0;
+    for (size_t i = 0; i < count; i++)
+        total += help_entry_rows(&lines[i], c.text_w);
+    return total;
+}
+
 void render_help(struct render *r, int rows, int cols, const char *title,
                  const struct render_help_line *lines, size_t count, int scroll)
 {
-    struct layout_rect b = overlay_box(rows, cols, (int)count + 2, 90);
+    struct help_cols c = help_cols(rows, cols, lines, count);
+    int total = render_help_rows(rows, cols, lines, count);
+    struct layout_rect b = overlay_box(rows, cols, total + 2, 90);
     draw_box(r, &b, title, "Esc closes  \xE2\x86\x91\xE2\x86\x93 scroll");
-    /* the keys column: as wide as the longest keys, within a third of the box */
-    int keys_w = b.w >= 80 ? 28 : 22;
-    for (size_t i = 0; i < count; i++) {
-        int w = lines[i].keys ? (int)utf8_width(lines[i].keys, strlen(lines[i].keys)) : 0;
-        if (w + 1 > keys_w && w + 1 <= b.w / 3)
-            keys_w = w + 1; /* two spaces before the text */
-    }
     int inner = b.h - 2;
-    int line = 0;
-    for (size_t i = (size_t)(scroll > 0 ? scroll : 0); i < count && line < inner; i++) {
-        int y = b.y + 1 + line++;
+    int row = 0; /* of all the entries' rows; those from scroll on are drawn */
+    for (size_t i = 0; i < count && row - scroll < inner; i++) {
         if (!lines[i].keys) {
-            set_role(r, THEME_TITLE, 0);
-            put_clipped(y, b.x + 2, b.w - 4, lines[i].text, strlen(lines[i].text));
+            if (row >= scroll) {
+                set_role(r, THEME_TITLE, 0);
+                put_clipped(b.y + 1 + row - scroll, b.x + 2, b.w - 4, lines[i].text,
+                            strlen(lines[i].text));
+            }
+            row++;
             continue;
         }
-        set_role(r, THEME_CITATION, 0);
-        put_clipped(y, b.x + 3, keys_w, lines[i].keys, help_keys_fit(lines[i].keys, keys_w));
-        set_role(r, THEME_OVERLAY, 0);
-        put_clipped(y, b.x + 4 + keys_w, b.w - keys_w - 6, lines[i].text, strlen(lines[i].text));
+        const char *s = lines[i].text;
+        size_t len = strlen(s);
+        bool first = true;
+        do {
+            size_t take = help_wrap(s, len, c.text_w);
+            if (row >= scroll && row - scroll < inner) {
+                int y = b.y + 1 + row - scroll;
+                if (first) {
+                    set_role(r, THEME_CITATION, 0);
+                    put_clipped(y, b.x + 3, c.keys_w, lines[i].keys,
+                                help_keys_fit(lines[i].keys, c.keys_w));
+                }
+                set_role(r, THEME_OVERLAY, 0);
+                put_clipped(y, b.x + 4 + c.keys_w, c.text_w, s, take);
+            }
+            s += take;
+            len -= take;
+            while (len > 0 && *s == ' ') {
+                s++;
+                len--;
+            }
+            first = false;
+            row++;
+        } while (len > 0);
     }
 }
 

@@ -86,9 +86,11 @@ struct render_help_line {
     const char *keys; /* NULL: text is a section title */
     const char *text;
 };
-/* The help box: lines from scroll on. */
+/* The help box: its rows from scroll on (a key's text wraps to the box). */
 void render_help(struct render *r, int rows, int cols, const char *title,
                  const struct render_help_line *lines, size_t count, int scroll);
+/* The help box's rows in all, for the scroll's bound. */
+int render_help_rows(int rows, int cols, const struct render_help_line *lines, size_t count);
 /* A question box ("Leave the assessment? y/n"). */
 void render_confirm(struct render *r, int rows, int cols, const char *title, const char *text,
                     const char *footer);
