@@ -200,6 +200,25 @@ size_t utf8_next(const char *s, size_t len, size_t off)
     return off;
 }
 
+size_t utf8_wrap_row(const char *s, size_t len, size_t width, size_t *next)
+{
+    size_t take = utf8_fit(s, len, width, NULL);
+    if (take < len) {
+        size_t k = take;
+        while (k > 0 && s[k] != ' ')
+            k--;
+        if (k > 0)
+            take = k;
+        else if (take == 0)
+            take = utf8_next(s, len, 0);
+    }
+    size_t n = take;
+    while (n < len && s[n] == ' ')
+        n++;
+    *next = n;
+    return take;
+}
+
 size_t utf8_prev(const char *s, size_t len, size_t off)
 {
     if (off > len)

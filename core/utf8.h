@@ -34,6 +34,10 @@ size_t utf8_fit(const char *s, size_t len, size_t max_width, size_t *width);
  * skipping combining marks so the cursor never lands inside a cluster). */
 size_t utf8_prev(const char *s, size_t len, size_t off);
 size_t utf8_next(const char *s, size_t len, size_t off);
+/* One row of s (len bytes) wrapped at width columns: the bytes on the row (all of them when
+ * they fit, else up to the last space that fits, else what fits, at least one character when
+ * len > 0). *next gets where the next row starts: after the row and the spaces that follow. */
+size_t utf8_wrap_row(const char *s, size_t len, size_t width, size_t *next);
 
 /* True for invisible format characters that can hide or spoof text (U+200B zero-width space,
  * U+2060-2064, U+FEFF, U+180E, U+206A-206F, Hangul fillers, U+FFF9-FFFB, tag characters

@@ -520,71 +520,57 @@ static size_t help_keys_fit(const char *keys, int width)
  * box, the text in the rest. */
 struct help_cols {
     int keys_w, text_w;
+    size_t wrap_w; /* text_w, at least 1: the width the text wraps at */
 };
 
 static struct help_cols help_cols(int rows, int cols, const struct render_help_line *lines,
                                   size_t count)
 {
     int box_w = overlay_box(rows, cols, 1, 90).w;
-    struct help_cols c = {box_w >= 80 ? 28 : 22, 0};
+    struct help_cols c = {box_w >= 80 ? 28 : 22, 0, 0};
     for (size_t i = 0; i < count; i++) {
         int w = lines[i].keys ? (int)utf8_width(lines[i].keys, strlen(lines[i].keys)) : 0;
         if (w + 1 > c.keys_w && w + 1 <= box_w / 3)
             c.keys_w = w + 1; /* two spaces before the text */
     }
     c.text_w = box_w - c.keys_w - 6;
+    c.wrap_w = c.text_w > 1 ? (size_t)c.text_w : 1;
     return c;
 }
 
-/* The bytes of s (len) on its next row of width columns: all of it when it fits, else up to
- * the last space that fits, else what fits. */
-static size_t help_wrap(const char *s, size_t len, int width)
-{
-    size_t w;
-    size_t fit = utf8_fit(s, len, width > 1 ? (size_t)width : 1, &w);
-    if (fit >= len)
-        return len;
-    for (size_t i = fit; i > 0; i--)
-        if (s[i] == ' ')
-            return i;
-    return fit > 0 ? fit : utf8_next(s, len, 0);
-}
-
 /* The rows of one entry: a title is one row, a key's text wraps to the text column. */
-static int help_entry_rows(const struct render_help_line *l, int text_w)
+static int help_entry_rows(const struct render_help_line *l, size_t wrap_w)
 {
     if (!l->keys)
         return 1;
-    const char *s = l->text;
-    size_t len = strlen(s);
+    size_t len = strlen(l->text), off = 0, next;
     int n = 0;
     do {
-        size_t take = help_wrap(s, len, text_w);
-        s += take;
-        len -= take;
-        while (len > 0 && *s == ' ') {
-            s++;
-            len--;
-        }
+        (void)utf8_wrap_row(l->text + off, len - off, wrap_w, &next);
+        off += next;
         n++;
-    } while (len > 0);
+    } while (off < len);
     return n;
+}
+
+static int help_total_rows(const struct render_help_line *lines, size_t count, size_t wrap_w)
+{
+    int total = 0;
+    for (size_t i = 0; i < count; i++)
+        total += help_entry_rows(&lines[i], wrap_w);
+    return total;
 }
 
 int render_help_rows(int rows, int cols, const struct render_help_line *lines, size_t count)
 {
-    struct help_cols c = help_cols(rows, cols, lines, count);
-    int total = 0;
-    for (size_t i = 0; i < count; i++)
-        total += help_entry_rows(&lines[i], c.text_w);
-    return total;
+    return help_total_rows(lines, count, help_cols(rows, cols, lines, count).wrap_w);
 }
 
 void render_help(struct render *r, int rows, int cols, const char *title,
                  const struct render_help_line *lines, size_t count, int scroll)
 {
     struct help_cols c = help_cols(rows, cols, lines, count);
-    int total = render_help_rows(rows, cols, lines, count);
+    int total = help_total_rows(lines, count, c.wrap_w);
     struct layout_rect b = overlay_box(rows, cols, total + 2, 90);
     draw_box(r, &b, title, "Esc closes  \xE2\x86\x91\xE2\x86\x93 scroll");
     int inner = b.h - 2;
@@ -600,29 +586,22 @@ void render_help(struct render *r, int rows, int cols, const char *title,
             continue;
         }
         const char *s = lines[i].text;
-        size_t len = strlen(s);
-        bool first = true;
+        size_t len = strlen(s), off = 0, next;
         do {
-            size_t take = help_wrap(s, len, c.text_w);
+            size_t take = utf8_wrap_row(s + off, len - off, c.wrap_w, &next);
             if (row >= scroll && row - scroll < inner) {
                 int y = b.y + 1 + row - scroll;
-                if (first) {
+                if (off == 0) {
                     set_role(r, THEME_CITATION, 0);
                     put_clipped(y, b.x + 3, c.keys_w, lines[i].keys,
                                 help_keys_fit(lines[i].keys, c.keys_w));
                 }
                 set_role(r, THEME_OVERLAY, 0);
-                put_clipped(y, b.x + 4 + c.keys_w, c.text_w, s, take);
+                put_clipped(y, b.x + 4 + c.keys_w, c.text_w, s + off, take);
             }
-            s += take;
-            len -= take;
-            while (len > 0 && *s == ' ') {
-                s++;
-                len--;
-            }
-            first = false;
+            off += next;
             row++;
-        } while (len > 0);
+        } while (off < len);
     }
 }
 

@@ -721,20 +721,8 @@ static void page_add(struct page *p, enum theme_role role, unsigned attrs, const
         size_t plen = nl ? (size_t)(nl - t) : strlen(t);
         const char *end = t + plen;
         do {
-            size_t w = 0;
-            size_t fit = utf8_fit(t, (size_t)(end - t), width, &w);
-            size_t take = fit;
-            if (t + fit < end) {
-                /* Break at the last space that fits, if there is one. */
-                for (size_t k = fit; k > 0; k--) {
-                    if (t[k] == ' ') {
-                        take = k;
-                        break;
-                    }
-                }
-                if (take == 0)
-                    take = fit ? fit : utf8_next(t, (size_t)(end - t), 0);
-            }
+            size_t next;
+            size_t take = utf8_wrap_row(t, (size_t)(end - t), width, &next);
             buf_reset(&b);
             if (is_first)
                 buf_append_str(&b, prefix);
@@ -744,9 +732,7 @@ static void page_add(struct page *p, enum theme_role role, unsigned attrs, const
             buf_append(&b, t, take);
             page_push(p, b.data, b.len, role, attrs);
             is_first = false;
-            t += take;
-            while (t < end && *t == ' ')
-                t++;
+            t += next;
         } while (t < end);
         t = nl ? nl + 1 : end;
     } while (*t);

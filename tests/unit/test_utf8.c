@@ -120,6 +120,29 @@ static void test_utf8_fit(void **state)
     }
 }
 
+static void test_utf8_wrap_row(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        size_t width, take, next;
+    } cases[] = {
+        {"short", 10, 5, 5},               /* all of it fits */
+        {"one two three", 9, 7, 8},        /* at the last space that fits */
+        {"one two three", 7, 7, 8},        /* the space just past the width */
+        {"one   two", 5, 5, 6},            /* the next row starts after the spaces */
+        {"abcdefgh", 3, 3, 3},             /* no space: what fits */
+        {"\xE4\xB8\xAD\xE6\x96\x87", 1, 3, 3}, /* a wide character in 1 column: one char */
+        {"", 4, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t next = 99;
+        size_t take = utf8_wrap_row(cases[i].s, strlen(cases[i].s), cases[i].width, &next);
+        assert_int_equal(take, cases[i].take);
+        assert_int_equal(next, cases[i].next);
+    }
+}
+
 static void test_utf8_boundaries(void **state)
 {
     (void)state;
@@ -261,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_utf8_validity),
         cmocka_unit_test(test_utf8_widths),
         cmocka_unit_test(test_utf8_fit),
+        cmocka_unit_test(test_utf8_wrap_row),
         cmocka_unit_test(test_utf8_boundaries),
         cmocka_unit_test(test_utf8_sanitize_table),
         cmocka_unit_test(test_utf8_sanitize_output_is_safe),
