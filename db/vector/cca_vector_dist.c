@@ -469,6 +469,12 @@ cpu_has_avx2(void)
 	return __builtin_cpu_supports("avx2");
 }
 
+CCA_RESOLVER static int
+cpu_has_avx2_fma(void)
+{
+	return cpu_has_avx2() && __builtin_cpu_supports("fma");
+}
+
 static double
 vector_l2_squared_baseline(const float *restrict a, const float *restrict b, int n)
 {
@@ -519,9 +525,7 @@ vector_cosine_screen_baseline(const float *restrict a, const float *restrict b, 
 CCA_RESOLVER static cca_float_screen_fn
 resolve_vector_cosine_screen(void)
 {
-	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
-		? vector_cosine_screen_avx2 : vector_cosine_screen_baseline;
+	return cpu_has_avx2_fma() ? vector_cosine_screen_avx2 : vector_cosine_screen_baseline;
 }
 
 double cca_vector_l2_squared(const float *restrict a, const float *restrict b, int n)

@@ -302,8 +302,7 @@ check_screen(void)
 {
 	check_screen_one(vector_cosine_screen_portable, "portable");
 #ifdef CCA_HAVE_IFUNC
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+	if (cpu_has_avx2_fma())
 		check_screen_one(vector_cosine_screen_avx2, "avx2+fma");
 #endif
 }
