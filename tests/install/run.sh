@@ -96,21 +96,23 @@ BIN=$ROOT/usr/bin/cca
 missing=""
 for f in usr/bin/cca usr/share/man/man1/cca.1 usr/share/cca/prompts/system.txt \
     usr/share/cca/prompts/user.txt usr/share/cca/themes/default.theme \
-    usr/share/cca/themes/monochrome.theme usr/share/cca/help.txt usr/share/cca/wordnet.tbl; do
+    usr/share/cca/themes/monochrome.theme usr/share/cca/help.txt usr/share/cca/wordnet.tbl \
+    usr/share/cca/wordvec.tbl; do
     [ -s "$ROOT/$f" ] || missing="$missing $f"
 done
-if [ -z "$missing" ]; then ok "installed: binary, man page, prompts, themes, help, WordNet table"
-else not_ok "installed: binary, man page, prompts, themes, help, WordNet table" "missing:$missing"; fi
+if [ -z "$missing" ]; then ok "installed: binary, man page, prompts, themes, help, WordNet and word-vector tables"
+else not_ok "installed: binary, man page, prompts, themes, help, WordNet and word-vector tables" "missing:$missing"; fi
 # A marker in the installed prompt: only a binary reading T/root's prompts can send it.
 marker="installed-prompt-marker-$tag"
 printf '\n(%s)\n' "$marker" >>"$ROOT/usr/share/cca/prompts/system.txt"
 
-# hidden SRC/assets, SRC/build/wordnet: runs COMMAND... with the source tree's assets and
-# WordNet table replaced by empty folders, in a mount namespace of its own.
+# hidden SRC/assets, SRC/build/wordnet, SRC/build/wordvec: runs COMMAND... with the source
+# tree's assets, WordNet and word-vector tables replaced by empty folders, in a mount
+# namespace of its own.
 mkdir -p "$T/empty"
 hidden() {
     unshare -m -- sh -c 'mount --bind "$1" "$2/assets" && mount --bind "$1" "$2/build/wordnet" &&
-        shift 2 && exec "$@"' sh "$T/empty" "$SRC" "$@"
+        mount --bind "$1" "$2/build/wordvec" && shift 2 && exec "$@"' sh "$T/empty" "$SRC" "$@"
 }
 check "the source tree's assets can be hidden" hidden test ! -e "$SRC/assets/prompts/system.txt"
 
