@@ -49,11 +49,12 @@ static void parts_of(const struct confidence_input *in, struct parts *p)
             p->v2 = v;
         }
     }
-    double t = in->threshold;
-    if (!(t < CONFIDENCE_STRONG_SIM))
-        t = CONFIDENCE_STRONG_SIM - 0.01; /* a threshold above the "strong" point */
+    double strong = in->sim_strong > 0 ? in->sim_strong : CONFIDENCE_STRONG_SIM;
+    double t = in->sim_zero > 0 ? in->sim_zero : in->threshold;
+    if (!(t < strong))
+        t = strong - 0.01; /* a threshold above the "strong" point */
     if (p->v1 >= 0)
-        p->s = clamp01((p->v1 - t) / (CONFIDENCE_STRONG_SIM - t));
+        p->s = clamp01((p->v1 - t) / (strong - t));
     else
         p->s = p->any_fts ? 0.30 : 0;
     if (in->keywords < 0)
@@ -123,7 +124,7 @@ bool confidence_should_abstain(const struct confidence_input *in, char *why, siz
         return false;
     if (misses_point) {
         size_t used = 0;
-        add(why, whylen, &used, "the best passage holds none of the question's important words");
+        add(why, whylen, &used, "no passage found holds any of the question's important words");
         if (in->unknown_count > 0)
             add(why, whylen, &used, "the knowledge base never mentions %s",
                 in->unknown && *in->unknown ? in->unknown : "some of its words");
@@ -135,7 +136,7 @@ bool confidence_should_abstain(const struct confidence_input *in, char *why, siz
         add(why, whylen, &used, "no passage holds the question's rare words together (%.1f)",
             in->keywords);
     if (in->important >= 0 && in->important < 1)
-        add(why, whylen, &used, "the best passage holds %.0f%% of its important words",
+        add(why, whylen, &used, "the passages found hold at most %.0f%% of its important words",
             p.i * 100);
     if (in->evidence >= 0 && in->important < 0)
         add(why, whylen, &used, "the best passage holds %.0f%% of its key words", p.e * 100);

@@ -10,12 +10,15 @@
  *                   question's rare words one passage holds. Kn = clamp(ln(K / 0.25) /
  *                   ln 32): 0 at K = 0.25, 1 at K = 8; 0.5 when unknown.
  *   I (important) = the share of the question's important words (inverse document frequency
- *                   at least half the largest) that the best passage holds; 0.5 when unknown.
+ *                   at least half the largest) that one of the passages given holds (the
+ *                   largest); 0.5 when unknown.
  *   E (evidence)  = the share of the question's words, weighted by their rarity in the
  *                   knowledge base (core/evidence), that the best passage holds (a synonym
  *                   counts partly); 0.5 when unknown.
  *   S (strength)  = clamp((v1 - t) / (0.60 - t)); when no passage has a similarity (only
- *                   full-text matched) S = 0.30 if full-text found anything, else 0.
+ *                   full-text matched) S = 0.30 if full-text found anything, else 0. The
+ *                   local embedder with its meaning part has its own scale: 0.30 for t and
+ *                   0.60 (EMBED_LOCAL_SIM_ZERO, _STRONG).
  *   C (support)   = online: the share of the answer's sentences carrying a valid citation;
  *                   offline: the share of the question's terms found in the quoted sentences.
  *   evidence score  R = 0.65*Kn + 0.20*I + 0.10*S + 0.05*E
@@ -38,8 +41,9 @@
 #include <stddef.h>
 
 /* Chosen on the tuning questions of tests/eval (both knowledge bases) as the highest value
- * that wrongly refuses at most 5% of answerable questions on each. */
-#define CONFIDENCE_MIN_SCORE 0.34
+ * that wrongly refuses at most 5% of answerable questions on each (0.34 before the local
+ * embedder had its meaning part). */
+#define CONFIDENCE_MIN_SCORE 0.36
 
 struct confidence_passage {
     double similarity; /* cosine, -1 when only full-text found it */
@@ -51,6 +55,9 @@ struct confidence_input {
     const struct confidence_passage *passages; /* in the order given to the answer (best first) */
     size_t count;
     double threshold;  /* the configured cosine threshold */
+    double sim_zero;   /* the similarity where S starts (0: threshold), for an embedder whose
+                          unrelated texts already score above the threshold */
+    double sim_strong; /* and where it is full (0: 0.60) */
     double support;    /* C in [0,1], or -1 when unknown */
     double evidence;   /* E in [0,1], or -1 when unknown */
     double keywords;   /* K >= 0, or -1 when unknown */

@@ -37,7 +37,7 @@
 #define CONFIG_MAX_LINE_LEN 8192
 #define CONFIG_MAX_VALUE_LEN 4096
 #define CONFIG_OPENAI_URL "https://api.openai.com/v1"
-#define CONFIG_LOCAL_EMBED_MODEL "cca-local-v1"
+#define CONFIG_LOCAL_EMBED_MODEL "cca-local-v2"
 #define CONFIG_REMOTE_EMBED_MODEL "text-embedding-3-small"
 
 /* ---- the key table ------------------------------------------------------------------------ */

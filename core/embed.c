@@ -65,6 +65,9 @@ enum err embedder_new(const struct config *cfg, struct llm *llm, struct loop *lo
         if (!embed_local_has_wordnet(e->local))
             log_warn("WordNet data not found: the local embedder works lexically (%s)",
                      e->model);
+        else if (!embed_local_has_wordvec(e->local) && e->dim >= 400)
+            log_warn("the word-vector table (wordvec.tbl) was not found: the local embedder "
+                     "has no meaning part (%s)", e->model);
     } else {
         e->llm = llm;
         e->loop = loop;

@@ -12,6 +12,7 @@
 #include "core/stem.h"
 #include "core/utf8.h"
 #include "core/wordnet.h"
+#include "core/wordvec.h"
 
 enum {
     EL_WORD_MAX = 48,          /* bytes; longer tokens (URLs, hashes, base64) are ignored */
@@ -28,6 +29,14 @@ enum {
 #define EL_W_BIGRAM 0.5f
 #define EL_W_NGRAMS 0.5f
 #define EL_W_WORDNET 1.0f
+/* With the word vectors (core/wordvec), the last WORDVEC_DIM dimensions hold the meaning part:
+ * the sum of the text's content words' GloVe vectors, each weighted by smooth inverse frequency
+ * (wordvec_weight), less its component along the direction all texts share (wordvec_common),
+ * so that unrelated passages are not alike merely for being English. Each part is
+ * scaled to unit length and the two are weighted so that the cosine of two texts is
+ * EL_W_MEANING * (meaning cosine) + (1 - EL_W_MEANING) * (hashed-feature cosine). Chosen on the
+ * tuning questions of tests/eval (0.3, 0.5, 0.7 measured; the meaning part alone is worse). */
+#define EL_W_MEANING 0.7
 
 /* Hash namespaces keep a word, a bigram and an n-gram with the same bytes apart. */
 enum el_ns { EL_NS_WORD = 1, EL_NS_BIGRAM, EL_NS_NGRAM, EL_NS_LEMMA, EL_NS_EMPTY };
@@ -45,7 +54,10 @@ struct el_word {
     uint32_t count;
     bool is_stop;
     bool is_alpha;      /* a-z only: eligible for WordNet collocations */
+    uint32_t dense;     /* its weighted word vector in el->dense, or EL_NO_DENSE */
 };
+
+#define EL_NO_DENSE UINT32_MAX
 
 struct el_slot {
     uint64_t h;
@@ -56,6 +68,13 @@ struct el_slot {
 struct embed_local {
     int dim;
     struct wordnet *wn; /* NULL when WordNet is off or unavailable */
+    struct wordvec *wv; /* NULL when the word vectors are unavailable */
+    int lex_dim;        /* buckets of the hashed features; the rest holds the meaning part */
+    float *dense;       /* cached weighted word vectors, WORDVEC_DIM floats each */
+    size_t dense_count;
+    size_t dense_cap;
+    float acc_dense[WORDVEC_DIM];
+    bool has_dense;
 
     struct el_word *words;
     size_t word_count;
@@ -227,6 +246,12 @@ enum err embed_local_new(int dim, bool use_wordnet, struct embed_local **out)
             el->wn = NULL;
         }
     }
+    el->lex_dim = dim;
+    if (use_wordnet && dim >= 4 * WORDVEC_DIM) {
+        el->wv = el->wn ? wordvec_new() : NULL;
+        if (el->wv)
+            el->lex_dim = dim - WORDVEC_DIM;
+    }
     el->word_slot_cap = 4096;
     el->word_slots = xcalloc(el->word_slot_cap, sizeof *el->word_slots);
     el->acc_cap = 4096;
@@ -242,6 +267,7 @@ static void el_cache_clear(struct embed_local *el)
         free(el->words[i].word);
     el->word_count = 0;
     el->feat_count = 0;
+    el->dense_count = 0;
     memset(el->word_slots, 0, el->word_slot_cap * sizeof *el->word_slots);
 }
 
@@ -255,13 +281,16 @@ void embed_local_free(struct embed_local *el)
     free(el->feats);
     free(el->acc);
     free(el->acc_used);
+    free(el->dense);
+    wordvec_free(el->wv);
     wordnet_free(el->wn);
     free(el);
 }
 
 const char *embed_local_model(const struct embed_local *el)
 {
-    return el->wn ? EMBED_LOCAL_MODEL : EMBED_LOCAL_MODEL_LEXICAL;
+    return el->wv ? EMBED_LOCAL_MODEL : el->wn ? EMBED_LOCAL_MODEL_WORDNET
+                                               : EMBED_LOCAL_MODEL_LEXICAL;
 }
 
 int embed_local_dim(const struct embed_local *el)
@@ -272,6 +301,11 @@ int embed_local_dim(const struct embed_local *el)
 bool embed_local_has_wordnet(const struct embed_local *el)
 {
     return el->wn != NULL;
+}
+
+bool embed_local_has_wordvec(const struct embed_local *el)
+{
+    return el->wv != NULL;
 }
 
 /* ---- per-word features (cached) ----------------------------------------------------- */
@@ -315,8 +349,23 @@ static void el_word_features(struct embed_local *el, struct el_word *w)
     }
     w->is_stop = el_is_stopword(word);
     w->first = (uint32_t)el->feat_count;
+    w->dense = EL_NO_DENSE;
     if (w->is_stop)
         return;
+    if (el->wv && !is_digits) {
+        if (el->dense_count == el->dense_cap) {
+            el->dense_cap = el->dense_cap ? el->dense_cap * 2 : 1024;
+            el->dense = xreallocarray(el->dense, el->dense_cap * WORDVEC_DIM, sizeof *el->dense);
+        }
+        float *v = el->dense + el->dense_count * WORDVEC_DIM;
+        long rank = wordvec_find(el->wv, word, len, v);
+        if (rank >= 0) {
+            float wt = (float)wordvec_weight(rank);
+            for (int i = 0; i < WORDVEC_DIM; i++)
+                v[i] *= wt;
+            w->dense = (uint32_t)el->dense_count++;
+        }
+    }
 
     char stem[EL_WORD_MAX + 1];
     memcpy(stem, word, len + 1);
@@ -491,6 +540,12 @@ static void el_token(struct embed_local *el, struct el_state *st, const char *to
     if (el->words[idx].is_stop)
         return;
     el_acc_word(el, idx);
+    if (el->words[idx].dense != EL_NO_DENSE) {
+        const float *v = el->dense + (size_t)el->words[idx].dense * WORDVEC_DIM;
+        for (int i = 0; i < WORDVEC_DIM; i++)
+            el->acc_dense[i] += v[i];
+        el->has_dense = true;
+    }
     if (st->prev_content != SIZE_MAX) {
         uint64_t a = el->words[st->prev_content].stem_hash;
         uint64_t b = el->words[idx].stem_hash;
@@ -512,6 +567,8 @@ void embed_local_text(struct embed_local *el, const char *text, size_t len, floa
         el_cache_clear(el);
 
     struct el_state st = {SIZE_MAX, SIZE_MAX};
+    memset(el->acc_dense, 0, sizeof el->acc_dense);
+    el->has_dense = false;
     char tok[EL_WORD_MAX + 4];
     size_t tlen = 0;
     bool is_too_long = false;
@@ -564,7 +621,7 @@ void embed_local_text(struct embed_local *el, const char *text, size_t len, floa
         out[d] = 0.0f;
     if (el->acc_used_count == 0)
         el_acc_add(el, el_hash(EL_NS_EMPTY, "", 0), 1.0f);
-    uint64_t dim = (uint64_t)el->dim;
+    uint64_t dim = (uint64_t)el->lex_dim;
     for (size_t i = 0; i < el->acc_used_count; i++) {
         struct el_slot *s = &el->acc[el->acc_used[i]];
         float v = (s->sum / (float)s->count) * (1.0f + logf((float)s->count));
@@ -575,14 +632,36 @@ void embed_local_text(struct embed_local *el, const char *text, size_t len, floa
     el->acc_used_count = 0;
 
     double norm = 0;
-    for (int d = 0; d < el->dim; d++)
+    for (int d = 0; d < el->lex_dim; d++)
         norm += (double)out[d] * out[d];
     if (norm <= 0) {
         /* Every feature cancelled out in its bucket: vanishingly rare, still a unit vector. */
         out[0] = 1.0f;
         return;
     }
-    float inv = (float)(1.0 / sqrt(norm));
-    for (int d = 0; d < el->dim; d++)
-        out[d] *= inv;
+    if (el->has_dense) {
+        const float *c = wordvec_common(el->wv);
+        double along = 0;
+        for (int i = 0; i < WORDVEC_DIM; i++)
+            along += (double)el->acc_dense[i] * c[i];
+        for (int i = 0; i < WORDVEC_DIM; i++)
+            el->acc_dense[i] -= (float)(along * c[i]);
+    }
+    double dnorm = 0;
+    for (int i = 0; el->has_dense && i < WORDVEC_DIM; i++)
+        dnorm += (double)el->acc_dense[i] * el->acc_dense[i];
+    if (dnorm <= 0) {
+        float inv = (float)(1.0 / sqrt(norm));
+        for (int d = 0; d < el->lex_dim; d++)
+            out[d] *= inv;
+        return;
+    }
+    /* Each part at unit length, weighted so that the cosine of two texts is the blend of
+     * their lexical and their meaning cosines. */
+    float lex = (float)(sqrt(1.0 - EL_W_MEANING) / sqrt(norm));
+    for (int d = 0; d < el->lex_dim; d++)
+        out[d] *= lex;
+    float mean = (float)(sqrt(EL_W_MEANING) / sqrt(dnorm));
+    for (int i = 0; i < WORDVEC_DIM; i++)
+        out[el->lex_dim + i] = el->acc_dense[i] * mean;
 }

@@ -15,6 +15,7 @@
 #include "core/confidence.h"
 #include "core/config.h"
 #include "core/embed.h"
+#include "core/embed_local.h"
 #include "core/evidence.h"
 #include "core/extract.h"
 #include "core/json.h"
@@ -265,6 +266,24 @@ static struct confidence_passage *confidence_passages(const struct source *s, si
     return cp;
 }
 
+/* The confidence formula's similarity scale: the local embedder's own with its meaning part,
+ * else the configured threshold's (0). */
+static bool rag_has_meaning(const struct rag *rag)
+{
+    return embedder_is_local(rag->embedder) &&
+           strcmp(embedder_model(rag->embedder), EMBED_LOCAL_MODEL) == 0;
+}
+
+static double rag_sim_zero(const struct rag *rag)
+{
+    return rag_has_meaning(rag) ? EMBED_LOCAL_SIM_ZERO : 0;
+}
+
+static double rag_sim_strong(const struct rag *rag)
+{
+    return rag_has_meaning(rag) ? EMBED_LOCAL_SIM_STRONG : 0;
+}
+
 /* K of the confidence formula: the best full-text score in units of one rare word (the
  * largest inverse document frequency BM25 can give, ln(1 + n)); -1 when unknown. */
 static double turn_keywords(const struct rag_turn *t)
@@ -344,6 +363,8 @@ static void turn_finish(struct rag_turn *t, enum rag_state state, enum err error
         .passages = cp,
         .count = t->source_count,
         .threshold = rag->cfg->rag_match_threshold,
+        .sim_zero = rag_sim_zero(rag),
+        .sim_strong = rag_sim_strong(rag),
         .support = t->is_offline ? t->offline_support : support,
         .evidence = t->stats.best_coverage,
         .keywords = turn_keywords(t),
@@ -987,6 +1008,8 @@ static void step_retrieve(struct loop *loop, uint64_t id, void *userdata)
         .passages = cp,
         .count = n,
         .threshold = cfg->rag_match_threshold,
+        .sim_zero = rag_sim_zero(rag),
+        .sim_strong = rag_sim_strong(rag),
         .support = -1,
         .evidence = st.best_coverage,
         .keywords = turn_keywords(t),

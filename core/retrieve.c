@@ -117,9 +117,6 @@ void retrieve_fuse(struct store_passage *vec, size_t vec_count, struct store_pas
     *out_count = keep;
 }
 
-/* The rerank blend (see retrieve.h). */
-#define RETRIEVE_W_FUSED 0.5
-#define RETRIEVE_W_COVER 0.5
 
 static int rerank_cmp(const void *a, const void *b)
 {
@@ -160,6 +157,13 @@ static void rerank(const struct evidence *ev, struct store_passage *v, size_t n,
         stats->best_coverage = v[0].coverage;
         (void)evidence_coverage(ev, v[0].title, v[0].heading, v[0].text, &stats->best_covered);
         stats->best_important = evidence_important(ev, stats->best_covered);
+        for (size_t i = 1; i < keep; i++) {
+            uint64_t mask;
+            (void)evidence_coverage(ev, v[i].title, v[i].heading, v[i].text, &mask);
+            double important = evidence_important(ev, mask);
+            if (important > stats->best_important)
+                stats->best_important = important;
+        }
         for (size_t i = 1; i < keep; i++) {
             if (!same_doc(&v[0], &v[i])) {
                 stats->doc_margin = v[0].fused_score - v[i].fused_score;

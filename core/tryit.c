@@ -19,10 +19,6 @@
 #include "core/store_content.h"
 #include "core/utf8.h"
 
-/* The rerank blend of core/retrieve (RETRIEVE_W_FUSED, RETRIEVE_W_COVER). */
-#define TRYIT_W_RANK 0.5
-#define TRYIT_W_COVER 0.5
-
 enum {
     STEP_BUDGET_MS = 30, /* embedding per loop step */
     QUESTION_MAX = 4096, /* bytes of the question kept */
@@ -215,7 +211,7 @@ void tryit_rank(const char *question, const float *query, int dim, const char *d
             if (r[i].p.coverage < 0) /* the draft's and the full-text hits' are known */
                 r[i].p.coverage =
                     evidence_coverage(ev, fused[i].title, fused[i].heading, fused[i].text, NULL);
-            r[i].p.fused_score = TRYIT_W_RANK * f + TRYIT_W_COVER * r[i].p.coverage;
+            r[i].p.fused_score = RETRIEVE_W_FUSED * f + RETRIEVE_W_COVER * r[i].p.coverage;
         } else {
             r[i].p.coverage = -1;
             r[i].p.fused_score = f;

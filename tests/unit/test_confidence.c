@@ -53,6 +53,16 @@ static void formula_cases(void **state)
        -> R = 0.20 + 0.03 + 0.01 = 0.24; C=0.5 -> 0.216 + 0.05 = 0.266 */
     const struct confidence_passage kw[] = {P(-1, 0, 1)};
     assert_true(fabs(score_k(kw, 1, 0.5, 0.2, 0.25, 1.0, NULL, 0) - 0.27) < 1e-9);
+    /* An embedder's own similarity scale: S = (0.55 - 0.40) / (0.70 - 0.40) = 0.5, where the
+       configured threshold alone would give S = 1 (0.55 - 0.15 > 0.60 - 0.15 is false: 0.89). */
+    const struct confidence_passage sim[] = {P(0.55, 1, 1)};
+    struct confidence_input scaled = {.passages = sim, .count = 1, .threshold = 0.15,
+                                      .sim_zero = 0.40, .sim_strong = 0.70, .support = -1,
+                                      .evidence = 1, .keywords = 8, .important = 1};
+    /* R = 0.65 + 0.20 + 0.10 * 0.5 + 0.05 = 0.95 */
+    assert_true(fabs(confidence_score(&scaled, NULL, 0) - 0.95) < 1e-9);
+    scaled.sim_zero = scaled.sim_strong = 0; /* S = (0.55 - 0.15) / 0.45 = 0.889 -> 0.99 */
+    assert_true(fabs(confidence_score(&scaled, NULL, 0) - 0.99) < 1e-9);
     /* K, I and E unknown count 0.5; below the threshold S=0: 0.325 + 0.10 + 0.025 = 0.45 */
     const struct confidence_passage weak[] = {P(0.10, 1, 1)};
     assert_true(fabs(score(weak, 1, -1, NULL, 0) - 0.45) < 1e-9);
@@ -128,17 +138,17 @@ static void refusal_decision(void **state)
     /* Strong keywords carry a passage that holds little of the question's weighted words. */
     in.evidence = 0.1;
     assert_false(confidence_should_abstain(&in, why, sizeof why));
-    /* Few rare words together: R = 0.65*0.053 + 0.10 + 0.005 < 0.34. */
+    /* Few rare words together: R = 0.65*0.053 + 0.10 + 0.005 < 0.38. */
     in.keywords = 0.3;
     assert_true(confidence_should_abstain(&in, why, sizeof why));
     assert_string_equal(why, "no passage holds the question's rare words together (0.3); the "
-                             "best passage holds 50% of its important words; the knowledge "
-                             "base never mentions \"groceries\"");
-    /* However strong the rest, a best passage without any important word refuses. */
+                             "passages found hold at most 50% of its important words; the "
+                             "knowledge base never mentions \"groceries\"");
+    /* However strong the rest, passages without any important word refuse. */
     in.keywords = 8;
     in.important = 0;
     assert_true(confidence_should_abstain(&in, why, sizeof why));
-    assert_string_equal(why, "the best passage holds none of the question's important words; "
+    assert_string_equal(why, "no passage found holds any of the question's important words; "
                              "the knowledge base never mentions \"groceries\"");
     /* Unknown evidence never refuses. */
     in.evidence = -1;

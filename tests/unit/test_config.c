@@ -201,7 +201,7 @@ static void defaults(void **state)
     assert_string_equal(c.embed_provider, "local");
     assert_null(c.embed_base_url);
     assert_null(c.embed_api_key);
-    assert_string_equal(c.embed_model, "cca-local-v1");
+    assert_string_equal(c.embed_model, "cca-local-v2");
     assert_int_equal(c.embed_dim, 1536);
     assert_int_equal(c.embed_batch_size, 64);
     assert_true(c.rag_match_threshold > 0.1499 && c.rag_match_threshold < 0.1501);
@@ -1056,7 +1056,7 @@ static void derived_defaults_after_load(void **state)
     } bad[] = {
         {"[llm]\nprovider = azure\n", "[llm] provider 'azure' needs base_url"},
         {"[embeddings]\nprovider = azure\n", "[embeddings] provider 'azure' needs base_url"},
-        {"[embeddings]\nprovider = openai\nmodel = cca-local-v1\n", "is the local embedder"},
+        {"[embeddings]\nprovider = openai\nmodel = cca-local-v2\n", "is the local embedder"},
         {"[retrieval]\nchunk_chars = 400\nchunk_overlap = 200\n",
          "chunk_overlap (200) must be less than half of chunk_chars (400)"},
         {"[retrieval]\nmatch_count = 30\n", "candidates (20) must be at least match_count (30)"},

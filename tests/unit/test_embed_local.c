@@ -1,5 +1,6 @@
 /* test_embed_local: the offline embedder (determinism, unit length, dimensions, paraphrases
- * through WordNet, normalisation), the Porter stemmer, WordNet lookups, the precomputed
+ * through WordNet and through the word vectors' meaning part, normalisation), the word-vector
+ * table (lookups, damaged tables refused), the Porter stemmer, WordNet lookups, the precomputed
  * WordNet table (the same answers and vectors as the library, damaged tables refused), and
  * the embedder's query cache. */
 #include <setjmp.h>
@@ -20,6 +21,7 @@
 #include "core/mem.h"
 #include "core/stem.h"
 #include "core/wordnet.h"
+#include "core/wordvec.h"
 
 enum { DIM = 1536 };
 
@@ -111,8 +113,8 @@ static void test_embed_local_normalisation(void **state)
     assert_true(sim(el, "", "the of and") > 0.9999);
     /* Inflections meet through stemming. */
     assert_true(sim(el, "reimbursement of expenses", "reimbursed expense") > 0.6);
-    /* Different words stay apart. */
-    assert_true(sim(el, "hotel booking", "password rotation") < 0.1);
+    /* Different words stay apart (the meaning part gives any two texts a little in common). */
+    assert_true(sim(el, "hotel booking", "password rotation") < 0.25);
     embed_local_free(el);
 }
 
@@ -121,10 +123,14 @@ static void test_embed_local_paraphrases(void **state)
 {
     (void)state;
     struct embed_local *wn, *lex;
+    /* WordNet alone: the word vectors' table is kept out (an unopenable path). */
+    setenv("CCA_WORDVEC_TABLE", "/nonexistent/wordvec.tbl", 1);
     assert_int_equal(embed_local_new(DIM, true, &wn), ERR_OK);
+    unsetenv("CCA_WORDVEC_TABLE");
     assert_int_equal(embed_local_new(DIM, false, &lex), ERR_OK);
     assert_true(embed_local_has_wordnet(wn)); /* wordnet-base is a build dependency */
-    assert_string_equal(embed_local_model(wn), EMBED_LOCAL_MODEL);
+    assert_false(embed_local_has_wordvec(wn));
+    assert_string_equal(embed_local_model(wn), EMBED_LOCAL_MODEL_WORDNET);
     assert_false(embed_local_has_wordnet(lex));
     assert_string_equal(embed_local_model(lex), EMBED_LOCAL_MODEL_LEXICAL);
 
@@ -150,6 +156,97 @@ static void test_embed_local_paraphrases(void **state)
     }
     embed_local_free(wn);
     embed_local_free(lex);
+}
+
+/* The meaning part (word vectors) lets paraphrases meet that share no word and that WordNet
+ * does not relate; without it (model cca-local-v1) the same pairs stay far apart. */
+static void test_embed_local_meaning(void **state)
+{
+    (void)state;
+    struct embed_local *full, *wn, *small;
+    assert_int_equal(embed_local_new(DIM, true, &full), ERR_OK);
+    setenv("CCA_WORDVEC_TABLE", "/nonexistent/wordvec.tbl", 1);
+    assert_int_equal(embed_local_new(DIM, true, &wn), ERR_OK);
+    unsetenv("CCA_WORDVEC_TABLE");
+    assert_int_equal(embed_local_new(64, true, &small), ERR_OK);
+    /* build/wordvec/wordvec.tbl is a prerequisite of make unit */
+    assert_true(embed_local_has_wordvec(full));
+    assert_string_equal(embed_local_model(full), EMBED_LOCAL_MODEL);
+    /* Below 400 dimensions there is no room for it. */
+    assert_false(embed_local_has_wordvec(small));
+    assert_string_equal(embed_local_model(small), EMBED_LOCAL_MODEL_WORDNET);
+
+    static const struct {
+        const char *query, *paraphrase, *unrelated;
+    } cases[] = {
+        {"where can I get a flu shot", "free influenza vaccination every October",
+         "submitting an expense report"},
+        {"money for my commute", "travel costs between home and the office",
+         "password rules for accounts"},
+        {"my father has cancer and needs care", "leave to care for a seriously ill relative",
+         "ordering a new laptop"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double gap = sim(full, cases[i].query, cases[i].paraphrase) -
+                     sim(full, cases[i].query, cases[i].unrelated);
+        double wn_gap = sim(wn, cases[i].query, cases[i].paraphrase) -
+                        sim(wn, cases[i].query, cases[i].unrelated);
+        assert_true(gap > 0.1);
+        assert_true(gap > wn_gap + 0.05);
+    }
+    /* Still a deterministic unit vector, whatever the text. */
+    float a[DIM], b[DIM];
+    const char *text = "Vaccinations: a free flu vaccination is offered at every office.";
+    embed_local_text(full, text, strlen(text), a);
+    embed_local_text(full, text, strlen(text), b);
+    assert_memory_equal(a, b, sizeof a);
+    assert_true(fabs(dot(a, a, DIM) - 1.0) < 1e-5);
+    embed_local_free(full);
+    embed_local_free(wn);
+    embed_local_free(small);
+}
+
+/* The table: the most frequent word has rank 0, lookups of words it lacks miss, and a file
+ * that is not such a table is refused. */
+static void test_wordvec_table(void **state)
+{
+    (void)state;
+    struct wordvec *wv = wordvec_new();
+    assert_non_null(wv);
+    float v[WORDVEC_DIM], w[WORDVEC_DIM];
+    assert_int_equal(wordvec_find(wv, "the", 3, v), 0);
+    long rank = wordvec_find(wv, "holiday", 7, v);
+    assert_true(rank > 0 && rank < 100000);
+    assert_true(wordvec_find(wv, "vacation", 8, w) > 0);
+    double vw = dot(v, w, WORDVEC_DIM), vv = dot(v, v, WORDVEC_DIM), ww = dot(w, w, WORDVEC_DIM);
+    assert_true(vw / sqrt(vv * ww) > 0.5); /* neighbours in meaning */
+    assert_int_equal(wordvec_find(wv, "qqzzxxyy", 8, v), -1);
+    assert_int_equal(wordvec_find(wv, "holidays-and-more-holidays", 26, v), -1);
+    assert_int_equal(wordvec_find(wv, "holiday", 0, v), -1);
+    assert_int_equal(wordvec_find(NULL, "holiday", 7, v), -1);
+    assert_true(wordvec_fingerprint(wv) != 0);
+    wordvec_free(wv);
+    wordvec_free(NULL);
+
+    char path[] = "/tmp/cca-wordvec-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    /* A header that claims more records than the file holds. */
+    unsigned char head[24] = "CCAWV001";
+    uint32_t fields[4] = {WORDVEC_DIM, 5, WORDVEC_WORD_BYTES, 0};
+    memcpy(head + 8, fields, sizeof fields);
+    assert_int_equal(write(fd, head, sizeof head), (ssize_t)sizeof head);
+    close(fd);
+    assert_null(wordvec_open(path));
+    /* The wrong magic. */
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs("CCAWV999", f);
+    fclose(f);
+    assert_null(wordvec_open(path));
+    unlink(path);
+    assert_null(wordvec_open(path));
+    assert_null(wordvec_open(NULL));
 }
 
 static void test_stem_porter(void **state)
@@ -440,7 +537,7 @@ static void test_embedder_query_cache(void **state)
     char err[256];
     assert_int_equal(embedder_new(&cfg, NULL, NULL, &e, err, sizeof err), ERR_OK);
     assert_true(embedder_is_local(e));
-    assert_string_equal(embedder_model(e), EMBED_LOCAL_MODEL);
+    assert_string_equal(embedder_model(e), EMBED_LOCAL_MODEL_WORDNET); /* too few dimensions */
     assert_int_equal(embedder_dim(e), 64);
 
     float a[64], b[64], two[128];
@@ -490,6 +587,8 @@ int main(void)
         cmocka_unit_test(test_embed_local_dimensions),
         cmocka_unit_test(test_embed_local_normalisation),
         cmocka_unit_test(test_embed_local_paraphrases),
+        cmocka_unit_test(test_embed_local_meaning),
+        cmocka_unit_test(test_wordvec_table),
         cmocka_unit_test(test_stem_porter),
         cmocka_unit_test(test_wordnet_lookup),
         cmocka_unit_test(test_wordnet_table_matches_library),

@@ -20,6 +20,7 @@
 #include "core/llm.h"
 #include "core/loop.h"
 #include "core/mem.h"
+#include "core/retrieve.h"
 #include "core/store.h"
 #include "core/tryit.h"
 
@@ -86,14 +87,16 @@ static void rank_merges_draft_and_kb(void **state)
     assert_true(fabs(r.hits[0].score - 1) < 1e-9);
     assert_string_equal(r.hits[1].content_id, "K2");
     assert_false(r.hits[1].is_draft);
-    assert_true(fabs(r.hits[1].score - (0.5 * (2.0 / 63) / best + 0.5)) < 1e-9);
+    assert_true(fabs(r.hits[1].score -
+                     (RETRIEVE_W_FUSED * (2.0 / 63) / best + RETRIEVE_W_COVER)) < 1e-9);
     assert_true(r.hits[1].similarity == 0.5 && r.hits[1].fts_score == 2);
     assert_string_equal(r.hits[2].content_id, "K3");
     assert_true(fabs(r.hits[2].coverage - 0.5) < 1e-9);
-    assert_true(fabs(r.hits[2].score - (0.5 * (1.0 / 62) / best + 0.25)) < 1e-9);
+    assert_true(fabs(r.hits[2].score -
+                     (RETRIEVE_W_FUSED * (1.0 / 62) / best + RETRIEVE_W_COVER * 0.5)) < 1e-9);
     assert_true(r.hits[2].similarity == -1 && r.hits[2].fts_score == 3);
     assert_string_equal(r.hits[3].content_id, "K1");
-    assert_true(fabs(r.hits[3].score - 0.5 * (1.0 / 61) / best) < 1e-9);
+    assert_true(fabs(r.hits[3].score - RETRIEVE_W_FUSED * (1.0 / 61) / best) < 1e-9);
     assert_false(r.hits[3].is_fts);
     assert_null(r.hits[3].heading);
     tryit_result_cleanup(&r);
