@@ -117,7 +117,6 @@ void retrieve_fuse(struct store_passage *vec, size_t vec_count, struct store_pas
     *out_count = keep;
 }
 
-
 static int rerank_cmp(const void *a, const void *b)
 {
     const struct store_passage *x = a, *y = b;

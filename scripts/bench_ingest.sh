@@ -15,11 +15,12 @@ cleanup() { scripts/pg.sh destroy "$work/pg" >/dev/null 2>&1 || true; rm -rf "$w
 trap cleanup EXIT
 
 # 1. The embedder alone, built with the release flags against the project's sources (and the
-# WordNet table `make` built).
-srcs="core/embed_local.c core/wordnet.c core/wordnet_table.c core/stem.c core/chunk.c core/utf8.c
-      core/buf.c core/mem.c"
+# WordNet and word-vector tables `make` built).
+srcs="core/embed_local.c core/wordnet.c core/wordnet_table.c core/wordvec.c core/stem.c
+      core/chunk.c core/utf8.c core/buf.c core/mem.c"
 cc -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -I. -o "$work/bench_embed" \
     -DCCA_WORDNET_TABLE="\"$PWD/build/wordnet/wordnet.tbl\"" \
+    -DCCA_WORDVEC_TABLE="\"$PWD/build/wordvec/wordvec.tbl\"" \
     tests/eval/bench_embed.c $srcs -lwordnet -lm
 "$work/bench_embed" assets/kb/*.md
 
