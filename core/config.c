@@ -22,6 +22,7 @@
 
 #include "core/buf.h"
 #include "core/mem.h"
+#include "core/share_path.h"
 #include "core/secret.h"
 
 #ifndef CCA_ASSETS_DIR
@@ -1237,18 +1238,10 @@ static bool is_same_file(const char *a, const char *b)
  * the prompts; NULL otherwise (a development build keeps the source tree's, compiled in). */
 static char *installed_assets_dir(void)
 {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0 || (size_t)n >= sizeof exe - 1)
+    char rel[PATH_MAX];
+    if (!share_path("", rel, sizeof rel))
         return NULL;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return NULL;
-    *slash = '\0';
-    char *rel = xasprintf("%s/../share/cca", exe);
     char *dir = realpath(rel, NULL);
-    free(rel);
     if (!dir)
         return NULL;
     char *probe = xasprintf("%s/prompts/system.txt", dir);

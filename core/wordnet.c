@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/mem.h"
+#include "core/share_path.h"
 #include "core/wordnet_table.h"
 
 /* wn.h predates prototypes and defines unused static strings: silence only that header. */
@@ -194,20 +195,6 @@ static bool wordnet_fingerprint(uint64_t *out)
     return true;
 }
 
-/* The directory of the running executable, for an installed table; false when unknown. */
-static bool wordnet_exe_dir(char *out, size_t cap)
-{
-    ssize_t n = readlink("/proc/self/exe", out, cap - 1);
-    if (n <= 0 || (size_t)n >= cap - 1)
-        return false;
-    out[n] = '\0';
-    char *slash = strrchr(out, '/');
-    if (!slash)
-        return false;
-    *slash = '\0';
-    return true;
-}
-
 /* ---- lifecycle ---------------------------------------------------------------------- */
 
 struct wordnet *wordnet_open(const char *table_path)
@@ -238,10 +225,7 @@ struct wordnet *wordnet_new(void)
      * a development build. */
     struct wordnet *wn = NULL;
     char path[4096];
-    size_t n;
-    if (wordnet_exe_dir(path, sizeof path) &&
-        (n = strlen(path)) + sizeof "/../share/cca/wordnet.tbl" <= sizeof path) {
-        memcpy(path + n, "/../share/cca/wordnet.tbl", sizeof "/../share/cca/wordnet.tbl");
+    if (share_path("wordnet.tbl", path, sizeof path)) {
         if (access(path, R_OK) == 0) {
             wn = wordnet_open(path);
             if (wn->table)

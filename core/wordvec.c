@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/mem.h"
+#include "core/share_path.h"
 
 #define WORDVEC_MAGIC "CCAWV002"
 enum {
@@ -68,30 +69,14 @@ struct wordvec *wordvec_open(const char *path)
     return wv;
 }
 
-static bool wv_exe_dir(char *out, size_t cap)
-{
-    ssize_t n = readlink("/proc/self/exe", out, cap - 1);
-    if (n <= 0)
-        return false;
-    out[n] = '\0';
-    char *slash = strrchr(out, '/');
-    if (!slash)
-        return false;
-    *slash = '\0';
-    return true;
-}
-
 struct wordvec *wordvec_new(void)
 {
     const char *env = getenv("CCA_WORDVEC_TABLE");
     if (env && *env)
         return wordvec_open(env);
     /* An installed cca's own table first; the build's is the fallback of a development build. */
-    static const char rel[] = "/../share/cca/wordvec.tbl";
     char path[4096];
-    size_t n;
-    if (wv_exe_dir(path, sizeof path) && (n = strlen(path)) + sizeof rel <= sizeof path) {
-        memcpy(path + n, rel, sizeof rel);
+    if (share_path("wordvec.tbl", path, sizeof path)) {
         struct wordvec *wv = wordvec_open(path);
         if (wv)
             return wv;

@@ -16,8 +16,8 @@ trap cleanup EXIT
 
 # 1. The embedder alone, built with the release flags against the project's sources (and the
 # WordNet and word-vector tables `make` built).
-srcs="core/embed_local.c core/wordnet.c core/wordnet_table.c core/wordvec.c core/stem.c
-      core/chunk.c core/utf8.c core/buf.c core/mem.c"
+srcs="core/embed_local.c core/wordnet.c core/wordnet_table.c core/wordvec.c core/share_path.c
+      core/stem.c core/chunk.c core/utf8.c core/buf.c core/mem.c"
 cc -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -I. -o "$work/bench_embed" \
     -DCCA_WORDNET_TABLE="\"$PWD/build/wordnet/wordnet.tbl\"" \
     -DCCA_WORDVEC_TABLE="\"$PWD/build/wordvec/wordvec.tbl\"" \
