@@ -62,7 +62,7 @@ check "reindex: the new embedder searches the new index and doctor agrees" t31_n
 
 t31_back() {
     r_cca -- reindex --limit 100 && grep -q "stopped at 100 of $r_total" "$R_DIR/out" || return 1
-    r_cca -- reindex --status && grep -q "reindex to cca-local-v1 (1536): 100 of $r_total passages" "$R_DIR/out" || return 1
+    r_cca -- reindex --status && grep -q "reindex to cca-local-v2 (1536): 100 of $r_total passages" "$R_DIR/out" || return 1
     r_cca -- reindex && grep -q "^resumed: embedded $((r_total - 100)) passages" "$R_DIR/out" &&
         grep -q 'switched' "$R_DIR/out" || return 1
     r_cca -- search "How many days of annual leave do I get?" --json --mode vector &&

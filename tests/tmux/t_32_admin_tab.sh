@@ -73,7 +73,7 @@ check "admin tab: the audit trail filtered by person shows the role change by th
     wait_for 'role_changed +users +grace@example.com +tara@example.com'
 keys Tab
 check "admin tab: the retention section shows the settings and the index" \
-    wait_for 'index: cca-local-v1 \(1536\)'
+    wait_for 'index: cca-local-v2 \(1536\)'
 keys C-q; wait_for '^EXITED' >/dev/null
 
 t_start tara@example.com
