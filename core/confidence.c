@@ -117,8 +117,8 @@ bool confidence_should_abstain(const struct confidence_input *in, char *why, siz
     }
     struct parts p;
     parts_of(in, &p);
-    /* The best passage holding none of the question's important words answers something
-     * else, however well the rest matched. */
+    /* When no passage found holds any of the question's important words, they answer
+     * something else, however well the rest matched. */
     bool misses_point = in->important == 0;
     if (!misses_point && parts_score(&p) >= CONFIDENCE_MIN_SCORE)
         return false;

@@ -29,10 +29,11 @@
  *
  * Refusal (confidence_should_abstain), before any answer is written: nothing retrieved, or
  * R below CONFIDENCE_MIN_SCORE: the question's rare words are not in the knowledge base
- * together, and the best passage misses its important words. The reasons say which of these
- * was weak and name the important words the knowledge base never mentions, nor any word
- * WordNet relates to them ("can I bring my dog": no passage knows dogs). Such words alone do
- * not refuse: paraphrases are full of them ("groceries", "cinema").
+ * together, and the passages found miss its important words (none of them holding any
+ * refuses whatever R). The reasons say which of these was weak and name the important words
+ * the knowledge base never mentions, nor any word WordNet relates to them ("can I bring my
+ * dog": no passage knows dogs). Such words alone do not refuse: paraphrases are full of them
+ * ("groceries", "cinema").
  */
 #ifndef CCA_CONFIDENCE_H
 #define CCA_CONFIDENCE_H
@@ -56,7 +57,7 @@ struct confidence_input {
     size_t count;
     double threshold;  /* the configured cosine threshold */
     double sim_zero;   /* the similarity where S starts (0: threshold), for an embedder whose
-                          unrelated texts already score above the threshold */
+                          cosines run on a scale of their own (the local one's meaning part) */
     double sim_strong; /* and where it is full (0: 0.60) */
     double support;    /* C in [0,1], or -1 when unknown */
     double evidence;   /* E in [0,1], or -1 when unknown */

@@ -22,8 +22,8 @@
 
 #include "core/buf.h"
 #include "core/mem.h"
-#include "core/share_path.h"
 #include "core/secret.h"
+#include "core/share_path.h"
 
 #ifndef CCA_ASSETS_DIR
 #define CCA_ASSETS_DIR "assets"

@@ -22,7 +22,11 @@
 #include "core/mem.h"
 #include "core/wordvec.h"
 
-enum { HEADER = 24 + 4 * WORDVEC_DIM, RECORD = WORDVEC_WORD_BYTES + 8 + WORDVEC_DIM, NUMS = WORDVEC_DIM + 2 };
+enum {
+    HEADER = 24 + 4 * WORDVEC_DIM, /* the fields, then the common direction */
+    RECORD = WORDVEC_WORD_BYTES + 8 + WORDVEC_DIM,
+    NUMS = WORDVEC_DIM + 2,
+};
 
 static const char *text; /* all of stdin, NUL-terminated */
 static size_t pos;
