@@ -73,8 +73,7 @@ struct embed_local {
     float *dense;       /* cached weighted word vectors, WORDVEC_DIM floats each */
     size_t dense_count;
     size_t dense_cap;
-    float acc_dense[WORDVEC_DIM];
-    bool has_dense;
+    float acc_dense[WORDVEC_DIM]; /* the text's weighted sum (zero without word vectors) */
 
     struct el_word *words;
     size_t word_count;
@@ -544,7 +543,6 @@ static void el_token(struct embed_local *el, struct el_state *st, const char *to
         const float *v = el->dense + (size_t)el->words[idx].dense * WORDVEC_DIM;
         for (int i = 0; i < WORDVEC_DIM; i++)
             el->acc_dense[i] += v[i];
-        el->has_dense = true;
     }
     if (st->prev_content != SIZE_MAX) {
         uint64_t a = el->words[st->prev_content].stem_hash;
@@ -568,7 +566,6 @@ void embed_local_text(struct embed_local *el, const char *text, size_t len, floa
 
     struct el_state st = {SIZE_MAX, SIZE_MAX};
     memset(el->acc_dense, 0, sizeof el->acc_dense);
-    el->has_dense = false;
     char tok[EL_WORD_MAX + 4];
     size_t tlen = 0;
     bool is_too_long = false;
@@ -639,7 +636,7 @@ void embed_local_text(struct embed_local *el, const char *text, size_t len, floa
         out[0] = 1.0f;
         return;
     }
-    if (el->has_dense) {
+    if (el->wv) {
         const float *c = wordvec_common(el->wv);
         double along = 0;
         for (int i = 0; i < WORDVEC_DIM; i++)
@@ -648,7 +645,7 @@ void embed_local_text(struct embed_local *el, const char *text, size_t len, floa
             el->acc_dense[i] -= (float)(along * c[i]);
     }
     double dnorm = 0;
-    for (int i = 0; el->has_dense && i < WORDVEC_DIM; i++)
+    for (int i = 0; i < WORDVEC_DIM; i++)
         dnorm += (double)el->acc_dense[i] * el->acc_dense[i];
     if (dnorm <= 0) {
         float inv = (float)(1.0 / sqrt(norm));

@@ -101,16 +101,6 @@ const float *wordvec_common(const struct wordvec *wv)
     return wv ? wv->common : NULL;
 }
 
-uint64_t wordvec_fingerprint(const struct wordvec *wv)
-{
-    if (!wv)
-        return 0;
-    uint64_t h = 1469598103934665603ull ^ wv->len;
-    for (size_t i = 0; i < WV_HEADER; i++)
-        h = (h ^ wv->map[i]) * 1099511628211ull;
-    return h;
-}
-
 static int wv_cmp(const char *word, size_t len, const unsigned char *rec)
 {
     size_t n = len < WORDVEC_WORD_BYTES ? len : WORDVEC_WORD_BYTES;

@@ -34,8 +34,6 @@ void wordvec_free(struct wordvec *wv);
  * all the table's words): removed from a sum, it leaves what the text is about, so that two
  * unrelated passages are no longer alike because both are English. NULL for NULL wv. */
 const float *wordvec_common(const struct wordvec *wv);
-/* A short fingerprint of the table (its size and header), for the model name. */
-uint64_t wordvec_fingerprint(const struct wordvec *wv);
 /* Writes word's vector (WORDVEC_DIM floats) into out and returns its frequency rank (0 = the
  * most frequent word of the corpus); -1 when wv is NULL or the word is not in the table. */
 long wordvec_find(const struct wordvec *wv, const char *word, size_t len, float *out);
