@@ -56,7 +56,7 @@ struct ingest_env {
 static void ingest_usage(FILE *out, const char *name)
 {
     if (strcmp(name, "reindex") == 0) {
-        fprintf(out, "Usage: cca reindex [--limit N] [--json]\n"
+        fprintf(out, "Usage: cca reindex [--if-needed] [--limit N] [--json]\n"
                      "       cca reindex --status [--json]\n"
                      "       cca reindex --abort\n"
                      "       cca reindex --missing\n\n"
@@ -66,6 +66,9 @@ static void ingest_usage(FILE *out, const char *name)
                      "run again with the same embedder. When every passage has its new\n"
                      "embedding, one transaction switches to them and records the model and\n"
                      "dimension. Run it after changing [embeddings] model or dim. Admin only.\n\n"
+                     "  --if-needed  only when the database's embeddings are not the\n"
+                     "             configured embedder's model and dimension (or a run to it was\n"
+                     "             interrupted); asks no endpoint, so scripts can run it every time\n"
                      "  --limit N  embed at most N passages in this run, then stop (resumable)\n"
                      "  --status   show the state: \"reindex to MODEL (DIM): 4,200 of 10,000\n"
                      "             passages\", or the live index\n"
@@ -561,6 +564,68 @@ static void on_doc_reply(void *userdata, enum err e, const char *errmsg,
     r->text = t ? xstrdup(t) : NULL;
 }
 
+/* Reads (or with is_abort, aborts and reads) the reindex state into *st (reindex_state_cleanup
+ * after 0); 1 after saying on stderr why it could not. */
+static int fetch_state(struct store *s, bool is_abort, struct reindex_state *st)
+{
+    struct doc_reply r = {0};
+    if (is_abort)
+        store_reindex_abort(s, on_doc_reply, &r);
+    else
+        store_reindex_state(s, on_doc_reply, &r);
+    int status = 0;
+    if (r.e != ERR_OK) {
+        cli_error("reindex: %s", *r.errmsg ? r.errmsg : err_str(r.e));
+        status = 1;
+    } else if (!r.text || reindex_state_parse(r.text, strlen(r.text), st) != ERR_OK) {
+        cli_error("reindex: the database answered something unexpected");
+        status = 1;
+    }
+    free(r.errmsg);
+    free(r.text);
+    return status;
+}
+
+/* --if-needed: -1 when the index is not em's model and dimension (go on and reindex), else the
+ * exit status after saying why nothing is done (0) or why the state was not readable (1). */
+static int reindex_skip_if_current(struct store *s, const struct embedder *em, bool is_json)
+{
+    struct reindex_state st;
+    if (fetch_state(s, false, &st) != 0)
+        return 1;
+    bool is_needed = reindex_is_needed(&st, embedder_model(em), embedder_dim(em));
+    if (!is_needed) {
+        if (is_json) {
+            struct json_out j;
+            json_out_init(&j, 4096);
+            json_out_object_begin(&j);
+            json_out_key(&j, "ok");
+            json_out_bool(&j, true);
+            json_out_key(&j, "needed");
+            json_out_bool(&j, false);
+            json_out_key(&j, "embed_model");
+            json_out_string(&j, embedder_model(em));
+            json_out_key(&j, "embed_dim");
+            json_out_int(&j, embedder_dim(em));
+            json_out_key(&j, "current_model");
+            json_out_string(&j, st.current_model);
+            json_out_object_end(&j);
+            char *text = NULL;
+            if (json_out_finish(&j, &text) == ERR_OK)
+                puts(text);
+            free(text);
+            json_out_cleanup(&j);
+        } else if (st.current_model) {
+            printf("reindex not needed: the index already holds %s (%d)\n", st.current_model,
+                   st.current_dim);
+        } else {
+            printf("reindex not needed: nothing is embedded yet\n");
+        }
+    }
+    reindex_state_cleanup(&st);
+    return is_needed ? -1 : 0;
+}
+
 /* --status and --abort: no embedder needed. */
 static int reindex_state_command(struct cli *cli, bool is_abort, bool is_json)
 {
@@ -571,20 +636,9 @@ static int reindex_state_command(struct cli *cli, bool is_abort, bool is_json)
         cli_error("%s", *err ? err : err_str(rc));
         return 1;
     }
-    struct doc_reply r = {0};
-    if (is_abort)
-        store_reindex_abort(s, on_doc_reply, &r);
-    else
-        store_reindex_state(s, on_doc_reply, &r);
     struct reindex_state st;
-    int status = 0;
-    if (r.e != ERR_OK) {
-        cli_error("reindex: %s", *r.errmsg ? r.errmsg : err_str(r.e));
-        status = 1;
-    } else if (!r.text || reindex_state_parse(r.text, strlen(r.text), &st) != ERR_OK) {
-        cli_error("reindex: the database answered something unexpected");
-        status = 1;
-    } else {
+    int status = fetch_state(s, is_abort, &st);
+    if (status == 0) {
         if (is_json) {
             print_state_json(&st);
         } else {
@@ -598,8 +652,6 @@ static int reindex_state_command(struct cli *cli, bool is_abort, bool is_json)
         }
         reindex_state_cleanup(&st);
     }
-    free(r.errmsg);
-    free(r.text);
     store_free(s);
     return status;
 }
@@ -629,7 +681,7 @@ int cmd_reindex(struct cli *cli, int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "--missing") == 0)
         return cmd_embed_missing(cli);
-    bool is_json = false, is_status = false, is_abort = false;
+    bool is_json = false, is_status = false, is_abort = false, is_if_needed = false;
     long limit = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -642,6 +694,8 @@ int cmd_reindex(struct cli *cli, int argc, char **argv)
             is_status = true;
         } else if (strcmp(a, "--abort") == 0) {
             is_abort = true;
+        } else if (strcmp(a, "--if-needed") == 0) {
+            is_if_needed = true;
         } else if (strcmp(a, "--limit") == 0 || strncmp(a, "--limit=", 8) == 0) {
             const char *v = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
             char *end = NULL;
@@ -655,8 +709,8 @@ int cmd_reindex(struct cli *cli, int argc, char **argv)
             return 2;
         }
     }
-    if (is_status + is_abort + (limit > 0) > 1) {
-        cli_error("reindex: --status, --abort and --limit go alone");
+    if (is_status + is_abort + (limit > 0 || is_if_needed) > 1) {
+        cli_error("reindex: --status and --abort go alone");
         return 2;
     }
     if (is_status || is_abort)
@@ -667,6 +721,13 @@ int cmd_reindex(struct cli *cli, int argc, char **argv)
     if (status != 0) {
         ingest_close(&env);
         return status;
+    }
+    if (is_if_needed) {
+        int st = reindex_skip_if_current(env.store, env.emb, is_json);
+        if (st >= 0) {
+            ingest_close(&env);
+            return st;
+        }
     }
     struct reindex_cli c = {.has_bar = cli->is_stderr_tty};
     struct reindex_options opt = {

@@ -82,6 +82,13 @@ void reindex_state_describe(const struct reindex_state *s, struct buf *out)
     buf_append_str(out, " passages; no reindex in progress");
 }
 
+bool reindex_is_needed(const struct reindex_state *s, const char *model, int dim)
+{
+    if (!s->current_model)
+        return false;
+    return !model || strcmp(s->current_model, model) != 0 || s->current_dim != dim;
+}
+
 /* --- the run ----------------------------------------------------------------------------- */
 
 struct reply {

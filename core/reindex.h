@@ -32,6 +32,10 @@ void reindex_state_cleanup(struct reindex_state *s);
 /* One line for doctor and the admin tab: "reindex to MODEL (DIM): 4,200 of 10,000 passages"
  * or "index: MODEL (DIM), 10,000 passages; no reindex in progress". Appends to out. */
 void reindex_state_describe(const struct reindex_state *s, struct buf *out);
+/* Whether the live index needs a reindex to model (dim): it was built with another model or
+ * dimension (a run to model that was interrupted leaves the live index on the old one, so it
+ * is needed then too). Not when nothing is embedded yet: the first ingest records the model. */
+bool reindex_is_needed(const struct reindex_state *s, const char *model, int dim);
 
 struct reindex_progress {
     long done, total;

@@ -30,12 +30,14 @@ if [ "$files" = 0 ]; then
     echo "setup: ingesting the sample knowledge base (assets/kb)"
     ./cca ingest --source sample-kb assets/kb >/dev/null
 fi
-# Content embedded by another local embedder (an older cca's, or one without the word-vector
-# table): re-embedded beside the live index, then switched (`cca reindex`).
-if { ./cca doctor 2>/dev/null || true; } | grep -q '^FAIL *embed-meta'; then
-    echo "setup: re-embedding the knowledge base with this cca's embedder (cca reindex)"
-    ./cca reindex >/dev/null
-fi
+# Content embedded by another embedder (an older cca's, or one without the word-vector table):
+# re-embedded beside the live index, then switched. --if-needed only compares the database's
+# model and dimension with the configured embedder's, and asks no endpoint.
+reindexed=$(./cca reindex --if-needed)
+case $reindexed in
+"reindex not needed"*) ;;
+*) echo "setup: re-embedded the knowledge base with this cca's embedder: $reindexed" ;;
+esac
 # The demo's own role (see cca_demo_role_setup in db/migrations/010_admin.sql): created when
 # missing, made a member of every person's login role (people added later by `cca user add`
 # join it automatically).

@@ -17,7 +17,7 @@ r_total=$(psql "$E2E_DB_URL" -XAtqc "select count(*) from content_passages")
 
 # The fake embedder: request 1 answers (the first batch of 64), request 2 hangs until the
 # client goes away, then every later one answers.
-fake_llm --dim 64 --model fake-embed -r embed -r hang
+fake_llm --dim 64 --model fake-embed -r embed -r hang --log "$R_DIR/fake.log"
 printf '[embeddings]\nprovider = openai\nbase_url = %s\nmodel = fake-embed\ndim = 64\nbatch_size = 64\n' \
     "$FAKE_URL" > "$R_DIR/fake.ini"
 chmod 600 "$R_DIR/fake.ini"
@@ -60,13 +60,29 @@ t31_new_index() {
 }
 check "reindex: the new embedder searches the new index and doctor agrees" t31_new_index
 
+# --if-needed (make run's setup runs it every time): nothing to do when the live index is the
+# configured embedder's, and then no request reaches the embeddings endpoint.
+t31_not_needed() {
+    local before
+    before=$(grep -c '^>>> ' "$R_DIR/fake.log")
+    [ "$before" -gt 0 ] || return 1   # the log works: the reindex above went through it
+    r_cca CCA_CONFIG="$R_DIR/fake.ini" -- reindex --if-needed &&
+        grep -qx 'reindex not needed: the index already holds fake-embed (64)' "$R_DIR/out" || return 1
+    r_cca CCA_CONFIG="$R_DIR/fake.ini" -- reindex --if-needed --json &&
+        r_py "d['ok'] and not d['needed'] and d['current_model'] == 'fake-embed'" || return 1
+    [ "$(grep -c '^>>> ' "$R_DIR/fake.log")" = "$before" ] &&
+        [ "$(psql "$E2E_DB_URL" -XAtqc "select value from cca_settings where key = 'embed_model'")" = fake-embed ]
+}
+check "reindex --if-needed: the index already holds the configured model, nothing embedded, no request" t31_not_needed
+
 t31_back() {
-    r_cca -- reindex --limit 100 && grep -q "stopped at 100 of $r_total" "$R_DIR/out" || return 1
+    r_cca -- reindex --if-needed --limit 100 && grep -q "stopped at 100 of $r_total" "$R_DIR/out" || return 1
     r_cca -- reindex --status && grep -q "reindex to cca-local-v2 (1536): 100 of $r_total passages" "$R_DIR/out" || return 1
     r_cca -- reindex && grep -q "^resumed: embedded $((r_total - 100)) passages" "$R_DIR/out" &&
         grep -q 'switched' "$R_DIR/out" || return 1
     r_cca -- search "How many days of annual leave do I get?" --json --mode vector &&
-        r_py "'leave' in d['results'][0]['source_path']"
+        r_py "'leave' in d['results'][0]['source_path']" || return 1
+    r_cca -- reindex --if-needed && grep -q '^reindex not needed' "$R_DIR/out"
 }
-check "reindex: back to the local embedder, stopped once at 100 and resumed; vector search finds the leave policy" t31_back
+check "reindex: back to the local embedder (--if-needed), stopped once at 100 and resumed; vector search finds the leave policy; then not needed" t31_back
 stop_fake_llm

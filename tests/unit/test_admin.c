@@ -141,6 +141,31 @@ static void reindex_state(void **state)
     assert_int_equal(reindex_state_parse("nope", 4, &s), ERR_INVALID);
 }
 
+/* `cca reindex --if-needed` (and make run's setup): only the live index's model and dimension
+ * decide, not a run in progress to some other target. */
+static void reindex_needed(void **state)
+{
+    (void)state;
+    const char *t = "{\"active\": true, \"model\": \"fake-embed\", \"dim\": 64, \"done\": 64,"
+                    " \"total\": 216, \"started_at\": \"x\", \"current\": {\"model\": "
+                    "\"cca-local-v2\", \"dim\": 1536}}";
+    struct reindex_state s;
+    assert_int_equal(reindex_state_parse(t, strlen(t), &s), ERR_OK);
+    /* The live index is the local one: an interrupted run to fake-embed is continued for
+     * fake-embed, and left alone for the local embedder. */
+    assert_true(reindex_is_needed(&s, "fake-embed", 64));
+    assert_false(reindex_is_needed(&s, "cca-local-v2", 1536));
+    assert_true(reindex_is_needed(&s, "cca-local-v1", 1536));  /* another local model */
+    assert_true(reindex_is_needed(&s, "cca-local-v2", 768));   /* another dimension */
+    assert_true(reindex_is_needed(&s, NULL, 1536));
+    reindex_state_cleanup(&s);
+    const char *empty = "{\"active\": false, \"model\": null, \"dim\": null, \"done\": 0, "
+                        "\"total\": 0, \"current\": {\"model\": null, \"dim\": 0}}";
+    assert_int_equal(reindex_state_parse(empty, strlen(empty), &s), ERR_OK);
+    assert_false(reindex_is_needed(&s, "cca-local-v2", 1536)); /* the first ingest records it */
+    reindex_state_cleanup(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -148,6 +173,7 @@ int main(void)
         cmocka_unit_test(audit_items),
         cmocka_unit_test(person_and_retention),
         cmocka_unit_test(reindex_state),
+        cmocka_unit_test(reindex_needed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
