@@ -30,4 +30,10 @@ typedef int (*cli_cmd_fn)(struct cli *cli, int argc, char **argv);
 /* Prints "cca: " + the message to stderr (for subcommands, never while curses is active). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+struct json_out;
+/* Finishes j and prints it on stdout with a newline, then cleans j up. When it outgrew its
+ * limit, says on stderr that what ("the user list") is too large to print as JSON and returns
+ * false. */
+bool cli_print_json(struct json_out *j, const char *what);
+
 #endif

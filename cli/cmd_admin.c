@@ -474,13 +474,7 @@ static void print_users_json(const struct store_user *u, size_t n)
     }
     json_out_array_end(&j);
     json_out_object_end(&j);
-    char *text = NULL;
-    if (json_out_finish(&j, &text) == ERR_OK)
-        puts(text);
-    else
-        cli_error("user list: the list is too large for JSON output");
-    free(text);
-    json_out_cleanup(&j);
+    cli_print_json(&j, "the user list");
 }
 
 /* Writes untrusted text (names come from the database) made safe for the terminal, padded to
@@ -532,13 +526,7 @@ static void print_people(const struct json_node *const *items, size_t n, bool is
         json_out_key(&j, "count");
         json_out_int(&j, (long)n);
         json_out_object_end(&j);
-        char *text = NULL;
-        if (json_out_finish(&j, &text) == ERR_OK)
-            puts(text);
-        else
-            cli_error("user list: the list is too large for JSON output");
-        free(text);
-        json_out_cleanup(&j);
+        cli_print_json(&j, "the user list");
         return;
     }
     printf("%-32s %-24s %-11s %-16s %s\n", "EMAIL", "NAME", "ROLE", "DEPARTMENT", "ACTIVE");

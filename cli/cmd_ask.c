@@ -225,15 +225,7 @@ static void print_answer_json(const struct rag_answer *a, const struct ask_run *
     timing(&j, "store_answer", a->phases.store_answer);
     json_out_object_end(&j);
     json_out_object_end(&j);
-    char *out = NULL;
-    if (json_out_finish(&j, &out) == ERR_OK) {
-        fputs(out, stdout);
-        fputc('\n', stdout);
-    } else {
-        cli_error("the answer is too large to print as JSON");
-    }
-    free(out);
-    json_out_cleanup(&j);
+    cli_print_json(&j, "the answer");
 }
 
 static void print_sources(const struct rag_answer *a, bool is_tty)
@@ -572,13 +564,7 @@ static void print_search_json(const struct store_passage *p, size_t n)
     }
     json_out_array_end(&j);
     json_out_object_end(&j);
-    char *out = NULL;
-    if (json_out_finish(&j, &out) == ERR_OK) {
-        fputs(out, stdout);
-        fputc('\n', stdout);
-    }
-    free(out);
-    json_out_cleanup(&j);
+    cli_print_json(&j, "the search results");
 }
 
 /* Adds the comma-separated types in s; false (with a message) on an unknown one. */

@@ -532,13 +532,8 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
         json_out_key(&d.json, "warnings");
         json_out_int(&d.json, d.warnings);
         json_out_object_end(&d.json);
-        char *text = NULL;
-        if (json_out_finish(&d.json, &text) == ERR_OK)
-            printf("%s\n", text);
-        else
+        if (!cli_print_json(&d.json, "the report"))
             status = 1;
-        free(text);
-        json_out_cleanup(&d.json);
     } else if (d.failures || d.warnings) {
         printf("%d failed, %d warning%s\n", d.failures, d.warnings, d.warnings == 1 ? "" : "s");
     } else {

@@ -473,11 +473,7 @@ static int gdpr_erase(struct cli *cli, int argc, char **argv)
             json_out_object_end(&j);
         }
         json_out_object_end(&j);
-        char *text = NULL;
-        if (json_out_finish(&j, &text) == ERR_OK)
-            puts(text);
-        free(text);
-        json_out_cleanup(&j);
+        cli_print_json(&j, "the erasure summary");
         goto out;
     }
     fputs("erased ", stdout);

@@ -333,13 +333,7 @@ static void ingest_print_json(const struct ingest_summary *sum, const struct emb
         json_out_array_end(&j);
     }
     json_out_object_end(&j);
-    char *text = NULL;
-    if (json_out_finish(&j, &text) == ERR_OK)
-        printf("%s\n", text);
-    else
-        cli_error("the summary is too large to print as JSON");
-    free(text);
-    json_out_cleanup(&j);
+    cli_print_json(&j, "the summary");
 }
 
 static void ingest_print_text(const struct ingest_summary *sum, bool is_reindex)
@@ -541,11 +535,7 @@ static void print_state_json(const struct reindex_state *st)
     json_out_key(&j, "current_dim");
     json_out_int(&j, st->current_dim);
     json_out_object_end(&j);
-    char *text = NULL;
-    if (json_out_finish(&j, &text) == ERR_OK)
-        puts(text);
-    free(text);
-    json_out_cleanup(&j);
+    cli_print_json(&j, "the state");
 }
 
 struct doc_reply {
@@ -610,11 +600,7 @@ static int reindex_skip_if_current(struct store *s, const struct embedder *em, b
             json_out_key(&j, "current_model");
             json_out_string(&j, st.current_model);
             json_out_object_end(&j);
-            char *text = NULL;
-            if (json_out_finish(&j, &text) == ERR_OK)
-                puts(text);
-            free(text);
-            json_out_cleanup(&j);
+            cli_print_json(&j, "the state");
         } else if (st.current_model) {
             printf("reindex not needed: the index already holds %s (%d)\n", st.current_model,
                    st.current_dim);
@@ -774,11 +760,7 @@ int cmd_reindex(struct cli *cli, int argc, char **argv)
         json_out_key(&j, "seconds");
         json_out_number(&j, sum.seconds);
         json_out_object_end(&j);
-        char *text = NULL;
-        if (json_out_finish(&j, &text) == ERR_OK)
-            puts(text);
-        free(text);
-        json_out_cleanup(&j);
+        cli_print_json(&j, "the summary");
     } else if (rc == ERR_OK) {
         double rate = sum.seconds > 0 ? (double)sum.embedded / sum.seconds : 0;
         printf("%sembedded %ld passages with %s (%d) in %.2f s (%.0f passages/s); ",

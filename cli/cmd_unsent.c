@@ -94,18 +94,6 @@ static void put_preview(bool is_tty, const char *s, size_t max)
     buf_cleanup(&b);
 }
 
-static void print_json(struct json_out *j)
-{
-    char *out = NULL;
-    if (json_out_finish(j, &out) == ERR_OK) {
-        fputs(out, stdout);
-        fputc('\n', stdout);
-    } else {
-        cli_error("unsent: the result is too large to print as JSON");
-    }
-    free(out);
-    json_out_cleanup(j);
-}
 
 static void json_entry_fields(struct json_out *j, const struct unsent_entry *e)
 {
@@ -187,7 +175,7 @@ static int list(const char *path, bool is_json, bool is_tty)
         json_out_array_end(&j);
         json_bad_lines(&j, &f);
         json_out_object_end(&j);
-        print_json(&j);
+        cli_print_json(&j, "the unsent list");
     } else if (n == 0) {
         printf("Nothing unsent (%s).\n", path);
     } else {
@@ -258,7 +246,7 @@ static int clear(const char *path, bool is_json)
         json_out_key(&j, "removed");
         json_out_int(&j, (long)removed);
         json_out_object_end(&j);
-        print_json(&j);
+        cli_print_json(&j, "the result");
     } else {
         printf("Removed %zu record%s from %s", removed - (bad < removed ? bad : removed),
                removed - (bad < removed ? bad : removed) == 1 ? "" : "s", path);
@@ -667,7 +655,7 @@ static int send_all(struct cli *cli, const char *path, bool is_json)
         json_out_bool(&j, unsent_interrupted != 0);
         json_bad_lines(&j, &file);
         json_out_object_end(&j);
-        print_json(&j);
+        cli_print_json(&j, "the result");
     } else if (n == 0) {
         printf("Nothing to send (%s).\n", path);
     } else if (left_count == 0) {
