@@ -4,6 +4,7 @@
  * level and assessment results against their pass mark; a new employee sees where to start.
  * Asks the database through the loop each time it becomes visible (the old figures stay
  * while the new ones load) and never blocks a key. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,12 +231,29 @@ static void build_summary(struct progress_screen *p, int width, bool is_unicode)
     buf_init(&b, 4096);
     buf_printf(&b, "Streak  %d day%s \xC2\xB7 %d completed in the last 30 days", s->streak_days,
                s->streak_days == 1 ? "" : "s", s->completed_last_30_days);
-    if (s->avg_hours_to_complete >= 0 && width >= 76)
-        buf_printf(&b, " \xC2\xB7 %.1f h per completed item", s->avg_hours_to_complete);
+    /* The spec's learning velocity: hours from start to completion, averaged over the last 30
+     * days' completions; "480.0 h" reads better as 20 days. */
+    char pace[96] = "";
+    if (s->avg_hours_to_complete >= 0) {
+        double h = s->avg_hours_to_complete;
+        if (h < 1)
+            snprintf(pace, sizeof pace, "%.0f min", h * 60);
+        else if (h < 48)
+            snprintf(pace, sizeof pace, "%.1f h", h);
+        else if (h < 240 && fabs(h / 24 - round(h / 24)) >= 0.05)
+            snprintf(pace, sizeof pace, "%.1f days", h / 24);
+        else
+            snprintf(pace, sizeof pace, "%.0f days", h / 24);
+    }
+    char tail[128];
+    snprintf(tail, sizeof tail, " \xC2\xB7 %s from start to completion", pace);
+    bool is_wide = utf8_width(buf_str(&b), b.len) + utf8_width(tail, strlen(tail)) <=
+                   (size_t)(width > 0 ? width : 0);
+    if (*pace && is_wide)
+        buf_append_str(&b, tail);
     page_add(pg, THEME_DEFAULT, -1, buf_str(&b));
-    if (s->avg_hours_to_complete >= 0 && width < 76)
-        page_addf(pg, THEME_DEFAULT, -1, "Velocity  %.1f h per completed item",
-                  s->avg_hours_to_complete);
+    if (*pace && !is_wide)
+        page_addf(pg, THEME_DEFAULT, -1, "Pace    %s from start to completion, on average", pace);
     buf_cleanup(&b);
 }
 
