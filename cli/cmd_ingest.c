@@ -66,9 +66,10 @@ static void ingest_usage(FILE *out, const char *name)
                      "run again with the same embedder. When every passage has its new\n"
                      "embedding, one transaction switches to them and records the model and\n"
                      "dimension. Run it after changing [embeddings] model or dim. Admin only.\n\n"
-                     "  --if-needed  only when the database's embeddings are not the\n"
-                     "             configured embedder's model and dimension (or a run to it was\n"
-                     "             interrupted); asks no endpoint, so scripts can run it every time\n"
+                     "  --if-needed\n"
+                     "             only when the live index is of another model or dimension\n"
+                     "             than the configured embedder's; asks no endpoint otherwise,\n"
+                     "             so scripts can run it every time\n"
                      "  --limit N  embed at most N passages in this run, then stop (resumable)\n"
                      "  --status   show the state: \"reindex to MODEL (DIM): 4,200 of 10,000\n"
                      "             passages\", or the live index\n"
@@ -76,7 +77,7 @@ static void ingest_usage(FILE *out, const char *name)
                      "  --missing  only chunk and embed content that is not searchable yet\n"
                      "             (content without passages or embeddings, e.g. seeded)\n"
                      "  --json     print a machine-readable summary on stdout\n\n"
-                     "Exit status: 0 done (or stopped at --limit), 1 failed (the reason is on\n"
+                     "Exit status: 0 done (or stopped at --limit, or not needed), 1 failed (the reason is on\n"
                      "stderr; what was embedded stays for the next run), 2 usage error.\n");
         return;
     }

@@ -246,14 +246,14 @@ static void build_summary(struct progress_screen *p, int width, bool is_unicode)
             snprintf(pace, sizeof pace, "%.0f days", h / 24);
     }
     char tail[128];
-    snprintf(tail, sizeof tail, " \xC2\xB7 %s from start to completion", pace);
+    snprintf(tail, sizeof tail, " \xC2\xB7 %s on average to complete", pace);
     bool is_wide = utf8_width(buf_str(&b), b.len) + utf8_width(tail, strlen(tail)) <=
                    (size_t)(width > 0 ? width : 0);
     if (*pace && is_wide)
         buf_append_str(&b, tail);
     page_add(pg, THEME_DEFAULT, -1, buf_str(&b));
     if (*pace && !is_wide)
-        page_addf(pg, THEME_DEFAULT, -1, "Pace    %s from start to completion, on average", pace);
+        page_addf(pg, THEME_DEFAULT, -1, "Pace    %s on average from start to completion", pace);
     buf_cleanup(&b);
 }
 
