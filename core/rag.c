@@ -46,6 +46,9 @@ enum {
 };
 
 #define RAG_ABSTAIN_TEXT "The knowledge base has nothing on this."
+/* What the system prompt (assets/prompts/system.txt, rule 4) tells the model to say when the
+ * passages do not hold the answer; an answer that opens with it is a refusal. */
+#define RAG_MODEL_REFUSAL "I don't know based on the knowledge base"
 
 struct rag {
     const struct config *cfg;
@@ -294,6 +297,52 @@ static double turn_keywords(const struct rag_turn *t)
     return t->stats.fts_best / log(1 + t->evidence->passages);
 }
 
+bool rag_is_model_refusal(const char *text, size_t len)
+{
+    size_t i = 0;
+    while (i < len && strchr(" \t\r\n*_>#\"", text[i])) /* space and Markdown emphasis */
+        i++;
+    for (const char *p = RAG_MODEL_REFUSAL; *p; p++) {
+        if (*p == '\'' && i + 3 <= len && memcmp(text + i, "\xE2\x80\x99", 3) == 0) {
+            i += 3; /* the typographic apostrophe */
+            continue;
+        }
+        char c = i < len ? text[i] : '\0';
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        char want = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+        if (c != want)
+            return false;
+        i++;
+    }
+    return true;
+}
+
+/* The refusal shown in place of a model's "I don't know": the titles it was given, so the
+ * reader knows where the search looked, but none of the model's other words (they would be
+ * uncited, or worse, outside knowledge). */
+static char *model_refusal_text(const struct rag_turn *t)
+{
+    struct buf b;
+    buf_init(&b, 1024);
+    (void)buf_printf(&b, "%s\nWhy: the model found no answer in the passages it was given.",
+                     RAG_ABSTAIN_TEXT);
+    size_t named = 0;
+    for (size_t i = 0; i < t->source_count && named < RAG_NEAREST_COUNT; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < i; k++)
+            seen = seen || strcmp(t->sources[k].title, t->sources[i].title) == 0;
+        if (seen)
+            continue;
+        (void)buf_printf(&b, "%s\"%s\"", named ? ", " : "\nThe closest material: ",
+                         t->sources[i].title);
+        named++;
+    }
+    if (named)
+        (void)buf_append_char(&b, '.');
+    return buf_detach(&b);
+}
+
 static void turn_finish(struct rag_turn *t, enum rag_state state, enum err error,
                         const char *errmsg, bool abstain)
 {
@@ -337,9 +386,21 @@ static void turn_finish(struct rag_turn *t, enum rag_state state, enum err error
             cr.text = NULL;
             if (!t->is_offline)
                 support = cite_sentence_coverage(&cr);
+            /* Online, a model that says the passages do not answer has refused: its refusal
+             * counts as one (confidence 0, nothing marked cited), and the screen shows a.text
+             * in place of what streamed. */
+            if (!t->is_offline && state == RAG_STATE_DONE &&
+                rag_is_model_refusal(t->answer.data, t->answer.len)) {
+                free(text);
+                text = model_refusal_text(t);
+                abstain = true;
+                a.abstain = true;
+                free(t->abstain_reason);
+                t->abstain_reason = xstrdup("the model found no answer in the passages");
+            }
             /* Online, an answer that cites no passage has no support: it is refused, and the
              * screen shows a.text (the refusal) in place of what streamed. */
-            if (!t->is_offline && state == RAG_STATE_DONE && cr.valid_count == 0) {
+            else if (!t->is_offline && state == RAG_STATE_DONE && cr.valid_count == 0) {
                 free(text);
                 text = xasprintf("%s\nThe model's answer cited none of the passages it was "
                                  "given, so it is not shown.", RAG_ABSTAIN_TEXT);

@@ -88,6 +88,10 @@ enum err rag_ask(struct rag *rag, const char *conversation_id, const char *quest
  * state CANCELLED before this returns. */
 void rag_cancel(struct rag_turn *turn);
 
+/* Whether a model's answer (len bytes) opens with the system prompt's refusal, "I don't know
+ * based on the knowledge base" (any case, either apostrophe, after Markdown emphasis). */
+bool rag_is_model_refusal(const char *text, size_t len);
+
 /* Hybrid retrieval alone (for `cca search`): passages with vector, full-text and fused scores,
  * best first. type_count 0 means every type. */
 enum err rag_retrieve(struct rag *rag, const char *query, const char *const *types,

@@ -616,6 +616,65 @@ static void online_refusals(void **state)
     assert_int_equal(after, posts); /* the model was not asked */
 }
 
+/* Online, a model that says the passages do not hold the answer (the system prompt's rule 4)
+ * has refused: the turn is a refusal with its reason, and none of the model's other words
+ * (here an uncited figure from outside knowledge) reach the screen or the stored copy. */
+static void online_model_refusal(void **state)
+{
+    struct fx *f = *state;
+    const char *args[] = {"--answer",
+                          "I don\xE2\x80\x99t know based on the knowledge base. Passage [1] is "
+                          "closest; elsewhere it is usually 20 weeks.",
+                          NULL};
+    online_rag(f, args);
+    struct result r;
+    result_init(&r);
+    run(f, &r, NULL, "How long is parental leave?");
+    print_message("%s\n%s\n", r.text, r.reasons);
+    assert_int_equal(r.state, RAG_STATE_DONE);
+    assert_true(r.abstain);
+    assert_true(r.confidence == 0);
+    assert_true(strncmp(r.text, "The knowledge base has nothing on this.", 39) == 0);
+    assert_non_null(strstr(r.text, "the model found no answer in the passages"));
+    assert_non_null(strstr(r.text, "The closest material: \""));
+    assert_null(strstr(r.text, "20 weeks"));
+    assert_non_null(strstr(r.reasons, "the model found no answer in the passages"));
+    struct fake_store_message m;
+    assert_true(last_message(f, &m));
+    assert_true(m.abstain);
+    assert_string_equal(m.response, r.text);
+    result_cleanup(&r);
+}
+
+/* What counts as the model's refusal, and that it is the phrase the system prompt asks for. */
+static void model_refusal_phrase(void **state)
+{
+    (void)state;
+    const char *yes[] = {"I don't know based on the knowledge base.",
+                         "  **I DON'T KNOW based on the knowledge base**",
+                         "i don\xE2\x80\x99t know based on the knowledge base whether that applies",
+                         "> I don't know based on the knowledge base"};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+        assert_true(rag_is_model_refusal(yes[i], strlen(yes[i])));
+    const char *no[] = {"", "I don't know", "I don't know based on the knowledge",
+                        "Sixteen weeks [1]. I don't know based on the knowledge base what else.",
+                        "I do know based on the knowledge base: sixteen weeks [1]."};
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+        assert_false(rag_is_model_refusal(no[i], strlen(no[i])));
+    /* Length-bounded: the phrase cut short by len is not a refusal. */
+    assert_false(rag_is_model_refusal(yes[0], 20));
+
+    char *prompt = read_file(CCA_ASSETS_DIR "/prompts/system.txt");
+    assert_non_null(prompt);
+    const char *say = strstr(prompt, "say \"");
+    assert_non_null(say);
+    say += 5;
+    const char *end = strchr(say, '"');
+    assert_non_null(end);
+    assert_true(rag_is_model_refusal(say, (size_t)(end - say)));
+    free(prompt);
+}
+
 /* Offline, a question in another language says so plainly instead of quoting English text. */
 static void offline_foreign_language(void **state)
 {
@@ -781,6 +840,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(abstains_when_nothing_matches, setup, teardown),
         cmocka_unit_test_setup_teardown(offline_foreign_language, setup, teardown),
         cmocka_unit_test_setup_teardown(online_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(online_model_refusal, setup, teardown),
+        cmocka_unit_test(model_refusal_phrase),
         cmocka_unit_test_setup_teardown(db_down_keeps_question_locally, setup, teardown),
         cmocka_unit_test_setup_teardown(unstorable_outcome_is_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(cancel_before_start, setup, teardown),
