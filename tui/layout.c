@@ -90,3 +90,38 @@ char *layout_describe(const struct layout_frame *f, const struct layout *l)
     describe(&b, "status", &f->status);
     return buf_detach(&b);
 }
+
+static int run_width(const int *widths, int first, int end, int count)
+{
+    int w = 0;
+    for (int i = first; i < end; i++)
+        w += widths[i];
+    return w + (first > 0 ? LAYOUT_TAB_MARKER_COLS : 0) + (end < count ? LAYOUT_TAB_MARKER_COLS : 0);
+}
+
+void layout_tab_window(const int *widths, int count, int active, int width, int *first,
+                       int *end)
+{
+    *first = 0;
+    *end = count;
+    if (count <= 0 || run_width(widths, 0, count, count) <= width)
+        return;
+    if (active < 0 || active >= count)
+        active = 0;
+    /* From the first tab while the active one is among those that fit, so the bar moves only
+     * when it must; else the run that ends with the active tab and reaches as far left as it
+     * can, then right. */
+    int a = 0, b = 0;
+    while (b < count && run_width(widths, a, b + 1, count) <= width)
+        b++;
+    if (active >= b) {
+        a = active;
+        b = active + 1;
+        while (a > 0 && run_width(widths, a - 1, b, count) <= width)
+            a--;
+        while (b < count && run_width(widths, a, b + 1, count) <= width)
+            b++;
+    }
+    *first = a;
+    *end = b;
+}

@@ -45,6 +45,15 @@ struct layout {
 
 /* Splits the chat body; every rectangle stays inside params->body. */
 void layout_compute(const struct layout_params *params, struct layout *out);
+/* The tabs shown when they do not all fit in width columns: tab i takes widths[i] columns (its
+ * label and the gap after it); a marker for hidden tabs on either side takes
+ * LAYOUT_TAB_MARKER_COLS. Sets [*first, *end) to the run of tabs shown: all of them when they
+ * fit; else from the first as long as that run holds active, or the run ending with active and
+ * reaching as far left as fits. */
+#define LAYOUT_TAB_MARKER_COLS 2
+void layout_tab_window(const int *widths, int count, int active, int width, int *first,
+                       int *end);
+
 /* One line per rectangle ("name y,x hxw") of the frame and then of the chat body (l may be
  * NULL), a heap string owned by the caller. */
 char *layout_describe(const struct layout_frame *f, const struct layout *l);

@@ -200,17 +200,36 @@ void render_tabs(struct render *r, const struct layout_rect *rect, const char *c
                  size_t count, size_t active)
 {
     fill_row(r, rect->y, rect->x, rect->w, THEME_TAB);
-    int x = rect->x + 1;
-    for (size_t i = 0; i < count && x < rect->x + rect->w; i++) {
-        enum theme_role role = i == active ? THEME_TAB_ACTIVE : THEME_TAB;
-        char label[64];
+    enum { MAX_TABS = 32 };
+    char labels[MAX_TABS][64];
+    int widths[MAX_TABS];
+    if (count > MAX_TABS)
+        count = MAX_TABS;
+    for (size_t i = 0; i < count; i++) {
         if (i < 9)
-            snprintf(label, sizeof label, " %zu %s ", i + 1, names[i]);
+            snprintf(labels[i], sizeof labels[i], " %zu %s ", i + 1, names[i]);
         else
-            snprintf(label, sizeof label, " %s ", names[i]);
-        set_role(r, role, 0);
-        x += put_clipped(rect->y, x, rect->x + rect->w - x, label, strlen(label));
+            snprintf(labels[i], sizeof labels[i], " %s ", names[i]);
+        widths[i] = (int)utf8_width(labels[i], strlen(labels[i])) + 1;
+    }
+    /* When they do not all fit, the run around the active tab, with a marker on each side
+     * where tabs are hidden (Alt-number still reaches them). */
+    int first, end;
+    layout_tab_window(widths, (int)count, (int)active, rect->w - 1, &first, &end);
+    int x = rect->x + 1, right = rect->x + rect->w;
+    set_role(r, THEME_TAB, 0);
+    if (first > 0)
+        x += put_clipped(rect->y, x - 1, right - x + 1, r->is_unicode ? "\xE2\x80\xB9 " : "< ",
+                         r->is_unicode ? 4 : 2) - 1;
+    for (int i = first; i < end && x < right; i++) {
+        set_role(r, (size_t)i == active ? THEME_TAB_ACTIVE : THEME_TAB, 0);
+        x += put_clipped(rect->y, x, right - x, labels[i], strlen(labels[i]));
         x += 1;
+    }
+    if (end < (int)count && x < right) {
+        set_role(r, THEME_TAB, 0);
+        put_clipped(rect->y, x, right - x, r->is_unicode ? "\xE2\x80\xBA" : ">",
+                    r->is_unicode ? 3 : 1);
     }
 }
 

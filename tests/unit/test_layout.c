@@ -98,9 +98,42 @@ static void test_layout_invariants(void **state)
     }
 }
 
+/* The tabs that do not fit: the active one always shows, with its neighbours as they fit. */
+static void test_tab_window(void **state)
+{
+    (void)state;
+    const int w[] = {10, 10, 10, 10, 10};
+    int first, end;
+    layout_tab_window(w, 5, 0, 50, &first, &end); /* all fit exactly */
+    assert_int_equal(first, 0);
+    assert_int_equal(end, 5);
+    layout_tab_window(w, 5, 0, 49, &first, &end); /* 4 tabs and the right marker */
+    assert_int_equal(first, 0);
+    assert_int_equal(end, 4);
+    layout_tab_window(w, 5, 4, 49, &first, &end); /* the last: the left marker and 4 tabs */
+    assert_int_equal(first, 1);
+    assert_int_equal(end, 5);
+    layout_tab_window(w, 5, 2, 34, &first, &end); /* among the first ones: no scrolling */
+    assert_int_equal(first, 0);
+    assert_int_equal(end, 3);
+    layout_tab_window(w, 5, 2, 24, &first, &end); /* past them: both markers and 2 tabs */
+    assert_int_equal(first, 1);
+    assert_int_equal(end, 3);
+    layout_tab_window(w, 5, 3, 5, &first, &end); /* too narrow for one: still the active one */
+    assert_int_equal(first, 3);
+    assert_int_equal(end, 4);
+    for (int width = 0; width <= 60; width++) { /* the active tab is always in the run */
+        for (int active = 0; active < 5; active++) {
+            layout_tab_window(w, 5, active, width, &first, &end);
+            assert_true(first <= active && active < end && end <= 5);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tab_window),
         cmocka_unit_test(test_layout_table),
         cmocka_unit_test(test_layout_invariants),
     };
