@@ -27,6 +27,7 @@
 #include "tui/form.h"
 #include "tui/render.h"
 #include "tui/screen.h"
+#include "tui/widget_table.h"
 
 #define CTRL(c) ((c) & 0x1f)
 
@@ -1185,14 +1186,13 @@ static bool content_on_key(void *self, enum action a, int arg, const struct inpu
 
 /* --- drawing ------------------------------------------------------------------------------------- */
 
-static void cell(struct buf *b, const char *text, int width)
+/* One column of the list and the space after it; a text cut short ends in an ellipsis. */
+static void cell(struct buf *b, const char *text, int width, bool is_unicode)
 {
-    size_t len = strlen(text ? text : "");
-    size_t w;
-    size_t n = utf8_fit(text ? text : "", len, (size_t)width, &w);
-    buf_append(b, text ? text : "", n);
-    for (size_t i = w; i < (size_t)width + 1; i++)
-        buf_append_char(b, ' ');
+    char *fitted = table_fit_text(text ? text : "", width, TABLE_ALIGN_LEFT, is_unicode);
+    buf_append_str(b, fitted);
+    buf_append_char(b, ' ');
+    free(fitted);
 }
 
 static void draw_list(struct content_screen *c, struct render *r, const struct layout_rect *body)
@@ -1211,7 +1211,7 @@ static void draw_list(struct content_screen *c, struct render *r, const struct l
         return;
     }
     /* narrow terminals drop difficulty, skills and the time of the last change */
-    bool is_wide = body->w >= 120;
+    bool is_wide = body->w >= 120, uni = render_is_unicode(r);
     int fixed = 10 + 12 + 11 + 6 + 5 + 3 + (is_wide ? 13 + 14 + 17 : 0);
     int tw = body->w - 2 - fixed;
     if (tw < 12)
@@ -1219,18 +1219,18 @@ static void draw_list(struct content_screen *c, struct render *r, const struct l
     struct buf b;
     buf_init(&b, 8192);
     buf_append_str(&b, "   ");
-    cell(&b, "Title", tw);
-    cell(&b, "Type", 9);
+    cell(&b, "Title", tw, uni);
+    cell(&b, "Type", 9, uni);
     if (is_wide) {
-        cell(&b, "Difficulty", 12);
-        cell(&b, "Skills", 13);
+        cell(&b, "Difficulty", 12, uni);
+        cell(&b, "Skills", 13, uni);
     }
-    cell(&b, "Owner", 11);
+    cell(&b, "Owner", 11, uni);
     if (is_wide)
-        cell(&b, "Last change", 16);
-    cell(&b, "Review by", 10);
-    cell(&b, "Cited", 5);
-    cell(&b, "Down", 4);
+        cell(&b, "Last change", 16, uni);
+    cell(&b, "Review by", 10, uni);
+    cell(&b, "Cited", 5, uni);
+    cell(&b, "Down", 4, uni);
     render_text(r, y++, body->x + 1, body->w - 2, buf_str(&b), THEME_TITLE);
     int rows = body->y + body->h - y;
     if (rows < 1)
@@ -1247,21 +1247,21 @@ static void draw_list(struct content_screen *c, struct render *r, const struct l
         char title[512];
         snprintf(title, sizeof title, "%s%s%s", it->title, it->is_archived ? " (archived)" : "",
                  it->unembedded ? " (not embedded)" : "");
-        cell(&b, title, tw);
-        cell(&b, it->content_type, 9);
+        cell(&b, title, tw, uni);
+        cell(&b, it->content_type, 9, uni);
         if (is_wide) {
-            cell(&b, it->difficulty, 12);
-            cell(&b, it->skills, 13);
+            cell(&b, it->difficulty, 12, uni);
+            cell(&b, it->skills, 13, uni);
         }
-        cell(&b, it->owner[0] ? it->owner : "\xE2\x80\x94", 11);
+        cell(&b, it->owner[0] ? it->owner : "\xE2\x80\x94", 11, uni);
         if (is_wide)
-            cell(&b, it->updated_at, 16);
-        cell(&b, it->review_by[0] ? it->review_by : "\xE2\x80\x94", 10);
+            cell(&b, it->updated_at, 16, uni);
+        cell(&b, it->review_by[0] ? it->review_by : "\xE2\x80\x94", 10, uni);
         char n[32];
         snprintf(n, sizeof n, "%5d", it->cited_30d);
-        cell(&b, n, 5);
+        cell(&b, n, 5, uni);
         snprintf(n, sizeof n, "%4d", it->unhelpful);
-        cell(&b, n, 4);
+        cell(&b, n, 4, uni);
         enum theme_role role = i == c->selected ? THEME_SELECTION
                                : it->is_due     ? THEME_STATUS_WARN
                                : it->is_archived ? THEME_NOTE
