@@ -561,13 +561,12 @@ static void online_answer(void **state)
     result_cleanup(&r);
 }
 
-/* Refusal discipline online: an answer that cites none of the passages is not shown, and a
- * question the knowledge base has nothing on, or one in another language, never reaches the
- * model. */
-static void online_refusals(void **state)
+/* Asks an online rag whose fake model answers answer, and checks that the turn was refused
+ * (stored as shown) with shown in its text, reason in its reasons, and hidden nowhere. */
+static void expect_online_refusal(struct fx *f, const char *answer, const char *shown,
+                                  const char *reason, const char *hidden)
 {
-    struct fx *f = *state;
-    const char *args[] = {"--answer", "Parental leave lasts sixteen weeks, fully paid.", NULL};
+    const char *args[] = {"--answer", answer, NULL};
     online_rag(f, args);
     struct result r;
     result_init(&r);
@@ -578,14 +577,26 @@ static void online_refusals(void **state)
     assert_true(r.abstain);
     assert_true(r.confidence == 0);
     assert_true(strncmp(r.text, "The knowledge base has nothing on this.", 39) == 0);
-    assert_non_null(strstr(r.text, "cited none of the passages"));
-    assert_null(strstr(r.text, "sixteen weeks, fully paid"));
-    assert_non_null(strstr(r.reasons, "cited no passage"));
+    assert_non_null(strstr(r.text, shown));
+    assert_non_null(strstr(r.reasons, reason));
+    assert_null(strstr(r.text, hidden));
     struct fake_store_message m;
     assert_true(last_message(f, &m));
     assert_true(m.abstain);
     assert_string_equal(m.response, r.text);
     result_cleanup(&r);
+}
+
+/* Refusal discipline online: an answer that cites none of the passages is not shown, and a
+ * question the knowledge base has nothing on, or one in another language, never reaches the
+ * model. */
+static void online_refusals(void **state)
+{
+    struct fx *f = *state;
+    expect_online_refusal(f, "Parental leave lasts sixteen weeks, fully paid.",
+                          "cited none of the passages", "cited no passage",
+                          "sixteen weeks, fully paid");
+    struct result r;
     char *log = read_file(f->log_path);
     int posts = 0;
     for (const char *p = strstr(log, ">>> POST"); p; p = strstr(p + 1, ">>> POST"))
@@ -622,28 +633,15 @@ static void online_refusals(void **state)
 static void online_model_refusal(void **state)
 {
     struct fx *f = *state;
-    const char *args[] = {"--answer",
+    expect_online_refusal(f,
                           "I don\xE2\x80\x99t know based on the knowledge base. Passage [1] is "
                           "closest; elsewhere it is usually 20 weeks.",
-                          NULL};
-    online_rag(f, args);
-    struct result r;
-    result_init(&r);
-    run(f, &r, NULL, "How long is parental leave?");
-    print_message("%s\n%s\n", r.text, r.reasons);
-    assert_int_equal(r.state, RAG_STATE_DONE);
-    assert_true(r.abstain);
-    assert_true(r.confidence == 0);
-    assert_true(strncmp(r.text, "The knowledge base has nothing on this.", 39) == 0);
-    assert_non_null(strstr(r.text, "the model found no answer in the passages"));
-    assert_non_null(strstr(r.text, "The closest material: \""));
-    assert_null(strstr(r.text, "20 weeks"));
-    assert_non_null(strstr(r.reasons, "the model found no answer in the passages"));
+                          "the model found no answer in the passages",
+                          "the model found no answer in the passages", "20 weeks");
+    /* and where the search looked */
     struct fake_store_message m;
     assert_true(last_message(f, &m));
-    assert_true(m.abstain);
-    assert_string_equal(m.response, r.text);
-    result_cleanup(&r);
+    assert_non_null(strstr(m.response, "The closest material: \""));
 }
 
 /* What counts as the model's refusal, and that it is the phrase the system prompt asks for. */
