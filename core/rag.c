@@ -300,7 +300,7 @@ static double turn_keywords(const struct rag_turn *t)
 bool rag_is_model_refusal(const char *text, size_t len)
 {
     size_t i = 0;
-    while (i < len && strchr(" \t\r\n*_>#\"", text[i])) /* space and Markdown emphasis */
+    while (i < len && text[i] && strchr(" \t\r\n*_>#\"", text[i])) /* space, Markdown emphasis */
         i++;
     for (const char *p = RAG_MODEL_REFUSAL; *p; p++) {
         if (*p == '\'' && i + 3 <= len && memcmp(text + i, "\xE2\x80\x99", 3) == 0) {
