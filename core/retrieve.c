@@ -117,11 +117,18 @@ void retrieve_fuse(struct store_passage *vec, size_t vec_count, struct store_pas
     *out_count = keep;
 }
 
+/* A candidate with the mask of the question's terms it covers, kept through the sort so the
+ * important-word share of the kept ones needs no second pass over their text. */
+struct ranked {
+    struct store_passage p;
+    uint64_t covered;
+};
+
 static int rerank_cmp(const void *a, const void *b)
 {
-    const struct store_passage *x = a, *y = b;
-    if (x->fused_score != y->fused_score)
-        return x->fused_score < y->fused_score ? 1 : -1;
+    const struct ranked *x = a, *y = b;
+    if (x->p.fused_score != y->p.fused_score)
+        return x->p.fused_score < y->p.fused_score ? 1 : -1;
     return 0;
 }
 
@@ -138,28 +145,30 @@ static void rerank(const struct evidence *ev, struct store_passage *v, size_t n,
     for (size_t i = 0; i < n; i++)
         if (v[i].fused_score > best)
             best = v[i].fused_score;
+    struct ranked *r = xcalloc(n ? n : 1, sizeof *r);
     for (size_t i = 0; i < n; i++) {
-        v[i].coverage = evidence_coverage(ev, v[i].title, v[i].heading, v[i].text, NULL);
+        r[i].p = v[i];
+        r[i].p.coverage =
+            evidence_coverage(ev, v[i].title, v[i].heading, v[i].text, &r[i].covered);
         double f = best > 0 ? v[i].fused_score / best : 0;
-        v[i].fused_score = RETRIEVE_W_FUSED * f + RETRIEVE_W_COVER * v[i].coverage;
+        /* qsort is not stable; the input order breaks ties (it is the fused order). */
+        r[i].p.fused_score = RETRIEVE_W_FUSED * f + RETRIEVE_W_COVER * r[i].p.coverage -
+                             (double)i * 1e-9;
     }
-    /* qsort is not stable; the input order breaks ties (it is the fused order). */
-    for (size_t i = 0; i < n; i++)
-        v[i].fused_score -= (double)i * 1e-9;
-    if (n > 1) /* qsort's array may not be NULL, even for zero elements */
-        qsort(v, n, sizeof *v, rerank_cmp);
+    if (n > 1)
+        qsort(r, n, sizeof *r, rerank_cmp);
     size_t keep = count >= 0 && (size_t)count < n ? (size_t)count : n;
+    for (size_t i = 0; i < n; i++)
+        v[i] = r[i].p;
     for (size_t i = keep; i < n; i++)
         store_passage_cleanup(&v[i]);
     *out_count = keep;
     if (keep > 0) {
         stats->best_coverage = v[0].coverage;
-        (void)evidence_coverage(ev, v[0].title, v[0].heading, v[0].text, &stats->best_covered);
-        stats->best_important = evidence_important(ev, stats->best_covered);
+        stats->best_covered = r[0].covered;
+        stats->best_important = evidence_important(ev, r[0].covered);
         for (size_t i = 1; i < keep; i++) {
-            uint64_t mask;
-            (void)evidence_coverage(ev, v[i].title, v[i].heading, v[i].text, &mask);
-            double important = evidence_important(ev, mask);
+            double important = evidence_important(ev, r[i].covered);
             if (important > stats->best_important)
                 stats->best_important = important;
         }
@@ -170,6 +179,7 @@ static void rerank(const struct evidence *ev, struct store_passage *v, size_t n,
             }
         }
     }
+    free(r);
 }
 
 void retrieve_evidence(struct store *s, const char *question, struct wordnet *wn,
