@@ -338,8 +338,8 @@ static void check_embed_meta(struct doctor *d, const struct config *cfg,
         return;
     }
     bool is_local = em && embedder_is_local(em);
-    if (strcmp(info->embed_model, model) != 0 && is_local &&
-        strcmp(info->embed_model, EMBED_LOCAL_MODEL) == 0 &&
+    bool is_other = strcmp(info->embed_model, model) != 0;
+    if (is_other && is_local && strcmp(info->embed_model, EMBED_LOCAL_MODEL) == 0 &&
         strcmp(model, EMBED_LOCAL_MODEL_WORDNET) == 0)
         /* The vectors need a table this cca did not find: say so before offering a reindex. */
         report(d, DOCTOR_FAIL, "embed-meta",
@@ -348,14 +348,14 @@ static void check_embed_meta(struct doctor *d, const struct config *cfg,
                "reinstall cca or build it with `make`, or run `cca reindex` to re-embed "
                "everything with %s",
                info->embed_model, model, model);
-    else if (strcmp(info->embed_model, model) != 0 && is_local)
+    else if (is_other && is_local)
         /* The local embedder's model comes with this cca's build, not from [embeddings]. */
         report(d, DOCTOR_FAIL, "embed-meta",
                "the database holds embeddings of %s but this cca's local embedder is %s: run "
                "`cca reindex` to re-embed everything with it (answers keep coming from the old "
                "index until it switches)",
                info->embed_model, model);
-    else if (strcmp(info->embed_model, model) != 0)
+    else if (is_other)
         report(d, DOCTOR_FAIL, "embed-meta",
                "the database holds embeddings of %s but the "
                "embedder is %s: run `cca reindex` to re-embed everything with %s, or set "
